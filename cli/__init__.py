@@ -1,0 +1,1 @@
+"""The `cpts` command: parse, call the library, print."""

@@ -1,0 +1,105 @@
+"""Entry point of `cpts`: global options, the command list, and error handling.
+
+Command modules import the library inside their functions, never at the top, so that
+`cpts --help` loads click alone.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import i18n
+from .context import AppContext
+
+i18n.install()
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.option("--db", "db_url", metavar="URL", envvar="CPTS_DATABASE_URL",
+              help="Base de données (sqlite:///chemin.db ou postgresql+psycopg://…). "
+                   "Par défaut : CPTS_DATABASE_URL, sinon une base SQLite dans le dossier de données.")
+@click.option("--actor", envvar="CPTS_ACTOR", metavar="NOM",
+              help="Qui agit, inscrit dans l'historique (par défaut : CPTS_ACTOR, sinon l'utilisateur du système).")
+@click.option("--workflow-file", "workflow_files", multiple=True, metavar="FICHIER",
+              type=click.Path(path_type=Path), help="Fichier de workflow supplémentaire (répétable).")
+@click.option("--debug", is_flag=True, help="Affiche le détail technique des erreurs.")
+@click.version_option(package_name="cpts-workflow", prog_name="cpts")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, actor: str | None,
+        workflow_files: tuple[Path, ...], debug: bool) -> None:
+    """Accompagner la création d'une CPTS, étape par étape.
+
+    Un projet de CPTS avance par étapes (initiative, diagnostic, projet de santé,
+    association et statuts, contrat ACI, recrutement du coordinateur, fonctionnement),
+    chacune avec sa checklist. Chaque modification est tracée dans l'historique.
+
+    Un projet se désigne par son identifiant court (slug) ou son numéro.
+    """
+    ctx.obj = AppContext(db_url=db_url, actor=actor, debug=debug, workflow_files=list(workflow_files))
+
+
+def _register() -> None:
+    from . import projects, workflow
+
+    for command in projects.COMMANDS:
+        cli.add_command(command)
+    cli.add_command(workflow.workflow)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run `cpts`; map errors to one French sentence and an exit code (0, 1, 2)."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="cpts", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Abandon.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code or 1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrompu.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into sentences
+        sys.exit(report_error(exc, debug))
+    sys.exit(0)
+
+
+def report_error(exc: BaseException, debug: bool) -> int:
+    """Print an error for a person; the traceback only with --debug (passwords masked)."""
+    from cpts_workflow.errors import CptsError
+
+    if debug:
+        import traceback
+
+        text = "".join(traceback.format_exception(exc))
+        click.echo(_mask_secrets(text), err=True)
+    if isinstance(exc, CptsError):
+        click.echo(f"Erreur : {exc}", err=True)
+        return exc.exit_code
+    click.echo(
+        f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré.\n"
+        "Relancez avec --debug pour le détail et signalez-le à l'équipe cpts-workflow.",
+        err=True,
+    )
+    return 1
+
+
+def _mask_secrets(text: str) -> str:
+    import re
+
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,119 @@
+"""Printing: rich tables on a terminal, plain aligned text when piped, JSON and CSV.
+
+CSV is written for French spreadsheets: `;` as separator (the comma is the decimal mark),
+UTF-8 with a BOM when written to a file so that Excel shows accents correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+Column = tuple[str, str]  # (key in the row, French header)
+
+
+def is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def emit_json(data: Any) -> None:
+    """Any view, list of views or plain data as indented UTF-8 JSON."""
+    from cpts_workflow.views import to_jsonable
+
+    click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)
+
+
+def emit_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], title: str | None = None) -> None:
+    """A table: rich on a terminal, two-space aligned columns otherwise."""
+    if is_terminal():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title, header_style="bold", title_justify="left")
+        for _, header in columns:
+            table.add_column(header)
+        for row in rows:
+            table.add_row(*(_cell(row.get(key)) for key, _ in columns))
+        Console().print(table)
+        return
+    if title:
+        click.echo(title)
+    matrix = [[h for _, h in columns], *([_cell(r.get(k)) for k, _ in columns] for r in rows)]
+    widths = [max(len(line[i]) for line in matrix) for i in range(len(columns))]
+    for line in matrix:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+def csv_text(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([h for _, h in columns])
+    for row in rows:
+        writer.writerow(["" if row.get(k) is None else row.get(k) for k, _ in columns])
+    return buffer.getvalue()
+
+
+def emit_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Path | None = None) -> None:
+    text = csv_text(columns, rows)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_private(out, text.encode("utf-8-sig"))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only (it may hold personal data), atomically."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def success(message: str) -> None:
+    click.secho(message, fg="green" if is_terminal() else None)
+
+
+def listing_options(csv_allowed: bool = True) -> Callable:
+    """`--json` (and `--csv`) on a listing command; passes `fmt` = table|json|csv."""
+
+    def decorate(fn: Callable) -> Callable:
+        @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (API stable).")
+        @wraps(fn)
+        def wrapper(*args: Any, as_json: bool = False, as_csv: bool = False, **kwargs: Any) -> Any:
+            if as_json and as_csv:
+                raise click.UsageError("Choisissez --json ou --csv, pas les deux.")
+            return fn(*args, fmt="json" if as_json else "csv" if as_csv else "table", **kwargs)
+
+        if csv_allowed:
+            wrapper = click.option(
+                "--csv", "as_csv", is_flag=True, help="Sortie CSV (séparateur « ; »)."
+            )(wrapper)
+        return wrapper
+
+    return decorate

@@ -1,0 +1,260 @@
+"""Project commands: init, new, list, show, checklist, check…, advance…, history."""
+
+from __future__ import annotations
+
+import click
+
+from .context import AppContext, pass_app
+from .output import emit_csv, emit_json, emit_table, listing_options, success
+
+PROJECT = click.argument("project", metavar="PROJET")
+ITEM = click.argument("item", metavar="ELEMENT")
+
+
+@click.command()
+@pass_app
+def init(app: AppContext) -> None:
+    """Crée la base ou la met à jour."""
+    ws = app.workspace
+    revision = ws.init()
+    success(f"Base prête : {ws.db.display_url} (schéma {revision}).")
+
+
+@click.command()
+@click.argument("name", metavar="NOM")
+@click.option("--officer", metavar="NOM", help="Chargé·e de mission qui accompagne le projet.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_app
+def new(app: AppContext, name: str, officer: str | None, as_json: bool) -> None:
+    """Crée un projet de CPTS et affiche son identifiant court."""
+    project = app.workspace.create_project(name, officer=officer)
+    if as_json:
+        emit_json(project)
+    else:
+        click.echo(project.slug)
+
+
+PROJECT_COLUMNS = [
+    ("id", "N°"), ("slug", "Identifiant"), ("name", "Nom"), ("officer", "Chargé·e de mission"),
+    ("stage_label", "Étape"), ("since", "Depuis le"),
+]
+
+
+@click.command("list")
+@click.option("--officer", metavar="NOM", help="Seulement les projets de ce·tte chargé·e de mission.")
+@click.option("--stage", metavar="ETAPE", help="Seulement les projets à cette étape (ex. diagnostic).")
+@listing_options()
+@pass_app
+def list_(app: AppContext, officer: str | None, stage: str | None, fmt: str) -> None:
+    """Liste les projets."""
+    from cpts_workflow import french
+
+    projects = app.workspace.list_projects(officer=officer, stage=stage)
+    if fmt == "json":
+        emit_json(projects)
+        return
+    rows = [{**p.to_dict(), "since": french.short_date(p.stage_entered_at)} for p in projects]
+    if fmt == "csv":
+        emit_csv(PROJECT_COLUMNS, rows)
+    elif not rows:
+        click.echo("Aucun projet. Créez-en un avec : cpts new \"CPTS …\" --officer \"…\"")
+    else:
+        emit_table(PROJECT_COLUMNS, rows)
+
+
+@click.command()
+@PROJECT
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_app
+def show(app: AppContext, project: str, as_json: bool) -> None:
+    """Affiche l'étape, l'avancement de chaque étape et les prochains éléments requis."""
+    from cpts_workflow import french
+
+    detail = app.workspace.detail(project)
+    if as_json:
+        emit_json(detail)
+        return
+    p = detail.project
+    click.echo(f"{p.name}  ({p.slug}, n° {p.id})")
+    click.echo(f"Chargé·e de mission : {p.officer or '—'}")
+    stage_line = f"Étape : {p.stage_label} depuis le {french.short_date(p.stage_entered_at)}"
+    if detail.resume_stage:
+        stage_line += f" (reprendra à « {app.workspace.definition_of(p).state_label(detail.resume_stage)} »)"
+    click.echo(stage_line)
+    click.echo(f"Workflow : {p.workflow_id} v{p.workflow_version}")
+    click.echo("")
+    marks = {"done": "✓", "current": "▶", "todo": " "}
+    rows = [
+        {"mark": marks[s.position], "label": s.label, "progress": f"{s.done}/{s.total}",
+         "required": f"{s.required_done}/{s.required_total}"}
+        for s in detail.stages
+    ]
+    emit_table([("mark", ""), ("label", "Étape"), ("progress", "Fait"), ("required", "Requis faits")], rows)
+    if detail.next_required:
+        click.echo("")
+        click.echo("Prochains éléments requis :")
+        for item in detail.next_required:
+            click.echo(f"  - {item.label} ({item.id})")
+
+
+ITEM_COLUMNS = [
+    ("mark", ""), ("id", "Élément"), ("label", "Libellé"), ("required_label", "Requis"),
+    ("status_label", "État"), ("detail", "Détail"), ("updated", "Modifié"),
+]
+
+
+@click.command()
+@PROJECT
+@click.option("--stage", metavar="ETAPE", help="Étape à afficher (par défaut l'étape en cours ; « all » pour toutes).")
+@listing_options()
+@pass_app
+def checklist(app: AppContext, project: str, stage: str | None, fmt: str) -> None:
+    """Affiche la checklist d'une étape."""
+    from cpts_workflow import french
+    from cpts_workflow.workspace import STATUS_LABELS
+
+    items = app.workspace.checklist(project, stage)
+    if fmt == "json":
+        emit_json(items)
+        return
+    marks = {"todo": "☐", "done": "☑", "not_applicable": "–"}
+    rows = [
+        {
+            **i.to_dict(),
+            "mark": marks[i.status],
+            "required_label": "oui" if i.required else "non",
+            "status_label": STATUS_LABELS[i.status],
+            "detail": " ; ".join(x for x in (i.value, i.note, i.reason,
+                                             i.due_date and f"échéance {french.short_date(i.due_date)}") if x),
+            "updated": f"{french.short_date(i.updated_at)} {i.updated_by}" if i.updated_at else None,
+        }
+        for i in items
+    ]
+    if fmt == "csv":
+        emit_csv(ITEM_COLUMNS[1:], rows)
+    else:
+        emit_table(ITEM_COLUMNS, rows)
+
+
+@click.command()
+@PROJECT
+@ITEM
+@click.option("--note", metavar="TEXTE", help="Note libre.")
+@click.option("--value", metavar="VALEUR", help="Justificatif : date (JJ/MM/AAAA), nombre, référence…")
+@click.option("--due", metavar="DATE", help="Échéance de l'élément (JJ/MM/AAAA).")
+@pass_app
+def check(app: AppContext, project: str, item: str, note: str | None, value: str | None,
+          due: str | None) -> None:
+    """Marque un élément de checklist comme fait."""
+    view = app.workspace.check(project, item, note=note, value=value, due=due)
+    success(f"Fait : {view.label}.")
+
+
+@click.command()
+@PROJECT
+@ITEM
+@pass_app
+def uncheck(app: AppContext, project: str, item: str) -> None:
+    """Remet un élément à faire."""
+    view = app.workspace.uncheck(project, item)
+    success(f"À faire : {view.label}.")
+
+
+@click.command()
+@PROJECT
+@ITEM
+@click.option("--reason", required=True, metavar="TEXTE", help="Pourquoi l'élément est sans objet.")
+@pass_app
+def skip(app: AppContext, project: str, item: str, reason: str) -> None:
+    """Marque un élément comme sans objet (avec une raison)."""
+    view = app.workspace.skip(project, item, reason=reason)
+    success(f"Sans objet : {view.label}.")
+
+
+def _moved(summary, verb: str) -> None:
+    success(f"{summary.name} : {verb} « {summary.stage_label} ».")
+
+
+@click.command()
+@PROJECT
+@click.option("--comment", metavar="TEXTE", help="Commentaire inscrit dans l'historique.")
+@click.option("--force", is_flag=True, help="Passe outre les éléments manquants (commentaire obligatoire, tracé).")
+@pass_app
+def advance(app: AppContext, project: str, comment: str | None, force: bool) -> None:
+    """Passe le projet à l'étape suivante (refusé tant qu'un élément requis manque)."""
+    _moved(app.workspace.advance(project, comment=comment, force=force), "passe à l'étape")
+
+
+@click.command()
+@PROJECT
+@click.option("--comment", required=True, metavar="TEXTE", help="Pourquoi revenir en arrière.")
+@pass_app
+def back(app: AppContext, project: str, comment: str) -> None:
+    """Ramène le projet à l'étape précédente."""
+    _moved(app.workspace.back(project, comment=comment), "revient à l'étape")
+
+
+@click.command()
+@PROJECT
+@click.option("--reason", required=True, metavar="TEXTE", help="Pourquoi le projet est suspendu.")
+@pass_app
+def pause(app: AppContext, project: str, reason: str) -> None:
+    """Met le projet en pause ; il reprendra à la même étape."""
+    _moved(app.workspace.pause(project, reason=reason), "passe à l'état")
+
+
+@click.command()
+@PROJECT
+@click.option("--comment", metavar="TEXTE", help="Commentaire inscrit dans l'historique.")
+@pass_app
+def resume(app: AppContext, project: str, comment: str | None) -> None:
+    """Reprend un projet en pause à l'étape qu'il avait quittée."""
+    _moved(app.workspace.resume(project, comment=comment), "reprend à l'étape")
+
+
+@click.command()
+@PROJECT
+@click.option("--reason", required=True, metavar="TEXTE", help="Pourquoi le projet s'arrête.")
+@pass_app
+def abandon(app: AppContext, project: str, reason: str) -> None:
+    """Abandonne le projet (définitif)."""
+    _moved(app.workspace.abandon(project, reason=reason), "passe à l'état")
+
+
+HISTORY_COLUMNS = [
+    ("when", "Date"), ("actor", "Qui"), ("kind_label", "Quoi"), ("move", "De → à"),
+    ("item_id", "Élément"), ("comment", "Commentaire"),
+]
+
+
+@click.command()
+@PROJECT
+@listing_options()
+@pass_app
+def history(app: AppContext, project: str, fmt: str) -> None:
+    """Affiche l'historique complet du projet."""
+    from cpts_workflow import french
+
+    ws = app.workspace
+    events = ws.history(project)
+    if fmt == "json":
+        emit_json(events)
+        return
+    definition = ws.definition_of(ws.project(project))
+    rows = [
+        {
+            **e.to_dict(),
+            "when": french.short_datetime(e.at),
+            "move": (f"{definition.state_label(e.from_stage)} → {definition.state_label(e.to_stage)}"
+                     if e.from_stage else definition.state_label(e.to_stage) if e.to_stage else None),
+        }
+        for e in events
+    ]
+    if fmt == "csv":
+        emit_csv(HISTORY_COLUMNS, rows)
+    else:
+        emit_table(HISTORY_COLUMNS, rows)
+
+
+COMMANDS = [init, new, list_, show, checklist, check, uncheck, skip, advance, back, pause,
+            resume, abandon, history]

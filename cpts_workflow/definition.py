@@ -1,0 +1,354 @@
+"""Workflow definitions: pydantic models of a workflow file and their loading.
+
+A definition is data (`workflows/cpts_creation.yaml`): stages in order, each with its
+checklist, side states (pause, abandon), transitions and the *named* guards and actions
+that protect them. Every problem in a file is reported as `file:line: message` in French,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import DefinitionError
+
+EvidenceKind = Literal["none", "date", "number", "document", "note"]
+SideKind = Literal["pause", "end"]
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+
+EVIDENCE_LABELS = {
+    "none": "aucune",
+    "date": "une date",
+    "number": "un nombre",
+    "document": "un document",
+    "note": "une note",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(_Model):
+    """One checklist item of a stage."""
+
+    id: str = Field(pattern=IDENTIFIER)
+    label: str = Field(min_length=1)
+    help: str = ""
+    required: bool = True
+    role: str = Field(min_length=1, description="who is responsible: porteur, bureau…")
+    evidence: EvidenceKind = "none"
+    document: str | None = Field(None, description="template whose generation satisfies it")
+
+
+class Stage(_Model):
+    id: str = Field(pattern=IDENTIFIER)
+    label: str = Field(min_length=1)
+    description: str = ""
+    items: tuple[Item, ...] = ()
+
+
+class SideState(_Model):
+    """`pause`: resumes where it left; `end`: final (abandoned)."""
+
+    id: str = Field(pattern=IDENTIFIER)
+    label: str = Field(min_length=1)
+    description: str = ""
+    kind: SideKind
+
+
+class Transition(_Model):
+    trigger: str = Field("advance", pattern=IDENTIFIER)
+    source: str
+    dest: str
+    guards: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+
+
+class WorkflowDefinition(_Model):
+    """A whole workflow; `stages` are in order, the first one is where projects start."""
+
+    id: str = Field(pattern=IDENTIFIER)
+    version: int = Field(ge=1)
+    label: str = Field(min_length=1)
+    description: str = ""
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    side_states: tuple[SideState, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+
+    @property
+    def initial(self) -> str:
+        return self.stages[0].id
+
+    @cached_property
+    def stage_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.stages)
+
+    @cached_property
+    def _stages_by_id(self) -> dict[str, Stage | SideState]:
+        return {s.id: s for s in (*self.stages, *self.side_states)}
+
+    @cached_property
+    def _items_by_id(self) -> dict[str, tuple[Stage, Item]]:
+        return {i.id: (s, i) for s in self.stages for i in s.items}
+
+    def state(self, state_id: str) -> Stage | SideState:
+        return self._stages_by_id[state_id]
+
+    def state_label(self, state_id: str | None) -> str:
+        """French label of a stage or side state (the id itself if unknown)."""
+        if state_id is None:
+            return "—"
+        state = self._stages_by_id.get(state_id)
+        return state.label if state else state_id
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._items_by_id
+
+    def item(self, item_id: str) -> tuple[Stage, Item]:
+        """The item and the stage holding it; KeyError if unknown."""
+        return self._items_by_id[item_id]
+
+    def side_state(self, kind: SideKind) -> SideState | None:
+        return next((s for s in self.side_states if s.kind == kind), None)
+
+    def stage_index(self, stage_id: str) -> int:
+        return self.stage_ids.index(stage_id)
+
+    def transitions_from(self, stage_id: str, trigger: str = "advance") -> list[Transition]:
+        return [t for t in self.transitions if t.source == stage_id and t.trigger == trigger]
+
+
+# --- loading -------------------------------------------------------------------------
+
+Path_ = tuple[Any, ...]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader that remembers the line of every mapping key and sequence entry."""
+
+
+def _construct_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    lines: dict[Path_, int] = {}
+
+    def walk(n: yaml.Node, path: Path_) -> Any:
+        lines[path] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            out = {}
+            for key_node, value_node in n.value:
+                key = loader.construct_object(key_node, deep=True)
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                out[key] = walk(value_node, (*path, key))
+                lines[(*path, key)] = key_node.start_mark.line + 1
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            return [walk(v, (*path, i)) for i, v in enumerate(n.value)]
+        return loader.construct_object(n, deep=True)
+
+    return (walk(node, ()) if node is not None else None), lines
+
+
+def _line_of(lines: dict[Path_, int], path: Path_) -> int | None:
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+_FIELD_FR = {"id": "l'identifiant", "label": "le libellé", "role": "le rôle"}
+
+
+def _french_error(err: dict[str, Any]) -> str:
+    """One pydantic error as a French sentence (with a fix where we can name one)."""
+    loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
+    field = loc[-1] if loc else "?"
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    value = err.get("input")
+    if kind == "missing":
+        return f"la clé obligatoire « {field} » manque ; ajoutez-la."
+    if kind == "extra_forbidden":
+        return f"clé inconnue « {field} » ; vérifiez l'orthographe ou retirez-la."
+    if kind == "literal_error":
+        return f"« {value} » n'est pas permis pour « {field} » ; choisissez parmi {ctx.get('expected')}."
+    if kind == "string_pattern_mismatch":
+        return (
+            f"« {value} » n'est pas un identifiant valide pour « {field} » ; utilisez des "
+            "minuscules sans accent, des chiffres et « _ » (ex. lettre_intention)."
+        )
+    if kind in ("string_too_short", "too_short"):
+        return f"« {field} » ne peut pas être vide."
+    if kind in ("string_type", "int_type", "int_parsing", "bool_type", "bool_parsing"):
+        expected = {"s": "un texte", "i": "un nombre entier", "b": "true ou false"}[kind[0]]
+        return f"« {field} » doit être {expected} (trouvé : {value!r})."
+    if kind in ("tuple_type", "list_type"):
+        return f"« {field} » doit être une liste (des lignes commençant par « - »)."
+    if kind in ("model_type", "dict_type"):
+        return f"« {field} » doit être un ensemble de clés : valeur."
+    if kind == "greater_than_equal":
+        return f"« {field} » doit valoir au moins {ctx.get('ge')}."
+    return f"valeur invalide pour « {field} » ({err['msg']})."
+
+
+def _semantic_problems(
+    d: WorkflowDefinition, guard_names: Iterable[str], action_names: Iterable[str]
+) -> list[tuple[Path_, str]]:
+    """Checks pydantic cannot express: unique ids, known targets and guards, reachability."""
+    problems: list[tuple[Path_, str]] = []
+    seen: dict[str, Path_] = {}
+    for si, state in enumerate((*d.stages, *d.side_states)):
+        key = ("stages", si) if si < len(d.stages) else ("side_states", si - len(d.stages))
+        if state.id in seen:
+            problems.append(((*key, "id"), f"l'étape « {state.id} » est définie deux fois."))
+        seen[state.id] = key
+    items_seen: set[str] = set()
+    for si, stage in enumerate(d.stages):
+        for ii, item in enumerate(stage.items):
+            if item.id in items_seen:
+                problems.append(
+                    (("stages", si, "items", ii, "id"),
+                     f"l'élément « {item.id} » existe déjà ; chaque élément doit avoir un identifiant unique.")
+                )
+            items_seen.add(item.id)
+    kinds = [s.kind for s in d.side_states]
+    for kind in ("pause", "end"):
+        if kinds.count(kind) > 1:
+            problems.append((("side_states",), f"un seul état annexe de type « {kind} » est permis."))
+    guards, actions = set(guard_names), set(action_names)
+    stage_ids = set(d.stage_ids)
+    for ti, t in enumerate(d.transitions):
+        for end in ("source", "dest"):
+            target = getattr(t, end)
+            if target not in stage_ids:
+                problems.append(
+                    (("transitions", ti, end),
+                     f"la transition mène à une étape inconnue « {target} » ; étapes connues : "
+                     f"{', '.join(d.stage_ids)}.")
+                )
+        for gi, g in enumerate(t.guards):
+            if g not in guards:
+                problems.append(
+                    (("transitions", ti, "guards", gi),
+                     f"garde inconnue « {g} » ; gardes disponibles : {', '.join(sorted(guards))}.")
+                )
+        for ai, a in enumerate(t.actions):
+            if a not in actions:
+                problems.append(
+                    (("transitions", ti, "actions", ai),
+                     f"action inconnue « {a} » ; actions disponibles : {', '.join(sorted(actions)) or 'aucune'}.")
+                )
+    # Reachability and cycles along `advance`: the creation path must be a DAG from the start.
+    edges: dict[str, list[str]] = {}
+    for t in d.transitions:
+        if t.trigger == "advance" and t.source in stage_ids and t.dest in stage_ids:
+            edges.setdefault(t.source, []).append(t.dest)
+    reached, stack = {d.initial}, [d.initial]
+    while stack:
+        for nxt in edges.get(stack.pop(), []):
+            if nxt not in reached:
+                reached.add(nxt)
+                stack.append(nxt)
+    for si, stage in enumerate(d.stages):
+        if stage.id not in reached:
+            problems.append(
+                (("stages", si, "id"),
+                 f"l'étape « {stage.id} » est inaccessible : aucune transition « advance » n'y mène "
+                 "depuis la première étape.")
+            )
+    cycle = _find_cycle(edges)
+    if cycle:
+        ti = next(i for i, t in enumerate(d.transitions)
+                  if t.trigger == "advance" and t.source == cycle[-2] and t.dest == cycle[-1])
+        problems.append(
+            (("transitions", ti),
+             f"les transitions « advance » forment une boucle ({' → '.join(cycle)}) ; le retour "
+             "en arrière se fait avec « back », pas avec « advance ».")
+        )
+    return problems
+
+
+def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in edges.get(node, []):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], node, nxt] if nxt in path else [node, nxt]
+            if nxt not in state and (found := visit(nxt, [*path, node])):
+                return found
+        state[node] = 2
+        return None
+
+    for start in list(edges):
+        if start not in state and (found := visit(start, [])):
+            return found
+    return None
+
+
+def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
+    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem."""
+    from .guards import action_names, guard_names
+
+    try:
+        data, lines = _construct_with_lines(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise DefinitionError(
+            source, [(line, f"YAML illisible : {exc.problem or exc.context} ; vérifiez l'indentation et les « : ».")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise DefinitionError(source, [(None, f"YAML illisible : {exc}.")]) from None
+    if not isinstance(data, dict):
+        raise DefinitionError(source, [(1, "le fichier doit décrire un workflow (des clés id, version, stages…).")])
+    try:
+        definition = WorkflowDefinition.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_line_of(lines, tuple(e["loc"])), _french_error(e)) for e in exc.errors()]
+        raise DefinitionError(source, problems) from None
+    semantic = _semantic_problems(definition, guard_names(), action_names())
+    if semantic:
+        raise DefinitionError(source, [(_line_of(lines, p), m) for p, m in semantic])
+    return definition
+
+
+MAX_DEFINITION_BYTES = 1_000_000
+
+
+def load_definition(path: str | Path) -> WorkflowDefinition:
+    """Load one workflow file; errors name the file and the line."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DefinitionError(str(path), [(None, f"fichier illisible ({exc.strerror}).")]) from None
+    if len(raw) > MAX_DEFINITION_BYTES:
+        raise DefinitionError(str(path), [(None, "fichier trop volumineux pour un workflow (plus de 1 Mo).")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DefinitionError(str(path), [(None, "le fichier n'est pas du texte UTF-8.")]) from None
+    return parse_definition(text, str(path))
+
+
+_VERSIONED = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)(?:_v(?P<version>\d+))?\.ya?ml$")
+
+
+def shipped_definition_files() -> list[Path]:
+    """The workflow files shipped with the package, e.g. cpts_creation.yaml, cpts_creation_v2.yaml."""
+    from .resources import workflows_dir
+
+    return sorted(p for p in workflows_dir().iterdir() if _VERSIONED.match(p.name))

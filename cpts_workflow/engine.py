@@ -1,0 +1,160 @@
+"""The state machine of a workflow, built once per definition with `transitions`.
+
+One `Machine` serves every project of a definition: a project borrows it for one
+trigger through a light token (`add_model` / `remove_model`), so loading 1 000 projects
+never builds 1 000 machines. Guards are the named functions of `guards.py`; all the
+guards of a transition run, so that a refusal lists everything that is missing.
+
+Besides the `advance` transitions of the file, every definition gets:
+`back` (one stage back, the reverse of an `advance`), `pause`/`resume` (resume goes back
+to the stage the project left) and `abandon` (final).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from transitions import Machine, MachineError
+
+from .definition import WorkflowDefinition
+from .errors import Refused
+from .guards import GuardContext, get_action, get_guard
+
+TRIGGER_LABELS = {
+    "advance": "passer à l'étape suivante",
+    "back": "revenir à l'étape précédente",
+    "pause": "mettre en pause",
+    "resume": "reprendre",
+    "abandon": "abandonner",
+}
+
+
+@dataclass
+class _Token:
+    """What the shared machine moves for one trigger of one project."""
+
+    state: str
+    ctx: GuardContext | None
+    resume_stage: str | None = None
+    force: bool = False
+    failures: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Transitions of one definition; `fire` checks guards and returns the new stage."""
+
+    def __init__(self, definition: WorkflowDefinition) -> None:
+        self.definition = definition
+        d = definition
+        states = [*d.stage_ids, *(s.id for s in d.side_states)]
+        self.machine = Machine(
+            model=None,
+            states=states,
+            initial=d.initial,
+            auto_transitions=False,
+            send_event=True,
+            model_attribute="state",
+        )
+        for t in d.transitions:
+            self.machine.add_transition(
+                t.trigger,
+                t.source,
+                t.dest,
+                conditions=[self._guards_pass(t.guards)],
+                after=[self._run_actions(t.actions)] if t.actions else [],
+            )
+            if t.trigger == "advance":
+                self.machine.add_transition("back", t.dest, t.source)
+        pause, end = d.side_state("pause"), d.side_state("end")
+        if pause:
+            self.machine.add_transition("pause", list(d.stage_ids), pause.id)
+            for stage_id in d.stage_ids:
+                self.machine.add_transition(
+                    "resume", pause.id, stage_id, conditions=[_resumes_to(stage_id)]
+                )
+        if end:
+            sources = [*d.stage_ids, *([pause.id] if pause else [])]
+            self.machine.add_transition("abandon", sources, end.id)
+
+    @staticmethod
+    def _guards_pass(names: tuple[str, ...]):
+        def check(event) -> bool:
+            token: _Token = event.model
+            if token.force or token.ctx is None:
+                return True
+            for name in names:
+                token.failures.extend(get_guard(name)(token.ctx))
+            return not token.failures
+
+        return check
+
+    @staticmethod
+    def _run_actions(names: tuple[str, ...]):
+        def run(event) -> None:
+            token: _Token = event.model
+            if token.ctx is not None:
+                for name in names:
+                    get_action(name)(token.ctx)
+
+        return run
+
+    def triggers_from(self, state: str) -> list[str]:
+        """Triggers that exist from a state (whether or not their guards pass)."""
+        return [
+            name for name in self.machine.get_triggers(state) if name in TRIGGER_LABELS
+        ] or self.machine.get_triggers(state)
+
+    def fire(
+        self,
+        trigger: str,
+        state: str,
+        ctx: GuardContext | None,
+        *,
+        resume_stage: str | None = None,
+        force: bool = False,
+    ) -> str:
+        """Run `trigger` from `state`; return the new state or raise `Refused`."""
+        token = _Token(state=state, ctx=ctx, resume_stage=resume_stage, force=force)
+        label = self.definition.state_label(state)
+        self.machine.add_model(token, initial=state)
+        try:
+            moved = token.trigger(trigger)
+        except MachineError:
+            raise Refused(
+                f"Impossible de {TRIGGER_LABELS.get(trigger, trigger)} depuis « {label} ».",
+                _allowed_hint(self, state),
+            ) from None
+        finally:
+            self.machine.remove_model(token)
+        if not moved:
+            if token.failures:
+                raise Refused(
+                    f"Le projet ne peut pas quitter l'étape « {label} » : "
+                    f"{len(token.failures)} élément(s) requis manquant(s).",
+                    "Cochez-les (cpts check), marquez-les sans objet (cpts skip), ou forcez "
+                    "avec --force et un commentaire.",
+                    reasons=token.failures,
+                )
+            raise Refused(f"Impossible de {TRIGGER_LABELS.get(trigger, trigger)} depuis « {label} ».")
+        return token.state
+
+
+def _resumes_to(stage_id: str):
+    def check(event) -> bool:
+        return event.model.resume_stage == stage_id
+
+    return check
+
+
+def _allowed_hint(engine: Engine, state: str) -> str:
+    names = [TRIGGER_LABELS.get(t, t) for t in engine.triggers_from(state)]
+    if not names:
+        return "Aucune action n'est possible depuis cet état."
+    return "Actions possibles : " + ", ".join(names) + "."
+
+
+@cache
+def engine_for(definition: WorkflowDefinition) -> Engine:
+    """The one engine of a definition (definitions are frozen, hence hashable)."""
+    return Engine(definition)

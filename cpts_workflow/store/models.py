@@ -1,0 +1,246 @@
+"""SQLAlchemy 2 typed models of everything a CPTS project keeps.
+
+Schema changes go through Alembic (`store/migrations`), never `create_all`, so that a
+base in the field can always be brought up to date.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    officer: Mapped[str | None] = mapped_column(String(120), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(60))
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(60), index=True)
+    # Where `resume` goes back to while the project is paused.
+    resume_stage: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+    stage_entered_at: Mapped[datetime]
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    checklist: Mapped[list[ChecklistState]] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[Event]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Event.id"
+    )
+
+    # Optimistic locking: every UPDATE checks the version it read.
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class ChecklistState(Base):
+    """State of one item for one project; an item without a row is `todo`."""
+
+    __tablename__ = "checklist_states"
+    __table_args__ = (UniqueConstraint("project_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="todo")  # todo|done|not_applicable
+    note: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+    project: Mapped[Project] = relationship(back_populates="checklist")
+
+
+class Event(Base):
+    """Append-only audit trail: who, when, what, from, to, why."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_project_at", "project_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(60))
+    to_stage: Mapped[str | None] = mapped_column(String(60))
+    item_id: Mapped[str | None] = mapped_column(String(80))
+    comment: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    project: Mapped[Project] = relationship(back_populates="events")
+
+
+class ProjectCommune(Base):
+    """A commune (or municipal arrondissement) of a project's territory."""
+
+    __tablename__ = "project_communes"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True, index=True)
+    added_at: Mapped[datetime]
+    added_by: Mapped[str] = mapped_column(String(120))
+    # Set when the commune was added although another active project holds it.
+    forced_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Member(Base):
+    """A professional (personne physique) or a structure (personne morale) of a project."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    legal: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(200))
+    profession: Mapped[str | None] = mapped_column(String(120))
+    structure_kind: Mapped[str | None] = mapped_column(String(60))
+    college: Mapped[str | None] = mapped_column(String(60))
+    role: Mapped[str | None] = mapped_column(String(40))
+    rpps: Mapped[str | None] = mapped_column(String(11))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    finess: Mapped[str | None] = mapped_column(String(9))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # RGPD erasure keeps the row (collège counts stay right) but drops personal fields.
+    erased_at: Mapped[datetime | None]
+
+
+class DocumentAnswers(Base):
+    """Answers given for one template of one project."""
+
+    __tablename__ = "document_answers"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    template: Mapped[str] = mapped_column(String(60), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+
+class GeneratedDocument(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    template: Mapped[str] = mapped_column(String(60))
+    template_version: Mapped[str] = mapped_column(String(20))
+    format: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(String(64))
+    answers_checksum: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class ProjectMission(Base):
+    """An ACI mission of a project: chosen or not, and when it started and was deployed."""
+
+    __tablename__ = "project_missions"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    mission: Mapped[str] = mapped_column(String(40), primary_key=True)
+    chosen: Mapped[bool] = mapped_column(Boolean, default=True)
+    started_on: Mapped[date | None] = mapped_column(Date)
+    deployed_on: Mapped[date | None] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+
+class FundingGrid(Base):
+    """An ACI funding grid imported by a user (the shipped ones are package data)."""
+
+    __tablename__ = "funding_grids"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[datetime]
+
+
+class ReferenceVintage(Base):
+    """A communes/population file imported by a user (the shipped one is package data)."""
+
+    __tablename__ = "reference_vintages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(60), unique=True)
+    source: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[datetime]
+
+
+class ReferenceCommune(Base):
+    __tablename__ = "reference_communes"
+
+    vintage_id: Mapped[int] = mapped_column(
+        ForeignKey("reference_vintages.id", ondelete="CASCADE"), primary_key=True
+    )
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    type: Mapped[str] = mapped_column(String(3))
+    nom: Mapped[str] = mapped_column(String(120))
+    departement: Mapped[str] = mapped_column(String(3))
+    region: Mapped[str] = mapped_column(String(3))
+    epci_siren: Mapped[str | None] = mapped_column(String(9))
+    epci_nom: Mapped[str | None] = mapped_column(String(200))
+    commune_parent: Mapped[str | None] = mapped_column(String(5))
+    population: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,101 @@
+"""What the library returns: plain, frozen records with a stable JSON form.
+
+The JSON keys are a documented API (README, « API JSON »): English snake_case, dates in
+ISO 8601. Add keys, never rename or remove one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, dates and containers to JSON-ready values."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+class _View:
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+    def replace(self, **changes: Any):
+        return type(self)(**{**asdict(self), **changes})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ProjectSummary(_View):
+    id: int
+    slug: str
+    name: str
+    officer: str | None
+    stage: str
+    stage_label: str
+    status: str  # active | paused | abandoned
+    workflow_id: str
+    workflow_version: int
+    created_at: datetime
+    updated_at: datetime
+    stage_entered_at: datetime
+    row_version: int
+
+
+@dataclass(frozen=True)
+class ItemView(_View):
+    id: str
+    stage: str
+    label: str
+    help: str
+    required: bool
+    role: str
+    evidence: str
+    document: str | None
+    status: str  # todo | done | not_applicable
+    note: str | None
+    value: str | None
+    reason: str | None
+    due_date: date | None
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StageProgress(_View):
+    id: str
+    label: str
+    position: str  # done | current | todo
+    done: int
+    total: int
+    required_done: int
+    required_total: int
+
+
+@dataclass(frozen=True)
+class ProjectDetail(_View):
+    project: ProjectSummary
+    resume_stage: str | None
+    stages: list[StageProgress]
+    next_required: list[ItemView]
+
+
+@dataclass(frozen=True)
+class EventView(_View):
+    id: int
+    at: datetime
+    actor: str
+    kind: str
+    kind_label: str
+    from_stage: str | None
+    to_stage: str | None
+    item_id: str | None
+    comment: str | None
+    payload: dict[str, Any] | None

@@ -1,0 +1,572 @@
+"""The library's front door: projects, checklists and stage changes, persisted and audited.
+
+Every change runs in one transaction with its audit event, and bumps the project's row
+version, so that two people changing the same project never silently overwrite each
+other: the second gets `Conflict` and nothing of theirs is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import getpass
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import french
+from .clock import Clock, system_now
+from .definition import Item, WorkflowDefinition
+from .engine import engine_for
+from .errors import BadInput, Conflict, NotFound, Refused
+from .guards import GuardContext
+from .store.database import Database
+from .store.models import ChecklistState, Event, Project
+from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
+from .catalog import DEFAULT_WORKFLOW, WorkflowCatalog
+
+EVENT_LABELS = {
+    "created": "Création du projet",
+    "checked": "Élément fait",
+    "unchecked": "Élément remis à faire",
+    "skipped": "Élément sans objet",
+    "due_set": "Échéance fixée",
+    "advanced": "Passage à l'étape suivante",
+    "back": "Retour à l'étape précédente",
+    "paused": "Mise en pause",
+    "resumed": "Reprise",
+    "abandoned": "Abandon",
+}
+STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
+MAX_TEXT = 5000
+
+
+def default_actor() -> str:
+    """`CPTS_ACTOR`, else the operating-system user."""
+    try:
+        return os.environ.get("CPTS_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "inconnu"
+
+
+def slugify(name: str) -> str:
+    """`CPTS du Pays d'Aix` → `cpts-du-pays-d-aix`."""
+    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:100] or "projet"
+
+
+def _clean_text(value: str | None, what: str, required: bool = False) -> str | None:
+    value = value.strip() if value else None
+    if required and not value:
+        raise BadInput(f"{what} est obligatoire.", "Donnez-le avec l'option indiquée dans l'aide.")
+    if value and len(value) > MAX_TEXT:
+        raise BadInput(f"{what} dépasse {french.number(MAX_TEXT)} caractères.")
+    if value and "\x00" in value:
+        raise BadInput(f"{what} contient des caractères binaires.")
+    return value
+
+
+class Workspace:
+    """A base of CPTS projects, seen by one actor.
+
+    `url`: database URL (default: `CPTS_DATABASE_URL` or SQLite in the user data dir);
+    `actor`: who is acting, recorded on every change; `now`: the clock (tests fix it).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        actor: str | None = None,
+        now: Clock = system_now,
+        workflow_files: list[Path] | None = None,
+    ) -> None:
+        self.db = Database(url)
+        self.actor = (actor or default_actor()).strip() or "inconnu"
+        self.now = now
+        self._workflow_files = workflow_files
+        self._catalog: WorkflowCatalog | None = None
+
+    @property
+    def catalog(self) -> WorkflowCatalog:
+        if self._catalog is None:
+            self._catalog = WorkflowCatalog(self._workflow_files)
+        return self._catalog
+
+    def definition(self, workflow_id: str = DEFAULT_WORKFLOW, version: int | None = None) -> WorkflowDefinition:
+        return self.catalog.get(workflow_id, version)
+
+    def definition_of(self, project: Project | ProjectSummary) -> WorkflowDefinition:
+        """The definition (and version) a project runs on."""
+        return self.catalog.get(project.workflow_id, project.workflow_version)
+
+    def init(self) -> str:
+        """Create or upgrade the base; return its schema revision."""
+        self.db.ensure_schema()
+        return self.db.current_revision() or ""
+
+    # --- sessions and lookups ----------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction; a concurrent change of the same project becomes `Conflict`."""
+        try:
+            with self.db.session() as session:
+                yield session
+        except StaleDataError:
+            raise Conflict(
+                "Ce projet vient d'être modifié par quelqu'un d'autre ; votre modification "
+                "n'a pas été enregistrée.",
+                "Relancez la commande : elle s'appliquera à la version à jour.",
+            ) from None
+
+    def get_project(self, session: Session, ref: str | int) -> Project:
+        """A project by slug or numeric id, or `NotFound` with close matches."""
+        text = str(ref).strip()
+        project = None
+        if text.isdigit():
+            project = session.get(Project, int(text))
+        if project is None:
+            project = session.scalar(select(Project).where(Project.slug == text))
+        if project is None:
+            slugs = session.scalars(select(Project.slug)).all()
+            close = difflib.get_close_matches(slugify(text), slugs, n=3)
+            hint = (
+                f"Vouliez-vous dire : {', '.join(close)} ?"
+                if close
+                else "« cpts list » affiche les projets et leurs identifiants."
+            )
+            raise NotFound(f"Projet « {text} » introuvable.", hint)
+        return project
+
+    def _item(self, definition: WorkflowDefinition, item_id: str, project: Project) -> Item:
+        if not definition.has_item(item_id):
+            ids = [i.id for s in definition.stages for i in s.items]
+            close = difflib.get_close_matches(item_id, ids, n=3)
+            hint = (
+                f"Vouliez-vous dire : {', '.join(close)} ?"
+                if close
+                else f"« cpts checklist {project.slug} » liste les éléments et leurs identifiants."
+            )
+            raise NotFound(f"Élément « {item_id} » inconnu dans le workflow.", hint)
+        return definition.item(item_id)[1]
+
+    def record_event(
+        self,
+        session: Session,
+        project: Project,
+        kind: str,
+        *,
+        from_stage: str | None = None,
+        to_stage: str | None = None,
+        item_id: str | None = None,
+        comment: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> Event:
+        """Append an audit event and touch the project (bumping its row version)."""
+        now = self.now()
+        event = Event(
+            project=project,
+            at=now,
+            actor=self.actor,
+            kind=kind,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            item_id=item_id,
+            comment=comment,
+            payload=payload,
+        )
+        session.add(event)
+        project.updated_at = now
+        return event
+
+    @contextmanager
+    def changing(self, ref: str | int, expected_version: int | None = None) -> Iterator[tuple[Session, Project]]:
+        """A transaction around one change of one project (refused once abandoned)."""
+        with self.session() as session:
+            project = self.get_project(session, ref)
+            if expected_version is not None and project.row_version != expected_version:
+                raise Conflict(
+                    f"Le projet « {project.slug} » a changé depuis votre lecture "
+                    f"(version {project.row_version}, vous aviez la {expected_version}).",
+                    "Rechargez-le puis recommencez.",
+                )
+            end = self.definition_of(project).side_state("end")
+            if end and project.stage == end.id:
+                raise Refused(
+                    f"Le projet « {project.slug} » est abandonné : il ne peut plus être modifié."
+                )
+            yield session, project
+            session.flush()
+
+    def _states(self, session: Session, project: Project) -> dict[str, ChecklistState]:
+        rows = session.scalars(select(ChecklistState).where(ChecklistState.project_id == project.id))
+        return {row.item_id: row for row in rows}
+
+    # --- projects ----------------------------------------------------------------------
+
+    def create_project(
+        self,
+        name: str,
+        *,
+        officer: str | None = None,
+        workflow_id: str = DEFAULT_WORKFLOW,
+        version: int | None = None,
+        slug: str | None = None,
+    ) -> ProjectSummary:
+        """Create a project at the first stage of the (newest) workflow."""
+        name = _clean_text(name, "Le nom du projet", required=True) or ""
+        if len(name) > 200:
+            raise BadInput("Le nom du projet dépasse 200 caractères.")
+        officer = _clean_text(officer, "Le nom du chargé de mission")
+        definition = self.definition(workflow_id, version)
+        with self.session() as session:
+            base = slugify(slug or name)
+            taken = set(session.scalars(select(Project.slug).where(Project.slug.like(f"{base}%"))))
+            final = base
+            n = 2
+            while final in taken:
+                final, n = f"{base}-{n}", n + 1
+            now = self.now()
+            project = Project(
+                slug=final,
+                name=name,
+                officer=officer,
+                workflow_id=definition.id,
+                workflow_version=definition.version,
+                stage=definition.initial,
+                created_at=now,
+                created_by=self.actor,
+                updated_at=now,
+                stage_entered_at=now,
+            )
+            session.add(project)
+            self.record_event(session, project, "created", to_stage=definition.initial,
+                              payload={"name": name, "officer": officer})
+            session.flush()
+            return self.summary(project)
+
+    def summary(self, project: Project) -> ProjectSummary:
+        definition = self.definition_of(project)
+        state = definition.state(project.stage) if project.stage in definition.stage_ids or any(
+            s.id == project.stage for s in definition.side_states) else None
+        status = getattr(state, "kind", None)
+        return ProjectSummary(
+            id=project.id,
+            slug=project.slug,
+            name=project.name,
+            officer=project.officer,
+            stage=project.stage,
+            stage_label=definition.state_label(project.stage),
+            status={"pause": "paused", "end": "abandoned"}.get(status or "", "active"),
+            workflow_id=project.workflow_id,
+            workflow_version=project.workflow_version,
+            created_at=project.created_at,
+            updated_at=project.updated_at,
+            stage_entered_at=project.stage_entered_at,
+            row_version=project.row_version,
+        )
+
+    def list_projects(self, *, officer: str | None = None, stage: str | None = None) -> list[ProjectSummary]:
+        """Projects ordered by name, optionally filtered by officer and stage."""
+        if stage is not None:
+            self._check_stage(self.definition(), stage)
+        with self.session() as session:
+            query = select(Project).order_by(Project.name, Project.id)
+            if officer:
+                query = query.where(Project.officer == officer)
+            if stage:
+                query = query.where(Project.stage == stage)
+            return [self.summary(p) for p in session.scalars(query)]
+
+    def project(self, ref: str | int) -> ProjectSummary:
+        with self.session() as session:
+            return self.summary(self.get_project(session, ref))
+
+    def _check_stage(self, definition: WorkflowDefinition, stage: str) -> None:
+        known = [*definition.stage_ids, *(s.id for s in definition.side_states)]
+        if stage not in known:
+            raise BadInput(f"Étape « {stage} » inconnue.", f"Étapes : {', '.join(known)}.")
+
+    def detail(self, ref: str | int) -> ProjectDetail:
+        """Current stage, progress of every stage, the next required items."""
+        with self.session() as session:
+            project = self.get_project(session, ref)
+            definition = self.definition_of(project)
+            states = self._states(session, project)
+            current = project.resume_stage or project.stage
+            current_index = definition.stage_index(current) if current in definition.stage_ids else -1
+            stages = []
+            for index, stage in enumerate(definition.stages):
+                views = [self._item_view(stage.id, i, states.get(i.id)) for i in stage.items]
+                finished = [v for v in views if v.status != "todo"]
+                required = [v for v in views if v.required]
+                stages.append(
+                    StageProgress(
+                        id=stage.id,
+                        label=stage.label,
+                        position="done" if index < current_index else "current" if index == current_index else "todo",
+                        done=len(finished),
+                        total=len(views),
+                        required_done=sum(1 for v in required if v.status != "todo"),
+                        required_total=len(required),
+                    )
+                )
+            next_required = []
+            if current in definition.stage_ids:
+                stage = definition.state(current)
+                next_required = [
+                    self._item_view(stage.id, i, states.get(i.id))
+                    for i in stage.items  # type: ignore[union-attr]
+                    if i.required and (states.get(i.id) is None or states[i.id].status == "todo")
+                ]
+            return ProjectDetail(
+                project=self.summary(project),
+                resume_stage=project.resume_stage,
+                stages=stages,
+                next_required=next_required,
+            )
+
+    # --- checklists --------------------------------------------------------------------
+
+    @staticmethod
+    def _item_view(stage_id: str, item: Item, state: ChecklistState | None) -> ItemView:
+        return ItemView(
+            id=item.id,
+            stage=stage_id,
+            label=item.label,
+            help=item.help,
+            required=item.required,
+            role=item.role,
+            evidence=item.evidence,
+            document=item.document,
+            status=state.status if state else "todo",
+            note=state.note if state else None,
+            value=state.value if state else None,
+            reason=state.reason if state else None,
+            due_date=state.due_date if state else None,
+            updated_by=state.updated_by if state else None,
+            updated_at=state.updated_at if state else None,
+        )
+
+    def checklist(self, ref: str | int, stage: str | None = None) -> list[ItemView]:
+        """Items of one stage (default: the current one, or `"all"`), with their state."""
+        with self.session() as session:
+            project = self.get_project(session, ref)
+            definition = self.definition_of(project)
+            states = self._states(session, project)
+            if stage == "all":
+                stages = list(definition.stages)
+            else:
+                wanted = stage or project.resume_stage or project.stage
+                self._check_stage(definition, wanted)
+                stages = [s for s in definition.stages if s.id == wanted]
+            return [self._item_view(s.id, i, states.get(i.id)) for s in stages for i in s.items]
+
+    def _set_item(
+        self,
+        ref: str | int,
+        item_id: str,
+        kind: str,
+        *,
+        status: str | None,
+        note: str | None = None,
+        value: str | None = None,
+        reason: str | None = None,
+        due: date | None = None,
+    ) -> ItemView:
+        with self.changing(ref) as (session, project):
+            definition = self.definition_of(project)
+            item = self._item(definition, item_id, project)
+            stage_id = definition.item(item_id)[0].id
+            state = session.scalar(
+                select(ChecklistState).where(
+                    ChecklistState.project_id == project.id, ChecklistState.item_id == item_id
+                )
+            )
+            if state is None:
+                state = ChecklistState(project_id=project.id, item_id=item_id, status="todo")
+                session.add(state)
+            previous = state.status
+            if status is not None:
+                state.status = status
+                state.note, state.value, state.reason = note, value, reason
+            if due is not None:
+                state.due_date = due
+            state.updated_by, state.updated_at = self.actor, self.now()
+            payload: dict[str, Any] = {"previous": previous}
+            if value is not None:
+                payload["value"] = value
+            if due is not None:
+                payload["due_date"] = due.isoformat()
+            self.record_event(session, project, kind, item_id=item_id,
+                              comment=note or reason, payload=payload)
+            session.flush()
+            return self._item_view(stage_id, item, state)
+
+    def check(
+        self,
+        ref: str | int,
+        item_id: str,
+        *,
+        note: str | None = None,
+        value: str | None = None,
+        due: date | str | None = None,
+    ) -> ItemView:
+        """Mark an item done; its evidence (`date`, `number`) is validated and normalised."""
+        note = _clean_text(note, "La note")
+        value = _clean_text(value, "La valeur")
+        definition = self._definition_for_ref(ref)
+        if definition.has_item(item_id):
+            value = normalise_value(definition.item(item_id)[1], value)
+        return self._set_item(ref, item_id, "checked", status="done", note=note, value=value,
+                              due=french.parse_date(due) if due else None)
+
+    def set_due(self, ref: str | int, item_id: str, due: date | str) -> ItemView:
+        """Set a due date on an item without changing its status."""
+        return self._set_item(ref, item_id, "due_set", status=None, due=french.parse_date(due))
+
+    def uncheck(self, ref: str | int, item_id: str) -> ItemView:
+        """Put an item back to `todo`."""
+        return self._set_item(ref, item_id, "unchecked", status="todo")
+
+    def skip(self, ref: str | int, item_id: str, *, reason: str) -> ItemView:
+        """Mark an item not applicable; a reason is required."""
+        reason = _clean_text(reason, "La raison", required=True)
+        return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason)
+
+    def _definition_for_ref(self, ref: str | int) -> WorkflowDefinition:
+        with self.session() as session:
+            return self.definition_of(self.get_project(session, ref))
+
+    # --- stage changes -----------------------------------------------------------------
+
+    def _fire(
+        self,
+        ref: str | int,
+        trigger: str,
+        kind: str,
+        *,
+        comment: str | None,
+        force: bool = False,
+        expected_version: int | None = None,
+    ) -> ProjectSummary:
+        with self.changing(ref, expected_version) as (session, project):
+            definition = self.definition_of(project)
+            engine = engine_for(definition)
+            source = project.stage
+            ctx = None
+            if source in definition.stage_ids:
+                ctx = GuardContext(
+                    session=session,
+                    project=project,
+                    definition=definition,
+                    stage=definition.state(source),  # type: ignore[arg-type]
+                    actor=self.actor,
+                    now=self.now(),
+                    states=self._states(session, project),
+                )
+            missing: list[str] = []
+            if force and ctx is not None and trigger == "advance":
+                # Forcing is audited with what was missing at the time.
+                try:
+                    engine.fire(trigger, source, ctx)
+                except Refused as refusal:
+                    missing = refusal.reasons
+            dest = engine.fire(trigger, source, ctx, resume_stage=project.resume_stage, force=force)
+            pause = definition.side_state("pause")
+            project.resume_stage = source if pause and dest == pause.id else None
+            project.stage = dest
+            project.stage_entered_at = self.now()
+            payload = {"forced": True, "missing": missing} if force else None
+            self.record_event(session, project, kind, from_stage=source, to_stage=dest,
+                              comment=comment, payload=payload)
+            session.flush()
+            return self.summary(project)
+
+    def advance(
+        self,
+        ref: str | int,
+        *,
+        comment: str | None = None,
+        force: bool = False,
+        expected_version: int | None = None,
+    ) -> ProjectSummary:
+        """Move to the next stage; refused with the missing items while a guard fails.
+
+        `force=True` passes over failing guards; it needs a comment and is audited.
+        """
+        comment = _clean_text(comment, "Le commentaire", required=force)
+        return self._fire(ref, "advance", "advanced", comment=comment, force=force,
+                          expected_version=expected_version)
+
+    def back(self, ref: str | int, *, comment: str) -> ProjectSummary:
+        """Go back one stage; a comment says why."""
+        comment = _clean_text(comment, "Le commentaire", required=True)
+        return self._fire(ref, "back", "back", comment=comment)
+
+    def pause(self, ref: str | int, *, reason: str) -> ProjectSummary:
+        reason = _clean_text(reason, "La raison", required=True)
+        return self._fire(ref, "pause", "paused", comment=reason)
+
+    def resume(self, ref: str | int, *, comment: str | None = None) -> ProjectSummary:
+        comment = _clean_text(comment, "Le commentaire")
+        return self._fire(ref, "resume", "resumed", comment=comment)
+
+    def abandon(self, ref: str | int, *, reason: str) -> ProjectSummary:
+        reason = _clean_text(reason, "La raison", required=True)
+        return self._fire(ref, "abandon", "abandoned", comment=reason)
+
+    # --- audit -------------------------------------------------------------------------
+
+    def history(self, ref: str | int) -> list[EventView]:
+        """Every event of a project, oldest first."""
+        with self.session() as session:
+            project = self.get_project(session, ref)
+            rows = session.scalars(
+                select(Event).where(Event.project_id == project.id).order_by(Event.at, Event.id)
+            )
+            return [event_view(e) for e in rows]
+
+
+def event_view(event: Event) -> EventView:
+    return EventView(
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        kind=event.kind,
+        kind_label=EVENT_LABELS.get(event.kind, event.kind),
+        from_stage=event.from_stage,
+        to_stage=event.to_stage,
+        item_id=event.item_id,
+        comment=event.comment,
+        payload=event.payload,
+    )
+
+
+def normalise_value(item: Item, value: str | None) -> str | None:
+    """Validate an item's evidence: a `date` item needs a date, a `number` item a number."""
+    if item.evidence == "date":
+        if not value:
+            raise BadInput(
+                f"« {item.label} » se justifie par une date.",
+                "Donnez-la avec --value, par exemple --value 01/09/2026.",
+            )
+        return french.parse_date(value).isoformat()
+    if item.evidence == "number" and value:
+        cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+        try:
+            float(cleaned)
+        except ValueError:
+            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : --value 142482.") from None
+        return cleaned
+    return value
+

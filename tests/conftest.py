@@ -1,0 +1,126 @@
+"""Shared fixtures: real SQLite files, a real PostgreSQL base when one is configured,
+a fixed clock, and a runner for the `cpts` command as a user types it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from cpts_workflow.workspace import Workspace
+
+# e.g. postgresql+psycopg://cpts:cpts@localhost/postgres — a role allowed to CREATE DATABASE.
+PG_ADMIN_URL = os.environ.get("CPTS_TEST_POSTGRES_URL")
+FIXED_NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+class FixedClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime = FIXED_NOW) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+def _postgres_database() -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cpts_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A fresh, empty base: a SQLite file, and (when configured) a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cpts.db'}"
+        return
+    if not PG_ADMIN_URL:
+        pytest.skip("CPTS_TEST_POSTGRES_URL non défini : pas de serveur PostgreSQL pour ce test")
+    yield from _postgres_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A fresh SQLite file only (for tests that are not about the backend)."""
+    return f"sqlite:///{tmp_path / 'cpts.db'}"
+
+
+@pytest.fixture
+def ws(db_url: str, clock: FixedClock) -> Iterator[Workspace]:
+    workspace = Workspace(db_url, actor="Claire Martin", now=clock)
+    yield workspace
+    workspace.db.dispose()
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+CliRun = Callable[..., Result]
+
+
+@pytest.fixture
+def cpts(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRun:
+    """Run `cpts` as a user would (through `main`, with its error handling).
+
+    `cpts("show p1 --json")` or `cpts("new", "CPTS du Pays d'Aix")`; `input=` feeds stdin.
+    """
+    from cpts_cli.main import main
+
+    monkeypatch.setenv("CPTS_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("CPTS_ACTOR", "Claire Martin")
+    monkeypatch.setenv("CPTS_NOW", FIXED_NOW.isoformat())
+
+    def run(*args: str, input: str | None = None) -> Result:
+        argv = shlex.split(args[0]) if len(args) == 1 else list(args)
+        runner = CliRunner()
+        with runner.isolation(input=input) as (out, err, *_):
+            code = 0
+            try:
+                main(argv)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            return Result(code, out.getvalue().decode(), err.getvalue().decode())
+
+    return run
+
+
+def complete_stage(ws: Workspace, project: str, value: str = "01/09/2026") -> None:
+    """Tick every required item of the project's current stage (dated items get `value`)."""
+    for item in ws.checklist(project):
+        if item.required and item.status == "todo":
+            evidence = {"date": value, "number": "1"}.get(item.evidence)
+            ws.check(project, item.id, value=evidence)
