@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import french
@@ -59,8 +60,10 @@ def default_actor() -> str:
 
 def slugify(name: str) -> str:
     """`CPTS du Pays d'Aix` → `cpts-du-pays-d-aix`."""
-    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:100] or "projet"
+    # Drop accents only; any other non-ASCII character (’, —) separates words.
+    decomposed = unicodedata.normalize("NFKD", name.replace("œ", "oe").replace("æ", "ae"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:100] or "projet"
 
 
 def _clean_text(value: str | None, what: str, required: bool = False) -> str | None:
@@ -186,6 +189,8 @@ class Workspace:
         )
         session.add(event)
         project.updated_at = now
+        # Bump the row version even when the clock has not moved (fixed clocks, same second).
+        flag_modified(project, "updated_at")
         return event
 
     @contextmanager
