@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import french
+from .catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 from .clock import Clock, system_now
 from .definition import Item, WorkflowDefinition
 from .engine import engine_for
@@ -32,7 +33,6 @@ from .guards import GuardContext
 from .store.database import Database
 from .store.models import ChecklistState, Event, Project
 from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
-from .catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 
 EVENT_LABELS = {
     "created": "Création du projet",
@@ -261,9 +261,7 @@ class Workspace:
 
     def summary(self, project: Project) -> ProjectSummary:
         definition = self.definition_of(project)
-        state = definition.state(project.stage) if project.stage in definition.stage_ids or any(
-            s.id == project.stage for s in definition.side_states) else None
-        status = getattr(state, "kind", None)
+        side = next((s for s in definition.side_states if s.id == project.stage), None)
         return ProjectSummary(
             id=project.id,
             slug=project.slug,
@@ -271,7 +269,7 @@ class Workspace:
             officer=project.officer,
             stage=project.stage,
             stage_label=definition.state_label(project.stage),
-            status={"pause": "paused", "end": "abandoned"}.get(status or "", "active"),
+            status={"pause": "paused", "end": "abandoned"}[side.kind] if side else "active",
             workflow_id=project.workflow_id,
             workflow_version=project.workflow_version,
             created_at=project.created_at,
