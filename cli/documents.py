@@ -201,11 +201,13 @@ def generate(ctx: click.Context, app: AppContext, project: str, template: str | 
             success(f"{v.path}{ticked}")
         for t, error in failed:
             click.echo(f"Non produit : {t} : {error}", err=True)
-        if failed:
-            click.echo(f"{french.plural(len(failed), 'document')} non produit(s) : répondez aux questions "
-                       "avec « cpts doc answer PROJET DOCUMENT ».", err=True)
     if failed:
-        ctx.exit(1)
+        from cpts_workflow.errors import Refused
+
+        raise Refused(
+            f"{french.plural(len(failed), 'document')} non produit(s) : {', '.join(t for t, _ in failed)}.",
+            f"Répondez à leurs questions avec « cpts doc answer {project} DOCUMENT ».",
+        )
 
 
 @doc.command("history")

@@ -89,7 +89,8 @@ class TemplateMeta(BaseModel):
             raise BadInput(
                 f"Réponses invalides pour « {self.title} » : "
                 + " ; ".join(self._explain(e) for e in exc.errors()) + ".",
-                f"« cpts doc questions {self.id} » liste les questions attendues.",
+                f"Répondez avec « cpts doc answer PROJET {self.id} » ; « cpts doc questions "
+                f"{self.id} » liste les questions attendues.",
             ) from None
         data = model.model_dump(mode="json")
         for q in self.questions:
