@@ -11,34 +11,58 @@ PROJECT = click.argument("project", metavar="PROJET")
 MEMBER = click.argument("member_id", metavar="MEMBRE")
 
 COLUMNS = [
-    ("id", "N°"), ("name", "Nom"), ("nature", "Nature"), ("detail", "Profession / type"),
-    ("college_label", "Collège"), ("role_label", "Rôle"), ("identifiers", "Identifiants"),
+    ("id", "N°"),
+    ("name", "Nom"),
+    ("nature", "Nature"),
+    ("detail", "Profession / type"),
+    ("college_label", "Collège"),
+    ("role_label", "Rôle"),
+    ("identifiers", "Identifiants"),
 ]
 
 
 def _fields(fn):
     """Options shared by `add` and `edit`."""
-    for option in reversed([
-        click.option("--profession", metavar="TEXTE", help="Profession (personne physique)."),
-        click.option("--kind", "structure_kind", metavar="TYPE",
-                     help="Type de structure : msp, centre_sante, esp, etablissement, medico_social, "
-                          "association_usagers, association, collectivite, autre."),
-        click.option("--college", metavar="COLLEGE",
-                     help="Collège : liberaux, structures, etablissements, medico_social, usagers, partenaires."),
-        click.option("--role", metavar="ROLE",
-                     help="Rôle : president, vice_president, treasurer, secretary, board, founder."),
-        click.option("--rpps", metavar="NUMERO", help="Numéro RPPS (11 chiffres)."),
-        click.option("--siret", metavar="NUMERO", help="SIRET (14 chiffres) ou SIREN (9 chiffres)."),
-        click.option("--finess", metavar="NUMERO", help="Numéro FINESS (9 caractères)."),
-        click.option("--email", metavar="ADRESSE", help="Adresse e-mail."),
-        click.option("--phone", metavar="NUMERO", help="Téléphone."),
-    ]):
+    for option in reversed(
+        [
+            click.option("--profession", metavar="TEXTE", help="Profession (personne physique)."),
+            click.option(
+                "--kind",
+                "structure_kind",
+                metavar="TYPE",
+                help="Type de structure : msp, centre_sante, esp, etablissement, medico_social, "
+                "association_usagers, association, collectivite, autre.",
+            ),
+            click.option(
+                "--college",
+                metavar="COLLEGE",
+                help="Collège : liberaux, structures, etablissements, medico_social, usagers, "
+                "partenaires.",
+            ),
+            click.option(
+                "--role",
+                metavar="ROLE",
+                help="Rôle : president, vice_president, treasurer, secretary, board, founder.",
+            ),
+            click.option("--rpps", metavar="NUMERO", help="Numéro RPPS (11 chiffres)."),
+            click.option(
+                "--siret", metavar="NUMERO", help="SIRET (14 chiffres) ou SIREN (9 chiffres)."
+            ),
+            click.option("--finess", metavar="NUMERO", help="Numéro FINESS (9 caractères)."),
+            click.option("--email", metavar="ADRESSE", help="Adresse e-mail."),
+            click.option("--phone", metavar="NUMERO", help="Téléphone."),
+        ]
+    ):
         fn = option(fn)
     return fn
 
 
 def _row(m) -> dict:
-    ids = [f"{k.upper()} {v}" for k, v in (("rpps", m.rpps), ("siret", m.siret), ("finess", m.finess)) if v]
+    ids = [
+        f"{k.upper()} {v}"
+        for k, v in (("rpps", m.rpps), ("siret", m.siret), ("finess", m.finess))
+        if v
+    ]
     return {
         **m.to_dict(),
         "nature": "personne morale" if m.legal else "personne physique",
@@ -58,9 +82,15 @@ def _show(view, as_json: bool) -> None:
         return
     row = _row(view)
     for label, value in (
-        ("Membre", f"n° {view.id} — {view.name}"), ("Nature", row["nature"]),
-        ("Profession / type", row["detail"]), ("Collège", view.college_label), ("Rôle", view.role_label),
-        ("RPPS", view.rpps), ("SIRET", view.siret), ("FINESS", view.finess), ("E-mail", view.email),
+        ("Membre", f"n° {view.id} — {view.name}"),
+        ("Nature", row["nature"]),
+        ("Profession / type", row["detail"]),
+        ("Collège", view.college_label),
+        ("Rôle", view.role_label),
+        ("RPPS", view.rpps),
+        ("SIRET", view.siret),
+        ("FINESS", view.finess),
+        ("E-mail", view.email),
         ("Téléphone", view.phone),
     ):
         click.echo(f"{label:<18} {value or '—'}")
@@ -68,13 +98,15 @@ def _show(view, as_json: bool) -> None:
 
 @click.group()
 def member() -> None:
-    """Membres du projet : professionnels (personnes physiques) et structures (personnes morales)."""
+    """Membres du projet : professionnels (personnes physiques) et structures (morales)."""
 
 
 @member.command("add")
 @PROJECT
 @click.argument("name", metavar="NOM")
-@click.option("--legal", is_flag=True, help="Personne morale (structure) plutôt que personne physique.")
+@click.option(
+    "--legal", is_flag=True, help="Personne morale (structure) plutôt que personne physique."
+)
 @_fields
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
@@ -105,7 +137,9 @@ def list_(app: AppContext, project: str, college: str | None, fmt: str) -> None:
     elif fmt == "csv":
         emit_csv(COLUMNS, [_row(v) for v in views])
     elif not views:
-        click.echo(f"Aucun membre. Ajoutez-en avec : cpts member add {project} \"Nom\" --college liberaux")
+        click.echo(
+            f'Aucun membre. Ajoutez-en avec : cpts member add {project} "Nom" --college liberaux'
+        )
     else:
         emit_table(COLUMNS, [_row(v) for v in views])
 

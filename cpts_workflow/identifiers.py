@@ -29,7 +29,8 @@ def clean_siret(value: str) -> str:
         if not siret.is_valid(code):
             raise BadInput(
                 f"Le SIRET « {value} » est invalide (clé de contrôle fausse).",
-                "Recopiez-le depuis l'avis de situation INSEE ou annuaire-entreprises.data.gouv.fr.",
+                "Recopiez-le depuis l'avis de situation INSEE ou "
+                "annuaire-entreprises.data.gouv.fr.",
             )
         return code
     if len(code) == 9 and code.isdigit():
@@ -92,7 +93,9 @@ def clean_email(value: str) -> str:
     """An e-mail address of the form nom@domaine.tld (lower-cased domain)."""
     text = value.strip()
     if len(text) > 200 or not _EMAIL.match(text):
-        raise BadInput(f"L'adresse e-mail « {value} » est invalide.", "Exemple : jeanne.durand@exemple.fr.")
+        raise BadInput(
+            f"L'adresse e-mail « {value} » est invalide.", "Exemple : jeanne.durand@exemple.fr."
+        )
     local, domain = text.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
 

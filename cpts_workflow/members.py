@@ -125,7 +125,10 @@ def _choice(value: str | None, allowed: dict[str, str], what: str, option: str) 
 def _text(value: str | None, what: str, limit: int = 200) -> str | None:
     value = value.strip() if value else None
     if value and (len(value) > limit or "\x00" in value):
-        raise BadInput(f"{what} est trop long ou contient des caractères binaires ({limit} caractères au plus).")
+        raise BadInput(
+            f"{what} est trop long ou contient des caractères binaires "
+            f"({limit} caractères au plus)."
+        )
     return value or None
 
 
@@ -165,7 +168,9 @@ def _validate(fields: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
 
 def _check_kind(legal: bool, values: dict[str, Any]) -> None:
     if legal and values.get("rpps"):
-        raise BadInput("Une personne morale n'a pas de numéro RPPS.", "Retirez --rpps ou enlevez --legal.")
+        raise BadInput(
+            "Une personne morale n'a pas de numéro RPPS.", "Retirez --rpps ou enlevez --legal."
+        )
     if not legal and (values.get("siret") or values.get("finess") or values.get("structure_kind")):
         raise BadInput(
             "SIRET, FINESS et type de structure concernent une personne morale.",
@@ -201,48 +206,89 @@ def add_member(
     phone: str | None = None,
 ) -> MemberView:
     """Record a member; identifiers are checked, the change is audited."""
-    values, warnings = _validate(dict(
-        name=name, profession=profession, structure_kind=structure_kind, college=college,
-        role=role, rpps=rpps, siret=siret, finess=finess, email=email, phone=phone,
-    ))
+    values, warnings = _validate(
+        dict(
+            name=name,
+            profession=profession,
+            structure_kind=structure_kind,
+            college=college,
+            role=role,
+            rpps=rpps,
+            siret=siret,
+            finess=finess,
+            email=email,
+            phone=phone,
+        )
+    )
     _check_kind(legal, values)
     with ws.changing(ref) as (session, project):
         now = ws.now()
-        member = Member(project_id=project.id, legal=legal, created_at=now, updated_at=now, **values)
+        member = Member(
+            project_id=project.id, legal=legal, created_at=now, updated_at=now, **values
+        )
         session.add(member)
         session.flush()
-        ws.record_event(session, project, "member_added", payload={
-            "member_id": member.id, "member_name": member.name, "legal": legal,
-            "college": member.college, "role": member.role,
-        })
+        ws.record_event(
+            session,
+            project,
+            "member_added",
+            payload={
+                "member_id": member.id,
+                "member_name": member.name,
+                "legal": legal,
+                "college": member.college,
+                "role": member.role,
+            },
+        )
         session.flush()
         return member_view(member, project.slug, warnings)
 
 
 def edit_member(ws: Workspace, ref: str | int, member_id: int | str, **changes: Any) -> MemberView:
     """Change some fields of a member (pass only what changes; `""` clears a field)."""
-    allowed = {"name", "profession", "structure_kind", "college", "role", "rpps", "siret",
-               "finess", "email", "phone"}
+    allowed = {
+        "name",
+        "profession",
+        "structure_kind",
+        "college",
+        "role",
+        "rpps",
+        "siret",
+        "finess",
+        "email",
+        "phone",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise BadInput(f"Champ(s) inconnu(s) : {', '.join(sorted(unknown))}.")
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
-        raise BadInput("Rien à modifier.", "Donnez au moins une option, par exemple --role treasurer.")
+        raise BadInput(
+            "Rien à modifier.", "Donnez au moins une option, par exemple --role treasurer."
+        )
     values, warnings = _validate(given)
     with ws.changing(ref) as (session, project):
         member = _get(session, project, member_id)
         if member.erased_at is not None:
-            raise BadInput(f"Le membre n° {member.id} a été effacé (RGPD) : il ne peut plus être modifié.")
+            raise BadInput(
+                f"Le membre n° {member.id} a été effacé (RGPD) : il ne peut plus être modifié."
+            )
         merged = {f: getattr(member, f) for f in allowed} | values
         _check_kind(member.legal, merged)
         changed = sorted(k for k, v in values.items() if getattr(member, k) != v)
         for key in changed:
             setattr(member, key, values[key])
         member.updated_at = ws.now()
-        ws.record_event(session, project, "member_updated", payload={
-            "member_id": member.id, "member_name": member.name, "fields": changed,
-        })
+        ws.record_event(
+            session,
+            project,
+            "member_updated",
+            payload={
+                "member_id": member.id,
+                "member_name": member.name,
+                "fields": changed,
+            },
+        )
         session.flush()
         return member_view(member, project.slug, warnings)
 
@@ -252,9 +298,15 @@ def remove_member(ws: Workspace, ref: str | int, member_id: int | str) -> Member
     with ws.changing(ref) as (session, project):
         member = _get(session, project, member_id)
         view = member_view(member, project.slug)
-        ws.record_event(session, project, "member_removed", payload={
-            "member_id": member.id, "member_name": member.name,
-        })
+        ws.record_event(
+            session,
+            project,
+            "member_removed",
+            payload={
+                "member_id": member.id,
+                "member_name": member.name,
+            },
+        )
         session.delete(member)
         session.flush()
         return view
@@ -272,8 +324,11 @@ def list_members(ws: Workspace, ref: str | int, *, college: str | None = None) -
     wanted = _choice(college, COLLEGES, "Collège", "--college") if college else None
     with ws.session() as session:
         project = ws.get_project(session, ref)
-        return [member_view(m, project.slug) for m in project_members(session, project)
-                if wanted is None or m.college == wanted]
+        return [
+            member_view(m, project.slug)
+            for m in project_members(session, project)
+            if wanted is None or m.college == wanted
+        ]
 
 
 def get_member(ws: Workspace, ref: str | int, member_id: int | str) -> MemberView:
@@ -284,7 +339,9 @@ def get_member(ws: Workspace, ref: str | int, member_id: int | str) -> MemberVie
 
 def missing_offices(session: Session, project: Project) -> list[str]:
     """French labels of the bureau offices nobody holds yet."""
-    held = set(session.scalars(
-        select(Member.role).where(Member.project_id == project.id, Member.erased_at.is_(None))
-    ))
+    held = set(
+        session.scalars(
+            select(Member.role).where(Member.project_id == project.id, Member.erased_at.is_(None))
+        )
+    )
     return [ROLES[o] for o in BUREAU_OFFICES if o not in held]

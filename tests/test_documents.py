@@ -14,15 +14,27 @@ from cpts_workflow.documents import Documents
 from cpts_workflow.errors import BadInput, NotFound, Refused
 from cpts_workflow.store.models import ProjectCommune, ReferenceCommune, ReferenceVintage
 
-STATUTS = {"siege": "12 rue des Écoles, 13100 Aix-en-Provence", "ville_signature": "Aix-en-Provence"}
-COMMUNES = [("13001", "Aix-en-Provence", 147_122), ("13071", "Le Tholonet", 2_398),
-            ("13099", "Venelles", 8_600)]
+STATUTS = {
+    "siege": "12 rue des Écoles, 13100 Aix-en-Provence",
+    "ville_signature": "Aix-en-Provence",
+}
+COMMUNES = [
+    ("13001", "Aix-en-Provence", 147_122),
+    ("13071", "Le Tholonet", 2_398),
+    ("13099", "Venelles", 8_600),
+]
 ANSWERS = {
     "statuts": STATUTS,
     "lettre_intention": {"ville": "Aix-en-Provence", "constats": "Patients sans médecin traitant."},
     "convocation_ag": {"date_ag": "15/01/2027", "heure": "19 h 30", "lieu": "Salle des fêtes"},
-    "pv_ag": {"date_ag": "15/01/2027", "heure_debut": "19 h 30", "heure_fin": "21 h 45",
-              "lieu": "Salle des fêtes", "presents": 23, "siege": STATUTS["siege"]},
+    "pv_ag": {
+        "date_ag": "15/01/2027",
+        "heure_debut": "19 h 30",
+        "heure_fin": "21 h 45",
+        "lieu": "Salle des fêtes",
+        "presents": 23,
+        "siege": STATUTS["siege"],
+    },
     "fiche_aci": {"date_signature": "01/03/2027", "missions_complementaires": ["qualite"]},
     "fiche_poste": {"lieu": "Aix-en-Provence", "contact": "bureau@cpts-aix.fr"},
 }
@@ -32,26 +44,65 @@ def add_territory(ws, slug: str, with_reference: bool = True) -> None:
     with ws.session() as session:
         project = ws.get_project(session, slug)
         if with_reference:
-            vintage = ReferenceVintage(label="test 2026", rows=3, imported_by="test", imported_at=ws.now())
+            vintage = ReferenceVintage(
+                label="test 2026", rows=3, imported_by="test", imported_at=ws.now()
+            )
             session.add(vintage)
             session.flush()
             for insee, nom, pop in COMMUNES:
-                session.add(ReferenceCommune(vintage_id=vintage.id, insee=insee, type="COM", nom=nom,
-                                             departement="13", region="93", population=pop))
+                session.add(
+                    ReferenceCommune(
+                        vintage_id=vintage.id,
+                        insee=insee,
+                        type="COM",
+                        nom=nom,
+                        departement="13",
+                        region="93",
+                        population=pop,
+                    )
+                )
         for insee, _, _ in COMMUNES:
-            session.add(ProjectCommune(project_id=project.id, insee=insee, added_at=ws.now(), added_by="test"))
+            session.add(
+                ProjectCommune(
+                    project_id=project.id, insee=insee, added_at=ws.now(), added_by="test"
+                )
+            )
 
 
 def add_members(ws, slug: str) -> None:
-    members.add_member(ws, slug, "Jeanne Durand", profession="médecin généraliste", college="liberaux",
-                       role="president", email="jeanne@exemple.fr")
-    members.add_member(ws, slug, "Paul Martin", profession="infirmier", college="liberaux", role="treasurer")
-    members.add_member(ws, slug, "Sophie Bernard", profession="pharmacienne", college="liberaux",
-                       role="secretary")
-    members.add_member(ws, slug, "MSP des Collines", legal=True, structure_kind="msp",
-                       college="structures", siret="73282932000074", role="board")
-    members.add_member(ws, slug, "France Assos Santé 13", legal=True, structure_kind="association_usagers",
-                       college="usagers")
+    members.add_member(
+        ws,
+        slug,
+        "Jeanne Durand",
+        profession="médecin généraliste",
+        college="liberaux",
+        role="president",
+        email="jeanne@exemple.fr",
+    )
+    members.add_member(
+        ws, slug, "Paul Martin", profession="infirmier", college="liberaux", role="treasurer"
+    )
+    members.add_member(
+        ws, slug, "Sophie Bernard", profession="pharmacienne", college="liberaux", role="secretary"
+    )
+    members.add_member(
+        ws,
+        slug,
+        "MSP des Collines",
+        legal=True,
+        structure_kind="msp",
+        college="structures",
+        siret="73282932000074",
+        role="board",
+    )
+    members.add_member(
+        ws,
+        slug,
+        "France Assos Santé 13",
+        legal=True,
+        structure_kind="association_usagers",
+        college="usagers",
+    )
 
 
 @pytest.fixture
@@ -79,7 +130,9 @@ def _docx_text(path: Path) -> tuple[list[tuple[str, str]], str]:
     return paragraphs, "\n".join([t for _, t in paragraphs] + cells)
 
 
-def test_statuts_docx_has_numbered_articles_name_territory_colleges_bureau(ws, docs, demo, tmp_path):
+def test_statuts_docx_has_numbered_articles_name_territory_colleges_bureau(
+    ws, docs, demo, tmp_path
+):
     view = docs.generate(demo, "statuts", "docx", tmp_path)
     path = Path(view.path)
     assert path.name == "statuts-cpts-du-pays-d-aix.docx" and path.parent == tmp_path.resolve()
@@ -89,13 +142,30 @@ def test_statuts_docx_has_numbered_articles_name_territory_colleges_bureau(ws, d
     assert all(style.startswith("Heading") for style, t in paragraphs if t.startswith("Article "))
     numbers = [int(a.split()[1]) for a in articles]
     assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 20
-    for needed in ("Objet", "Siège social", "Durée", "Membres et collèges", "Adhésion", "Cotisation",
-                   "Assemblée générale ordinaire", "Assemblée générale extraordinaire",
-                   "Conseil d'administration", "Bureau", "Ressources", "Dissolution"):
+    for needed in (
+        "Objet",
+        "Siège social",
+        "Durée",
+        "Membres et collèges",
+        "Adhésion",
+        "Cotisation",
+        "Assemblée générale ordinaire",
+        "Assemblée générale extraordinaire",
+        "Conseil d'administration",
+        "Bureau",
+        "Ressources",
+        "Dissolution",
+    ):
         assert any(a.endswith(f"– {needed}") for a in articles), needed
     assert "CPTS du Pays d'Aix" in text and "L1434-12" in text
-    assert "Aix-en-Provence (13001)" in text and "Venelles (13099)" in text and "158 120 habitants" in text
-    assert "Professionnels de santé libéraux" in text and "Usagers et associations d'usagers" in text
+    assert (
+        "Aix-en-Provence (13001)" in text
+        and "Venelles (13099)" in text
+        and "158 120 habitants" in text
+    )
+    assert (
+        "Professionnels de santé libéraux" in text and "Usagers et associations d'usagers" in text
+    )
     assert "12 rue des Écoles" in text and "10 €" in text
     assert "Jeanne Durand" in text and "Paul Martin" in text and "Sophie Bernard" in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -107,8 +177,12 @@ def test_statuts_odt_reopened_with_odfpy(docs, demo, tmp_path):
 
     path = Path(docs.generate(demo, "statuts", "odt", tmp_path).path)
     document = load(str(path))
-    headings = [teletype.extractText(h).replace("’", "'") for h in document.getElementsByType(text.H)]
-    body = "\n".join(teletype.extractText(p) for p in document.getElementsByType(text.P)).replace("’", "'")
+    headings = [
+        teletype.extractText(h).replace("’", "'") for h in document.getElementsByType(text.H)
+    ]
+    body = "\n".join(teletype.extractText(p) for p in document.getElementsByType(text.P)).replace(
+        "’", "'"
+    )
     assert headings[0] == "Statuts de l'association « CPTS du Pays d'Aix »"
     assert "Article 1 – Constitution et dénomination" in headings
     assert any(h.endswith("– Dissolution") for h in headings)
@@ -156,12 +230,19 @@ def test_pdf_without_chromium_is_a_clear_error(docs, demo, tmp_path, monkeypatch
 
 
 def test_html_is_self_contained_and_refuses_raw_html(docs, demo, tmp_path):
-    path = Path(docs.generate(demo, "statuts", "html", tmp_path,
-                              answers={"siege": "<script>alert(1)</script> 1 place du Marché"}).path)
+    path = Path(
+        docs.generate(
+            demo,
+            "statuts",
+            "html",
+            tmp_path,
+            answers={"siege": "<script>alert(1)</script> 1 place du Marché"},
+        ).path
+    )
     html = path.read_text()
     assert "<style>" in html and "@page" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "src=\"http" not in html and "<link" not in html
+    assert 'src="http' not in html and "<link" not in html
 
 
 def test_generation_is_recorded_audited_and_ticks_the_item(ws, docs, demo, tmp_path):
@@ -170,7 +251,9 @@ def test_generation_is_recorded_audited_and_ticks_the_item(ws, docs, demo, tmp_p
     item = next(i for i in ws.checklist(demo, "statutes") if i.id == "statutes_drafted")
     assert item.status == "done" and item.value == "statuts-cpts-du-pays-d-aix.md"
     history = docs.history(demo)
-    assert [(h.template, h.format, h.template_version) for h in history] == [("statuts", "md", "1.0")]
+    assert [(h.template, h.format, h.template_version) for h in history] == [
+        ("statuts", "md", "1.0")
+    ]
     assert history[0].checksum == view.checksum and len(history[0].answers_checksum) == 64
     events = [e for e in ws.history(demo) if e.kind in ("document_generated", "checked")]
     assert [e.kind for e in events] == ["checked", "document_generated"]
@@ -193,8 +276,13 @@ def test_missing_answer_names_the_question_and_writes_nothing(ws, docs, tmp_path
     with pytest.raises(BadInput, match="Adresse du siège social"):
         docs.generate(slug, "statuts", "docx", tmp_path / "out")
     with pytest.raises(BadInput, match="signataire"):
-        docs.generate(slug, "lettre_intention", "md", tmp_path / "out",
-                      answers={"ville": "Aix", "constats": "Peu de médecins."})
+        docs.generate(
+            slug,
+            "lettre_intention",
+            "md",
+            tmp_path / "out",
+            answers={"ville": "Aix", "constats": "Peu de médecins."},
+        )
     assert not (tmp_path / "out").exists() and docs.history(slug) == []
     assert [e.kind for e in ws.history(slug)] == ["created"]
 
@@ -215,8 +303,15 @@ def test_answers_are_validated_and_saved_without_values_in_audit(ws, docs, demo)
         docs.save_answers(demo, "statuts", {"quorum_ago": "les trois quarts"})
     with pytest.raises(BadInput, match="question inconnue"):
         docs.save_answers(demo, "statuts", {"couleur": "bleu"})
-    saved = docs.save_answers(demo, "statuts", {"cotisation_montant": "15,50", "usagers_voix_deliberative": "oui",
-                                                "colleges": "liberaux, usagers"})
+    saved = docs.save_answers(
+        demo,
+        "statuts",
+        {
+            "cotisation_montant": "15,50",
+            "usagers_voix_deliberative": "oui",
+            "colleges": "liberaux, usagers",
+        },
+    )
     assert saved["cotisation_montant"] == 15.5 and saved["usagers_voix_deliberative"] is True
     assert saved["colleges"] == ["liberaux", "usagers"] and saved["siege"] == STATUTS["siege"]
     event = [e for e in ws.history(demo) if e.kind == "document_answered"][-1]
@@ -237,17 +332,22 @@ def _custom_template(base: Path, body: str, template_id: str = "essai") -> Path:
     folder.mkdir(parents=True)
     (folder / "meta.yaml").write_text(
         "title: Essai\nstage: initiative\nversion: '0.1'\noutput: essai\n"
-        "questions:\n  - id: ville\n    label: Ville de l'essai\n    required: false\n", encoding="utf-8")
+        "questions:\n  - id: ville\n    label: Ville de l'essai\n    required: false\n",
+        encoding="utf-8",
+    )
     (folder / "template.md.j2").write_text(body, encoding="utf-8")
     return base
 
 
-@pytest.mark.parametrize("body", [
-    "{{ ''.__class__ }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ project.__init__.__globals__ }}",
-    "{% for c in ().__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ project.__init__.__globals__ }}",
+        "{% for c in ().__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+    ],
+)
 def test_sandbox_escape_is_refused(ws, demo, tmp_path, body):
     custom = Documents(ws, template_dirs=[_custom_template(tmp_path / "modeles", body)])
     with pytest.raises(Refused, match="opération interdite"):
@@ -256,10 +356,17 @@ def test_sandbox_escape_is_refused(ws, demo, tmp_path, body):
 
 
 def test_template_missing_variable_is_an_error_naming_it(ws, demo, tmp_path):
-    custom = Documents(ws, template_dirs=[_custom_template(tmp_path / "m1", "Ville : {{ answers.ville }} {{ nulle_part }}")])
+    custom = Documents(
+        ws,
+        template_dirs=[
+            _custom_template(tmp_path / "m1", "Ville : {{ answers.ville }} {{ nulle_part }}")
+        ],
+    )
     with pytest.raises(BadInput, match="« nulle_part »"):
         custom.generate(demo, "essai", "md", tmp_path, answers={"ville": "Aix"})
-    custom = Documents(ws, template_dirs=[_custom_template(tmp_path / "m2", "{{ answers.commune }}")])
+    custom = Documents(
+        ws, template_dirs=[_custom_template(tmp_path / "m2", "{{ answers.commune }}")]
+    )
     with pytest.raises(BadInput, match="« commune »"):
         custom.generate(demo, "essai", "md", tmp_path)
 
@@ -273,8 +380,17 @@ def test_unknown_template_and_format(docs, demo, tmp_path):
 
 def test_generate_every_document_of_a_project(docs, demo, tmp_path, capsys):
     ids = [t.id for t in docs.templates()]
-    assert {"lettre_intention", "diagnostic", "projet_sante", "statuts", "bulletin_adhesion",
-            "convocation_ag", "pv_ag", "fiche_aci", "fiche_poste"} <= set(ids)
+    assert {
+        "lettre_intention",
+        "diagnostic",
+        "projet_sante",
+        "statuts",
+        "bulletin_adhesion",
+        "convocation_ag",
+        "pv_ag",
+        "fiche_aci",
+        "fiche_poste",
+    } <= set(ids)
     start = time.perf_counter()
     done, failed = docs.generate_many(demo, ids, ["md", "docx", "odt", "html"], tmp_path / "out")
     elapsed = time.perf_counter() - start
@@ -285,6 +401,11 @@ def test_generate_every_document_of_a_project(docs, demo, tmp_path, capsys):
 
 
 def test_stage_filter_lists_the_statutes_paperwork(docs):
-    assert [t.id for t in docs.templates("statutes")] == ["bulletin_adhesion", "convocation_ag", "pv_ag", "statuts"]
+    assert [t.id for t in docs.templates("statutes")] == [
+        "bulletin_adhesion",
+        "convocation_ag",
+        "pv_ag",
+        "statuts",
+    ]
     with pytest.raises(BadInput, match="inconnue"):
         docs.templates("nowhere")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import complete_stage
+
 from cpts_workflow import identifiers, members
 from cpts_workflow.errors import BadInput, NotFound, Refused
 
@@ -15,27 +15,49 @@ def project(ws):
 
 
 def test_add_physical_and_legal_members(ws, project):
-    jeanne = members.add_member(ws, project, "Jeanne Durand", profession="médecin généraliste",
-                                college="liberaux", role="president", rpps="101 0101 0105",
-                                email="Jeanne@Exemple.FR")
-    msp = members.add_member(ws, project, "MSP des Collines", legal=True, structure_kind="msp",
-                             college="structures", siret="732 829 320 00074")
+    jeanne = members.add_member(
+        ws,
+        project,
+        "Jeanne Durand",
+        profession="médecin généraliste",
+        college="liberaux",
+        role="president",
+        rpps="101 0101 0105",
+        email="Jeanne@Exemple.FR",
+    )
+    msp = members.add_member(
+        ws,
+        project,
+        "MSP des Collines",
+        legal=True,
+        structure_kind="msp",
+        college="structures",
+        siret="732 829 320 00074",
+    )
     assert jeanne.rpps == "10101010105" and jeanne.email == "Jeanne@exemple.fr"
     assert jeanne.role_label == "président·e" and jeanne.warnings == ()
-    assert msp.siret == "73282932000074" and msp.structure_kind_label == "maison de santé pluriprofessionnelle"
+    assert (
+        msp.siret == "73282932000074"
+        and msp.structure_kind_label == "maison de santé pluriprofessionnelle"
+    )
     listed = members.list_members(ws, project)
     assert [m.name for m in listed] == ["Jeanne Durand", "MSP des Collines"]
-    assert [m.name for m in members.list_members(ws, project, college="structures")] == ["MSP des Collines"]
+    assert [m.name for m in members.list_members(ws, project, college="structures")] == [
+        "MSP des Collines"
+    ]
 
 
-@pytest.mark.parametrize(("field", "value", "fragment"), [
-    ("siret", "73282932000075", "SIRET"),
-    ("siret", "123", "ni un SIRET"),
-    ("finess", "13000007", "FINESS"),
-    ("email", "jeanne.exemple.fr", "e-mail"),
-    ("college", "medecins", "Collège"),
-    ("role", "chef", "Rôle"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("siret", "73282932000075", "SIRET"),
+        ("siret", "123", "ni un SIRET"),
+        ("finess", "13000007", "FINESS"),
+        ("email", "jeanne.exemple.fr", "e-mail"),
+        ("college", "medecins", "Collège"),
+        ("role", "chef", "Rôle"),
+    ],
+)
 def test_bad_identifiers_are_refused_in_french(ws, project, field, value, fragment):
     legal = field in ("siret", "finess")
     with pytest.raises(BadInput, match=fragment):
@@ -66,8 +88,15 @@ def test_legal_person_has_no_rpps(ws, project):
 
 
 def test_edit_remove_and_audit_payloads(ws, project):
-    view = members.add_member(ws, project, "Paul Martin", profession="infirmier", college="liberaux",
-                              email="paul@exemple.fr", rpps="10101010105")
+    view = members.add_member(
+        ws,
+        project,
+        "Paul Martin",
+        profession="infirmier",
+        college="liberaux",
+        email="paul@exemple.fr",
+        rpps="10101010105",
+    )
     edited = members.edit_member(ws, project, view.id, role="trésorier", email="")
     assert edited.role == "treasurer" and edited.email is None
     members.remove_member(ws, project, view.id)
@@ -76,9 +105,13 @@ def test_edit_remove_and_audit_payloads(ws, project):
     events = [e for e in ws.history(project) if e.kind.startswith("member_")]
     assert [e.kind for e in events] == ["member_added", "member_updated", "member_removed"]
     for event in events:
-        assert event.payload["member_id"] == view.id and event.payload["member_name"] == "Paul Martin"
+        assert (
+            event.payload["member_id"] == view.id and event.payload["member_name"] == "Paul Martin"
+        )
         text = repr(event.payload)
-        assert "paul@exemple.fr" not in text and "10101010105" not in text and "infirmier" not in text
+        assert (
+            "paul@exemple.fr" not in text and "10101010105" not in text and "infirmier" not in text
+        )
     assert events[1].payload["fields"] == ["email", "role"]
 
 

@@ -11,8 +11,14 @@ from sqlalchemy import func, select
 
 from .. import french
 from ..members import COLLEGES, ROLES, STRUCTURE_KINDS, project_members
+from ..store.models import (
+    Member,
+    ProjectCommune,
+    ProjectMission,
+    ReferenceCommune,
+    ReferenceVintage,
+)
 from .render import join_fr
-from ..store.models import Member, ProjectCommune, ProjectMission, ReferenceCommune, ReferenceVintage
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -21,34 +27,82 @@ if TYPE_CHECKING:
 
 # ACI missions and their deadlines after signature, in months (domain README §3).
 ACI_MISSIONS: tuple[dict[str, Any], ...] = (
-    {"id": "acces_soins", "label": "Faciliter l'accès aux soins (médecin traitant, soins non programmés)",
-     "kind": "socle", "start_months": 6, "deploy_months": 18},
-    {"id": "parcours", "label": "Organiser des parcours pluriprofessionnels autour du patient",
-     "kind": "socle", "start_months": 12, "deploy_months": 24},
-    {"id": "prevention", "label": "Développer des actions coordonnées de prévention",
-     "kind": "socle", "start_months": 12, "deploy_months": 24},
-    {"id": "crise_sanitaire", "label": "Répondre aux crises sanitaires graves",
-     "kind": "socle", "start_months": 6, "deploy_months": 18},
-    {"id": "qualite", "label": "Développer la qualité et la pertinence des soins",
-     "kind": "complémentaire", "start_months": None, "deploy_months": None},
-    {"id": "accompagnement", "label": "Accompagner les professionnels de santé sur le territoire",
-     "kind": "complémentaire", "start_months": None, "deploy_months": None},
+    {
+        "id": "acces_soins",
+        "label": "Faciliter l'accès aux soins (médecin traitant, soins non programmés)",
+        "kind": "socle",
+        "start_months": 6,
+        "deploy_months": 18,
+    },
+    {
+        "id": "parcours",
+        "label": "Organiser des parcours pluriprofessionnels autour du patient",
+        "kind": "socle",
+        "start_months": 12,
+        "deploy_months": 24,
+    },
+    {
+        "id": "prevention",
+        "label": "Développer des actions coordonnées de prévention",
+        "kind": "socle",
+        "start_months": 12,
+        "deploy_months": 24,
+    },
+    {
+        "id": "crise_sanitaire",
+        "label": "Répondre aux crises sanitaires graves",
+        "kind": "socle",
+        "start_months": 6,
+        "deploy_months": 18,
+    },
+    {
+        "id": "qualite",
+        "label": "Développer la qualité et la pertinence des soins",
+        "kind": "complémentaire",
+        "start_months": None,
+        "deploy_months": None,
+    },
+    {
+        "id": "accompagnement",
+        "label": "Accompagner les professionnels de santé sur le territoire",
+        "kind": "complémentaire",
+        "start_months": None,
+        "deploy_months": None,
+    },
 )
 
 
 def member_dict(m: Member) -> dict[str, Any]:
     if m.erased_at is not None:
         # An erased member still counts in its collège but is never named.
-        return {"id": m.id, "name": "(membre effacé)", "legal": m.legal, "erased": True,
-                "profession": None, "kind": None, "college": m.college, "role": m.role,
-                "role_label": ROLES.get(m.role or "", "adhérent·e"), "description": "(membre effacé)"}
+        return {
+            "id": m.id,
+            "name": "(membre effacé)",
+            "legal": m.legal,
+            "erased": True,
+            "profession": None,
+            "kind": None,
+            "college": m.college,
+            "role": m.role,
+            "role_label": ROLES.get(m.role or "", "adhérent·e"),
+            "description": "(membre effacé)",
+        }
     kind = STRUCTURE_KINDS.get(m.structure_kind or "")
     detail = kind if m.legal else m.profession
     return {
-        "id": m.id, "name": m.name, "legal": m.legal, "erased": False, "profession": m.profession,
-        "kind": kind, "college": m.college, "role": m.role,
+        "id": m.id,
+        "name": m.name,
+        "legal": m.legal,
+        "erased": False,
+        "profession": m.profession,
+        "kind": kind,
+        "college": m.college,
+        "role": m.role,
         "role_label": ROLES.get(m.role or "", "adhérent·e"),
-        "rpps": m.rpps, "siret": m.siret, "finess": m.finess, "email": m.email,
+        "rpps": m.rpps,
+        "siret": m.siret,
+        "finess": m.finess,
+        "email": m.email,
         "description": f"{m.name} ({detail})" if detail else m.name,
     }
 
@@ -60,18 +114,26 @@ def members_context(session: Session, project: Project) -> dict[str, Any]:
         for cid, label in COLLEGES.items()
     ]
     unassigned = [m for m in members if m["college"] not in COLLEGES]
-    bureau = {role: next((m for m in members if m["role"] == role and not m["erased"]), None)
-              for role in ROLES}
+    bureau = {
+        role: next((m for m in members if m["role"] == role and not m["erased"]), None)
+        for role in ROLES
+    }
     return {
         "members": members,
         "colleges": colleges,
         "colleges_used": [c for c in colleges if c["members"]],
         "members_without_college": unassigned,
         "bureau": bureau,
-        "board": [m for m in members if m["role"] in ("president", "vice_president", "treasurer",
-                                                      "secretary", "board")],
-        "founders": [m for m in members if m["role"] == "founder" or m["role"] in
-                     ("president", "treasurer", "secretary")],
+        "board": [
+            m
+            for m in members
+            if m["role"] in ("president", "vice_president", "treasurer", "secretary", "board")
+        ],
+        "founders": [
+            m
+            for m in members
+            if m["role"] == "founder" or m["role"] in ("president", "treasurer", "secretary")
+        ],
     }
 
 
@@ -82,12 +144,21 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
     through `document_context(session, project)`; without it, names and population come
     from an imported reference vintage, else only INSEE codes are listed.
     """
-    codes = list(session.scalars(
-        select(ProjectCommune.insee).where(ProjectCommune.project_id == project.id)
-        .order_by(ProjectCommune.insee)
-    ))
-    empty = {"known": False, "communes": [], "count": 0, "population": None, "taille": None,
-             "description": "territoire non renseigné"}
+    codes = list(
+        session.scalars(
+            select(ProjectCommune.insee)
+            .where(ProjectCommune.project_id == project.id)
+            .order_by(ProjectCommune.insee)
+        )
+    )
+    empty = {
+        "known": False,
+        "communes": [],
+        "count": 0,
+        "population": None,
+        "taille": None,
+        "description": "territoire non renseigné",
+    }
     if not codes:
         return empty
     try:
@@ -100,38 +171,59 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
     names: dict[str, ReferenceCommune] = {}
     vintage = session.scalar(select(func.max(ReferenceVintage.id)))
     if vintage is not None:
-        rows = session.scalars(select(ReferenceCommune).where(
-            ReferenceCommune.vintage_id == vintage, ReferenceCommune.insee.in_(codes)))
+        rows = session.scalars(
+            select(ReferenceCommune).where(
+                ReferenceCommune.vintage_id == vintage, ReferenceCommune.insee.in_(codes)
+            )
+        )
         names = {r.insee: r for r in rows}
     communes = [
-        {"insee": c, "name": names[c].nom if c in names else None,
-         "population": names[c].population if c in names else None,
-         "label": f"{names[c].nom} ({c})" if c in names else f"commune INSEE {c}"}
+        {
+            "insee": c,
+            "name": names[c].nom if c in names else None,
+            "population": names[c].population if c in names else None,
+            "label": f"{names[c].nom} ({c})" if c in names else f"commune INSEE {c}",
+        }
         for c in codes
     ]
     populations = [c["population"] for c in communes]
     population = sum(populations) if populations and None not in populations else None
     return {
-        "known": True, "communes": communes, "count": len(communes), "population": population,
+        "known": True,
+        "communes": communes,
+        "count": len(communes),
+        "population": population,
         "taille": None,
         "description": join_fr([c["label"] for c in communes]),
     }
 
 
 def missions_context(session: Session, project: Project) -> list[dict[str, Any]]:
-    rows = {r.mission: r for r in session.scalars(
-        select(ProjectMission).where(ProjectMission.project_id == project.id))}
-    return [{**m, "chosen": rows[m["id"]].chosen if m["id"] in rows else m["kind"] == "socle"}
-            for m in ACI_MISSIONS]
+    rows = {
+        r.mission: r
+        for r in session.scalars(
+            select(ProjectMission).where(ProjectMission.project_id == project.id)
+        )
+    }
+    return [
+        {**m, "chosen": rows[m["id"]].chosen if m["id"] in rows else m["kind"] == "socle"}
+        for m in ACI_MISSIONS
+    ]
 
 
-def build_context(session: Session, project: Project, stage_label: str, now: datetime,
-                  answers: dict[str, Any]) -> dict[str, Any]:
+def build_context(
+    session: Session, project: Project, stage_label: str, now: datetime, answers: dict[str, Any]
+) -> dict[str, Any]:
     """Everything a template may use."""
     today = now.date()
     return {
-        "project": {"name": project.name, "slug": project.slug, "officer": project.officer,
-                    "stage": project.stage, "stage_label": stage_label},
+        "project": {
+            "name": project.name,
+            "slug": project.slug,
+            "officer": project.officer,
+            "stage": project.stage,
+            "stage_label": stage_label,
+        },
         **members_context(session, project),
         "territory": territory_context(session, project),
         "missions": missions_context(session, project),

@@ -47,7 +47,9 @@ def _pandoc(markdown: str, to: str, title: str, extra: list[str] | None = None) 
         out = Path(tmp) / f"out.{to}"
         args = [f"--metadata=pagetitle:{title}", "--metadata=lang:fr-FR", *(extra or [])]
         try:
-            pypandoc.convert_text(markdown, to, format=MARKDOWN, outputfile=str(out), extra_args=args)
+            pypandoc.convert_text(
+                markdown, to, format=MARKDOWN, outputfile=str(out), extra_args=args
+            )
         except (RuntimeError, OSError) as exc:
             raise ConversionError(f"pandoc n'a pas pu produire le format {to} : {exc}") from None
         return out.read_bytes()
@@ -86,17 +88,31 @@ def html_to_pdf(html: bytes) -> bytes:
         page, pdf = Path(tmp) / "document.html", Path(tmp) / "document.pdf"
         page.write_bytes(html)
         command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
-            "--print-to-pdf-no-header", f"--print-to-pdf={pdf}", page.as_uri(),
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            "--no-pdf-header-footer",
+            "--print-to-pdf-no-header",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
         ]
         try:
             subprocess.run(command, capture_output=True, timeout=120, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConversionError(f"Chromium n'a pas pu produire le PDF ({exc.__class__.__name__}).") from None
+            raise ConversionError(
+                f"Chromium n'a pas pu produire le PDF ({exc.__class__.__name__})."
+            ) from None
         if not pdf.is_file() or pdf.stat().st_size == 0:
-            raise ConversionError("Chromium n'a pas produit de PDF.", "Relancez avec --debug, ou choisissez --format html.")
+            raise ConversionError(
+                "Chromium n'a pas produit de PDF.",
+                "Relancez avec --debug, ou choisissez --format html.",
+            )
         return pdf.read_bytes()
 
 

@@ -74,11 +74,21 @@ def answers_checksum(answers: dict[str, Any]) -> str:
     return checksum(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
-def _generated_view(row: GeneratedDocument, slug: str, checked: tuple[str, ...] = ()) -> GeneratedView:
+def _generated_view(
+    row: GeneratedDocument, slug: str, checked: tuple[str, ...] = ()
+) -> GeneratedView:
     return GeneratedView(
-        id=row.id, project=slug, template=row.template, template_version=row.template_version,
-        format=row.format, path=row.path, file_name=Path(row.path).name, checksum=row.checksum,
-        answers_checksum=row.answers_checksum, created_by=row.created_by, created_at=row.created_at,
+        id=row.id,
+        project=slug,
+        template=row.template,
+        template_version=row.template_version,
+        format=row.format,
+        path=row.path,
+        file_name=Path(row.path).name,
+        checksum=row.checksum,
+        answers_checksum=row.answers_checksum,
+        created_by=row.created_by,
+        created_at=row.created_at,
         checked_items=checked,
     )
 
@@ -96,16 +106,22 @@ class Documents:
         """Templates in workflow order (then by id), optionally those of one stage."""
         definition = self.ws.definition()
         order = {s: i for i, s in enumerate(definition.stage_ids)}
-        metas = sorted(self.catalog.templates.values(), key=lambda m: (order.get(m.stage, 99), m.id))
+        metas = sorted(
+            self.catalog.templates.values(), key=lambda m: (order.get(m.stage, 99), m.id)
+        )
         if stage is not None:
             if stage not in order:
                 raise BadInput(f"Étape « {stage} » inconnue.", f"Étapes : {', '.join(order)}.")
             metas = [m for m in metas if m.stage == stage]
         return [
             TemplateView(
-                id=m.id, title=m.title, stage=m.stage,
+                id=m.id,
+                title=m.title,
+                stage=m.stage,
                 stage_label=definition.state_label(m.stage) if m.stage in order else m.stage,
-                version=m.version, output=m.output, questions=len(m.questions),
+                version=m.version,
+                output=m.output,
+                questions=len(m.questions),
                 items=tuple(i.id for s in definition.stages for i in s.items if i.document == m.id),
             )
             for m in metas
@@ -116,8 +132,15 @@ class Documents:
 
     def questions(self, template_id: str) -> list[QuestionView]:
         return [
-            QuestionView(id=q.id, label=q.label, type=q.type, required=q.required and q.default is None,
-                         default=q.default, choices=q.choices, help=q.help)
+            QuestionView(
+                id=q.id,
+                label=q.label,
+                type=q.type,
+                required=q.required and q.default is None,
+                default=q.default,
+                choices=q.choices,
+                help=q.help,
+            )
             for q in self.template(template_id).questions
         ]
 
@@ -128,7 +151,9 @@ class Documents:
             row = session.get(DocumentAnswers, (project.id, meta.id))
             return dict(row.answers) if row else {}
 
-    def save_answers(self, ref: str | int, template_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+    def save_answers(
+        self, ref: str | int, template_id: str, answers: dict[str, Any]
+    ) -> dict[str, Any]:
         """Validate answers (merged over the saved ones) and save them on the project."""
         meta = self.template(template_id)
         if not isinstance(answers, dict):
@@ -137,22 +162,35 @@ class Documents:
             row = session.get(DocumentAnswers, (project.id, meta.id))
             merged = meta.validate_answers({**(row.answers if row else {}), **answers})
             if row is None:
-                row = DocumentAnswers(project_id=project.id, template=meta.id, answers=merged,
-                                      updated_by=self.ws.actor, updated_at=self.ws.now())
+                row = DocumentAnswers(
+                    project_id=project.id,
+                    template=meta.id,
+                    answers=merged,
+                    updated_by=self.ws.actor,
+                    updated_at=self.ws.now(),
+                )
                 session.add(row)
             else:
                 row.answers, row.updated_by, row.updated_at = merged, self.ws.actor, self.ws.now()
             # Answers may hold personal data: the audit keeps which questions, not the values.
-            self.ws.record_event(session, project, "document_answered", payload={
-                "template": meta.id, "questions": sorted(answers), "answers_checksum": answers_checksum(merged),
-            })
+            self.ws.record_event(
+                session,
+                project,
+                "document_answered",
+                payload={
+                    "template": meta.id,
+                    "questions": sorted(answers),
+                    "answers_checksum": answers_checksum(merged),
+                },
+            )
             session.flush()
             return merged
 
     # --- generation --------------------------------------------------------------------
 
-    def render(self, ref: str | int, template_id: str, answers: dict[str, Any] | None = None
-               ) -> tuple[str, dict[str, Any], int]:
+    def render(
+        self, ref: str | int, template_id: str, answers: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any], int]:
         """The Markdown of a document, the validated answers, the project version read."""
         meta = self.template(template_id)
         with self.ws.session() as session:
@@ -184,16 +222,31 @@ class Documents:
             file_name = name or f"{safe_stem(meta.output)}-{safe_stem(project.slug)}.{fmt}"
             target = confined_path(out_dir, file_name)
             row = GeneratedDocument(
-                project_id=project.id, template=meta.id, template_version=meta.version, format=fmt,
-                path=str(target), checksum=checksum(data), answers_checksum=answers_checksum(validated),
-                created_by=self.ws.actor, created_at=self.ws.now(),
+                project_id=project.id,
+                template=meta.id,
+                template_version=meta.version,
+                format=fmt,
+                path=str(target),
+                checksum=checksum(data),
+                answers_checksum=answers_checksum(validated),
+                created_by=self.ws.actor,
+                created_at=self.ws.now(),
             )
             session.add(row)
             checked = self._tick_items(session, project, meta, target.name)
-            self.ws.record_event(session, project, "document_generated", payload={
-                "template": meta.id, "template_version": meta.version, "format": fmt,
-                "file_name": target.name, "checksum": row.checksum, "checked_items": list(checked),
-            })
+            self.ws.record_event(
+                session,
+                project,
+                "document_generated",
+                payload={
+                    "template": meta.id,
+                    "template_version": meta.version,
+                    "format": fmt,
+                    "file_name": target.name,
+                    "checksum": row.checksum,
+                    "checked_items": list(checked),
+                },
+            )
             session.flush()
             existed = target.exists()
             write_private(target, data)
@@ -205,8 +258,9 @@ class Documents:
                 raise
             return _generated_view(row, project.slug, checked)
 
-    def _tick_items(self, session: Session, project: Project, meta: TemplateMeta, file_name: str
-                    ) -> tuple[str, ...]:
+    def _tick_items(
+        self, session: Session, project: Project, meta: TemplateMeta, file_name: str
+    ) -> tuple[str, ...]:
         """Mark done the still-open items that this document satisfies."""
         definition = self.ws.definition_of(project)
         checked = []
@@ -214,8 +268,11 @@ class Documents:
             for item in stage.items:
                 if item.document != meta.id:
                     continue
-                state = session.scalar(select(ChecklistState).where(
-                    ChecklistState.project_id == project.id, ChecklistState.item_id == item.id))
+                state = session.scalar(
+                    select(ChecklistState).where(
+                        ChecklistState.project_id == project.id, ChecklistState.item_id == item.id
+                    )
+                )
                 if state is not None and state.status != "todo":
                     continue
                 if state is None:
@@ -224,14 +281,30 @@ class Documents:
                 # A dated item keeps a date as its value (the day the document was produced)
                 # and names the file in its note; other items hold the file name.
                 if item.evidence == "date":
-                    state.value, state.note = self.ws.now().date().isoformat(), f"Document généré : {file_name}"
+                    state.value, state.note = (
+                        self.ws.now().date().isoformat(),
+                        f"Document généré : {file_name}",
+                    )
                 else:
                     state.value = file_name
-                state.status, state.updated_by, state.updated_at = "done", self.ws.actor, self.ws.now()
-                self.ws.record_event(session, project, "checked", item_id=item.id,
-                                     comment=f"Document généré : {file_name}",
-                                     payload={"previous": "todo", "value": state.value,
-                                              "document": meta.id, "automatic": True})
+                state.status, state.updated_by, state.updated_at = (
+                    "done",
+                    self.ws.actor,
+                    self.ws.now(),
+                )
+                self.ws.record_event(
+                    session,
+                    project,
+                    "checked",
+                    item_id=item.id,
+                    comment=f"Document généré : {file_name}",
+                    payload={
+                        "previous": "todo",
+                        "value": state.value,
+                        "document": meta.id,
+                        "automatic": True,
+                    },
+                )
                 checked.append(item.id)
         return tuple(checked)
 
@@ -265,6 +338,9 @@ class Documents:
         """Every document generated for a project, oldest first."""
         with self.ws.session() as session:
             project = self.ws.get_project(session, ref)
-            rows = session.scalars(select(GeneratedDocument).where(
-                GeneratedDocument.project_id == project.id).order_by(GeneratedDocument.id))
+            rows = session.scalars(
+                select(GeneratedDocument)
+                .where(GeneratedDocument.project_id == project.id)
+                .order_by(GeneratedDocument.id)
+            )
             return [_generated_view(r, project.slug) for r in rows]

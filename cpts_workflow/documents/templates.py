@@ -14,14 +14,28 @@ from ..errors import BadInput, NotFound
 from ..resources import templates_dir
 
 FORMATS = ("md", "html", "docx", "odt", "pdf")
-QuestionType = Literal["text", "long_text", "integer", "number", "date", "boolean", "choice", "multi_choice"]
+QuestionType = Literal[
+    "text", "long_text", "integer", "number", "date", "boolean", "choice", "multi_choice"
+]
 TYPE_LABELS = {
-    "text": "texte", "long_text": "texte long", "integer": "nombre entier", "number": "nombre",
-    "date": "date", "boolean": "oui/non", "choice": "choix", "multi_choice": "choix multiple",
+    "text": "texte",
+    "long_text": "texte long",
+    "integer": "nombre entier",
+    "number": "nombre",
+    "date": "date",
+    "boolean": "oui/non",
+    "choice": "choix",
+    "multi_choice": "choix multiple",
 }
 _PY_TYPES: dict[str, Any] = {
-    "text": str, "long_text": str, "integer": int, "number": float, "date": date,
-    "boolean": bool, "choice": str, "multi_choice": list[str],
+    "text": str,
+    "long_text": str,
+    "integer": int,
+    "number": float,
+    "date": date,
+    "boolean": bool,
+    "choice": str,
+    "multi_choice": list[str],
 }
 
 
@@ -88,7 +102,8 @@ class TemplateMeta(BaseModel):
         except ValidationError as exc:
             raise BadInput(
                 f"Réponses invalides pour « {self.title} » : "
-                + " ; ".join(self._explain(e) for e in exc.errors()) + ".",
+                + " ; ".join(self._explain(e) for e in exc.errors())
+                + ".",
                 f"Répondez avec « cpts doc answer PROJET {self.id} » ; « cpts doc questions "
                 f"{self.id} » liste les questions attendues.",
             ) from None
