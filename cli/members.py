@@ -71,9 +71,14 @@ def _row(m) -> dict:
     }
 
 
-def _warn(view) -> None:
+def _report(view, as_json: bool, what: str) -> None:
+    """Warnings on stderr, then the member as JSON or one line."""
     for warning in view.warnings:
         click.echo(warning, err=True)
+    if as_json:
+        emit_json(view)
+    else:
+        success(f"Membre n° {view.id} {what}.")
 
 
 def _show(view, as_json: bool) -> None:
@@ -115,11 +120,7 @@ def add(app: AppContext, project: str, name: str, legal: bool, as_json: bool, **
     from cpts_workflow.members import add_member
 
     view = add_member(app.workspace, project, name, legal=legal, **fields)
-    _warn(view)
-    if as_json:
-        emit_json(view)
-    else:
-        success(f"Membre n° {view.id} ajouté : {view.name} ({view.role_label}).")
+    _report(view, as_json, f"ajouté : {view.name} ({view.role_label})")
 
 
 @member.command("list")
@@ -168,11 +169,7 @@ def edit(app: AppContext, project: str, member_id: str, as_json: bool, **fields)
     from cpts_workflow.members import edit_member
 
     view = edit_member(app.workspace, project, member_id, **fields)
-    _warn(view)
-    if as_json:
-        emit_json(view)
-    else:
-        success(f"Membre n° {view.id} modifié : {view.name}.")
+    _report(view, as_json, f"modifié : {view.name}")
 
 
 @member.command("remove")
