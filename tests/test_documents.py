@@ -269,6 +269,10 @@ def test_dated_item_keeps_a_date_and_user_choice_is_respected(ws, docs, demo, tm
     docs.generate(demo, "convocation_ag", "md", tmp_path)
     item = next(i for i in ws.checklist(demo, "statutes") if i.id == "constitutive_ag_convened")
     assert item.value == "2026-11-22" and "convocation-ag-constitutive" in item.note
+    # The PV proves the AG on the AG's own date, not on the day it was typed.
+    docs.generate(demo, "pv_ag", "md", tmp_path)
+    item = next(i for i in ws.checklist(demo, "statutes") if i.id == "constitutive_ag_held")
+    assert item.value == "2027-01-15" and "pv-ag-constitutive" in item.note
 
 
 def test_missing_answer_names_the_question_and_writes_nothing(ws, docs, tmp_path):

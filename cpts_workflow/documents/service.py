@@ -233,7 +233,8 @@ class Documents:
                 created_at=self.ws.now(),
             )
             session.add(row)
-            checked = self._tick_items(session, project, meta, target.name)
+            proof = validated.get(meta.evidence_date) if meta.evidence_date else None
+            checked = self._tick_items(session, project, meta, target.name, proof)
             self.ws.record_event(
                 session,
                 project,
@@ -259,7 +260,12 @@ class Documents:
             return _generated_view(row, project.slug, checked)
 
     def _tick_items(
-        self, session: Session, project: Project, meta: TemplateMeta, file_name: str
+        self,
+        session: Session,
+        project: Project,
+        meta: TemplateMeta,
+        file_name: str,
+        proof_date: str | None,
     ) -> tuple[str, ...]:
         """Mark done the still-open items that this document satisfies."""
         definition = self.ws.definition_of(project)
@@ -278,13 +284,12 @@ class Documents:
                 if state is None:
                     state = ChecklistState(project_id=project.id, item_id=item.id)
                     session.add(state)
-                # A dated item keeps a date as its value (the day the document was produced)
-                # and names the file in its note; other items hold the file name.
+                # A dated item keeps a date as its value (the template's `evidence_date`
+                # answer, else the day the document was produced) and names the file in its
+                # note; other items hold the file name.
                 if item.evidence == "date":
-                    state.value, state.note = (
-                        self.ws.now().date().isoformat(),
-                        f"Document généré : {file_name}",
-                    )
+                    state.value = proof_date or self.ws.now().date().isoformat()
+                    state.note = f"Document généré : {file_name}"
                 else:
                     state.value = file_name
                 state.status, state.updated_by, state.updated_at = (
