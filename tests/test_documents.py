@@ -18,6 +18,8 @@ STATUTS = {
     "siege": "12 rue des Écoles, 13100 Aix-en-Provence",
     "ville_signature": "Aix-en-Provence",
 }
+# pandoc typesets apostrophes (’) and we tie « » : ; with non-breaking spaces: compare plainly.
+PLAIN = str.maketrans({"’": "'", "\xa0": " "})
 COMMUNES = [
     ("13001", "Aix-en-Provence", 147_122),
     ("13071", "Le Tholonet", 2_398),
@@ -124,9 +126,8 @@ def _docx_text(path: Path) -> tuple[list[tuple[str, str]], str]:
     import docx
 
     document = docx.Document(str(path))
-    # pandoc typesets apostrophes (’); compare with the straight ones of the sources.
-    paragraphs = [(p.style.name, p.text.replace("’", "'")) for p in document.paragraphs]
-    cells = [c.text.replace("’", "'") for t in document.tables for row in t.rows for c in row.cells]
+    paragraphs = [(p.style.name, p.text.translate(PLAIN)) for p in document.paragraphs]
+    cells = [c.text.translate(PLAIN) for t in document.tables for row in t.rows for c in row.cells]
     return paragraphs, "\n".join([t for _, t in paragraphs] + cells)
 
 
@@ -178,7 +179,7 @@ def test_statuts_odt_reopened_with_odfpy(docs, demo, tmp_path):
     path = Path(docs.generate(demo, "statuts", "odt", tmp_path).path)
     document = load(str(path))
     headings = [
-        teletype.extractText(h).replace("’", "'") for h in document.getElementsByType(text.H)
+        teletype.extractText(h).translate(PLAIN) for h in document.getElementsByType(text.H)
     ]
     body = "\n".join(teletype.extractText(p) for p in document.getElementsByType(text.P)).replace(
         "’", "'"
@@ -214,7 +215,11 @@ def test_pdf_through_chromium(docs, demo, tmp_path):
         pytest.skip("Chromium absent")
     path = Path(docs.generate(demo, "statuts", "pdf", tmp_path).path)
     reader = PdfReader(str(path))
-    text = " ".join(page.extract_text() for page in reader.pages).replace("’", "'")
+    text = (
+        " ".join(page.extract_text() for page in reader.pages)
+        .replace("’", "'")
+        .replace("\xa0", " ")
+    )
     assert len(reader.pages) >= 3
     assert "CPTS du Pays d'Aix" in text and "Article 1" in text and "Dissolution" in text
     artifacts = Path("test-artifacts")

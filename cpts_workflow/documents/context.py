@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from .. import french
 from ..members import COLLEGES, ROLES, STRUCTURE_KINDS, project_members
 from ..store.models import (
     Member,
@@ -18,7 +17,7 @@ from ..store.models import (
     ReferenceCommune,
     ReferenceVintage,
 )
-from .render import join_fr
+from .render import join_fr, long_date_fr
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -229,5 +228,5 @@ def build_context(
         "missions": missions_context(session, project),
         "answers": answers,
         "today": today,
-        "today_long": french.long_date(today),
+        "today_long": long_date_fr(today),
     }

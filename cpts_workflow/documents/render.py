@@ -71,6 +71,31 @@ def add_months(value: Any, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+def long_date_fr(value: Any) -> str:
+    """`1er mars 2027`, `15 janvier 2027`: the first of the month is written « 1er »."""
+    day = _as_date(value)
+    text = french.long_date(day)
+    return f"1er{text[1:]}" if day.day == 1 else text
+
+
+# French typography: no line break between a guillemet or a high punctuation mark and
+# its word (a lone « » » at the start of a line looks careless in a legal text).
+_SPACING = (
+    ("« ", "«\u00a0"),
+    (" »", "\u00a0»"),
+    (" :", "\u00a0:"),
+    (" ;", "\u00a0;"),
+    (" ?", "\u00a0?"),
+    (" !", "\u00a0!"),
+)
+
+
+def french_spacing(text: str) -> str:
+    for plain, tied in _SPACING:
+        text = text.replace(plain, tied)
+    return text
+
+
 def join_fr(values: Any) -> str:
     """`a`, `a et b`, `a, b et c`."""
     items = [str(v) for v in values if v]
@@ -89,7 +114,7 @@ def environment(meta: TemplateMeta) -> SandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        long_date=lambda v: french.long_date(_as_date(v)),
+        long_date=long_date_fr,
         short_date=lambda v: french.short_date(_as_date(v)),
         number=french.number,
         euros=french.euros,
@@ -104,7 +129,7 @@ def render_markdown(meta: TemplateMeta, context: dict[str, Any]) -> str:
     env = environment(meta)
     try:
         template = env.get_template("template.md.j2")
-        return template.render(**context, article=ArticleCounter())
+        return french_spacing(template.render(**context, article=ArticleCounter()))
     except SecurityError as exc:
         raise Refused(
             f"Le modèle « {meta.id} » tente une opération interdite ({exc}).",
