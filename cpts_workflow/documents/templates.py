@@ -69,7 +69,6 @@ class TemplateMeta(BaseModel):
     version: str
     output: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
-    personal_data: bool = True
     # The date answer that proves a dated checklist item (e.g. the AG's date for its PV).
     evidence_date: str | None = None
     questions: tuple[Question, ...] = ()
