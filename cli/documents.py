@@ -203,7 +203,7 @@ def answer(
 
 @doc.command("generate")
 @PROJECT
-@click.argument("template", metavar="DOCUMENT", required=False)
+@click.argument("template", metavar="[DOCUMENT]", required=False)
 @click.option(
     "--format",
     "formats",
