@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import complete_stage
 
 from cpts_workflow import identifiers, members
 from cpts_workflow.errors import BadInput, NotFound, Refused
+
+from .conftest import complete_stage
 
 
 @pytest.fixture
