@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from cpts_workflow.files import write_private  # noqa: F401 - re-exported for commands
+
 Column = tuple[str, str]  # (key in the row, French header)
 
 
@@ -75,24 +77,6 @@ def emit_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Pat
         click.echo(text, nl=False)
     else:
         write_private(out, text.encode("utf-8-sig"))
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only (it may hold personal data), atomically."""
-    import os
-    import tempfile
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def success(message: str) -> None:

@@ -91,3 +91,12 @@ def checklist_complete(ctx: GuardContext) -> list[str]:
         if item.required and (state is None or state.status == "todo"):
             missing.append(f"{item.label} ({item.id})")
     return missing
+
+
+@guard("bureau_complete", "bureau complet (président, trésorier, secrétaire)")
+def bureau_complete(ctx: GuardContext) -> list[str]:
+    """The association has a président·e, a trésorier·ère and a secrétaire among its members."""
+    from .members import missing_offices
+
+    return [f"Bureau : aucun·e {label} parmi les membres (cpts member add … --role)"
+            for label in missing_offices(ctx.session, ctx.project)]

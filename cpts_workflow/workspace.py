@@ -45,6 +45,11 @@ EVENT_LABELS = {
     "paused": "Mise en pause",
     "resumed": "Reprise",
     "abandoned": "Abandon",
+    "member_added": "Membre ajouté",
+    "member_updated": "Membre modifié",
+    "member_removed": "Membre retiré",
+    "document_answered": "Réponses d'un document enregistrées",
+    "document_generated": "Document généré",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000

@@ -1,0 +1,328 @@
+"""`cpts doc …`: templates, their questions, answers and generated documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .context import AppContext, pass_app
+from .output import emit_csv, emit_json, emit_table, is_terminal, listing_options, success
+
+PROJECT = click.argument("project", metavar="PROJET")
+TEMPLATE = click.argument("template", metavar="DOCUMENT")
+ANSWERS = click.option(
+    "--answers",
+    "answers_file",
+    metavar="FICHIER.yaml",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Réponses dans un fichier YAML (question: réponse).",
+)
+TYPE_LABELS = {
+    "text": "texte",
+    "long_text": "texte long",
+    "integer": "entier",
+    "number": "nombre",
+    "date": "date",
+    "boolean": "oui/non",
+    "choice": "choix",
+    "multi_choice": "choix multiple",
+}
+
+
+def _documents(app: AppContext, ctx: click.Context):
+    from cpts_workflow.documents import Documents
+
+    return Documents(app.workspace, template_dirs=list(ctx.meta.get("cpts.template_dirs", ())))
+
+
+@click.group()
+@click.option(
+    "--templates",
+    "template_dirs",
+    multiple=True,
+    metavar="DOSSIER",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Dossier de modèles personnalisés (répétable ; un modèle du même nom "
+    "remplace le modèle fourni).",
+)
+@click.pass_context
+def doc(ctx: click.Context, template_dirs: tuple[Path, ...]) -> None:
+    """Documents du projet : lettre d'intention, statuts, convocation, PV, fiches…"""
+    ctx.meta["cpts.template_dirs"] = template_dirs
+
+
+def _load_yaml(path: Path) -> Any:
+    import yaml
+
+    from cpts_workflow.errors import BadInput
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError:
+        raise BadInput(f"Fichier de réponses illisible : {path}.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise BadInput(
+            f"{path}{where} : YAML invalide.", "Écrivez une réponse par ligne : question: réponse"
+        ) from None
+
+
+def _answers_from(path: Path | None) -> dict[str, Any] | None:
+    from cpts_workflow.errors import BadInput
+
+    if path is None:
+        return None
+    data = _load_yaml(path)
+    if not isinstance(data, dict):
+        raise BadInput(f"{path} : le fichier doit contenir des lignes « question: réponse ».")
+    return data
+
+
+@doc.command("list")
+@click.option("--stage", metavar="ETAPE", help="Seulement les documents de cette étape.")
+@listing_options()
+@pass_app
+@click.pass_context
+def list_(ctx: click.Context, app: AppContext, stage: str | None, fmt: str) -> None:
+    """Liste les modèles de documents."""
+    views = _documents(app, ctx).templates(stage)
+    if fmt == "json":
+        emit_json(views)
+        return
+    rows = [{**v.to_dict(), "items": ", ".join(v.items) or None} for v in views]
+    columns = [
+        ("id", "Document"),
+        ("title", "Titre"),
+        ("stage_label", "Étape"),
+        ("version", "Version"),
+        ("questions", "Questions"),
+        ("items", "Éléments de checklist"),
+    ]
+    emit_csv(columns, rows) if fmt == "csv" else emit_table(columns, rows)
+
+
+@doc.command("questions")
+@TEMPLATE
+@listing_options()
+@pass_app
+@click.pass_context
+def questions(ctx: click.Context, app: AppContext, template: str, fmt: str) -> None:
+    """Liste les questions d'un modèle (id, libellé, type, requis, défaut, choix)."""
+    views = _documents(app, ctx).questions(template)
+    if fmt == "json":
+        emit_json(views)
+        return
+    rows = [
+        {
+            **v.to_dict(),
+            "type": TYPE_LABELS.get(v.type, v.type),
+            "required": "oui" if v.required else "non",
+            "default": _display(v.default),
+            "choices": ", ".join(v.choices) or None,
+        }
+        for v in views
+    ]
+    columns = [
+        ("id", "Question"),
+        ("label", "Libellé"),
+        ("type", "Type"),
+        ("required", "Requise"),
+        ("default", "Défaut"),
+        ("choices", "Choix"),
+    ]
+    emit_csv(columns, rows) if fmt == "csv" else emit_table(columns, rows)
+
+
+def _display(value: Any) -> str | None:
+    if value is None or value == []:
+        return None
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _ask(questions, current: dict[str, Any]) -> dict[str, Any]:
+    """Ask every question on the terminal, proposing the saved answer or the default."""
+    answers: dict[str, Any] = {}
+    for q in questions:
+        known = current.get(q.id, q.default)
+        hint = f" [{' | '.join(q.choices)}]" if q.choices else ""
+        if q.type == "multi_choice":
+            hint += " (séparés par des virgules)"
+        elif q.type == "date":
+            hint += " (JJ/MM/AAAA)"
+        elif q.type == "boolean":
+            hint += " (oui/non)"
+        if q.help:
+            click.echo(f"  {q.help}")
+        shown = _display(known) if known is not None else None
+        value = click.prompt(f"{q.label}{hint}", default=shown or "", show_default=bool(shown))
+        if value != "" and value != shown:
+            answers[q.id] = value
+        elif known is not None and q.id not in current:
+            answers[q.id] = known
+    return answers
+
+
+@doc.command("answer")
+@PROJECT
+@TEMPLATE
+@ANSWERS
+@click.option("--json", "as_json", is_flag=True, help="Affiche les réponses enregistrées en JSON.")
+@pass_app
+@click.pass_context
+def answer(
+    ctx: click.Context,
+    app: AppContext,
+    project: str,
+    template: str,
+    answers_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Enregistre les réponses d'un document (questions posées une à une, ou --answers)."""
+    docs = _documents(app, ctx)
+    given = _answers_from(answers_file)
+    if given is None:
+        meta = docs.template(template)
+        click.echo(
+            f"{meta.title} — {len(meta.questions)} questions (Entrée garde la valeur proposée)."
+        )
+        given = _ask(meta.questions, docs.stored_answers(project, template))
+    saved = docs.save_answers(project, template, given)
+    if as_json:
+        emit_json(saved)
+    else:
+        success(f"Réponses enregistrées pour « {template} » ({len(saved)} questions).")
+
+
+@doc.command("generate")
+@PROJECT
+@click.argument("template", metavar="[DOCUMENT]", required=False)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    default=("docx",),
+    show_default=True,
+    type=click.Choice(["md", "html", "docx", "odt", "pdf"]),
+    help="Format de sortie (répétable : --format docx --format pdf).",
+)
+@ANSWERS
+@click.option(
+    "--out",
+    "out_dir",
+    default=".",
+    show_default=True,
+    metavar="DOSSIER",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Dossier où écrire les fichiers.",
+)
+@click.option(
+    "--name", metavar="FICHIER", help="Nom du fichier produit (un seul document et un seul format)."
+)
+@click.option("--all", "all_", is_flag=True, help="Tous les documents du projet.")
+@click.option("--stage", metavar="ETAPE", help="Tous les documents de cette étape.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_app
+@click.pass_context
+def generate(
+    ctx: click.Context,
+    app: AppContext,
+    project: str,
+    template: str | None,
+    formats: tuple[str, ...],
+    answers_file: Path | None,
+    out_dir: Path,
+    name: str | None,
+    all_: bool,
+    stage: str | None,
+    as_json: bool,
+) -> None:
+    """Produit un document (ou --all, --stage ETAPE) dans le dossier --out.
+
+    Les réponses enregistrées par « cpts doc answer » servent ; --answers les complète
+    pour cette génération seulement. Le fichier est lisible par vous seul (0600).
+    """
+    from cpts_workflow import french
+
+    docs = _documents(app, ctx)
+    if sum(bool(x) for x in (template, all_, stage)) != 1:
+        raise click.UsageError(
+            "Donnez un DOCUMENT, ou --all, ou --stage ETAPE (un seul des trois)."
+        )
+    if name and (template is None or len(formats) != 1):
+        raise click.UsageError("--name ne vaut que pour un seul document dans un seul format.")
+    if template:
+        answers = _answers_from(answers_file)
+        views = [
+            docs.generate(project, template, fmt, out_dir, answers=answers, name=name)
+            for fmt in formats
+        ]
+        failed: list[tuple[str, str]] = []
+    else:
+        if answers_file is not None:
+            raise click.UsageError(
+                "--answers ne vaut que pour un seul document ; utilisez « cpts doc answer »."
+            )
+        ids = [t.id for t in docs.templates(stage)]
+        progress = (lambda t, f: click.echo(f"  … {t}.{f}", err=True)) if is_terminal() else None
+        views, failed = docs.generate_many(project, ids, list(formats), out_dir, progress=progress)
+    if as_json:
+        emit_json({"generated": views, "failed": [{"template": t, "error": e} for t, e in failed]})
+    else:
+        for v in views:
+            ticked = f" — coché : {', '.join(v.checked_items)}" if v.checked_items else ""
+            success(f"{v.path}{ticked}")
+        for t, error in failed:
+            click.echo(f"Non produit : {t} : {error}", err=True)
+    if failed:
+        from cpts_workflow.errors import Refused
+
+        raise Refused(
+            f"{french.plural(len(failed), 'document')} non produit(s) : "
+            f"{', '.join(t for t, _ in failed)}.",
+            f"Répondez à leurs questions avec « cpts doc answer {project} DOCUMENT ».",
+        )
+
+
+@doc.command("history")
+@PROJECT
+@listing_options()
+@pass_app
+@click.pass_context
+def history(ctx: click.Context, app: AppContext, project: str, fmt: str) -> None:
+    """Liste les documents produits pour le projet."""
+    from cpts_workflow import french
+
+    views = _documents(app, ctx).history(project)
+    if fmt == "json":
+        emit_json(views)
+        return
+    rows = [
+        {**v.to_dict(), "when": french.short_datetime(v.created_at), "checksum": v.checksum[:12]}
+        for v in views
+    ]
+    columns = [
+        ("id", "N°"),
+        ("when", "Date"),
+        ("template", "Document"),
+        ("template_version", "Version"),
+        ("format", "Format"),
+        ("file_name", "Fichier"),
+        ("created_by", "Par"),
+        ("checksum", "Empreinte"),
+    ]
+    if fmt == "csv":
+        emit_csv(columns, rows)
+    elif not rows:
+        click.echo(
+            f"Aucun document produit. Essayez : cpts doc generate {project} statuts --format docx"
+        )
+    else:
+        emit_table(columns, rows)

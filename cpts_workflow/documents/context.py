@@ -1,0 +1,232 @@
+"""What a template sees: the project, its members by collège and bureau, its territory,
+the ACI missions, the answers and today's date in French."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from ..members import COLLEGES, ROLES, STRUCTURE_KINDS, project_members
+from ..store.models import (
+    Member,
+    ProjectCommune,
+    ProjectMission,
+    ReferenceCommune,
+    ReferenceVintage,
+)
+from .render import join_fr, long_date_fr
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..store.models import Project
+
+# ACI missions and their deadlines after signature, in months (domain README §3).
+ACI_MISSIONS: tuple[dict[str, Any], ...] = (
+    {
+        "id": "acces_soins",
+        "label": "Faciliter l'accès aux soins (médecin traitant, soins non programmés)",
+        "kind": "socle",
+        "start_months": 6,
+        "deploy_months": 18,
+    },
+    {
+        "id": "parcours",
+        "label": "Organiser des parcours pluriprofessionnels autour du patient",
+        "kind": "socle",
+        "start_months": 12,
+        "deploy_months": 24,
+    },
+    {
+        "id": "prevention",
+        "label": "Développer des actions coordonnées de prévention",
+        "kind": "socle",
+        "start_months": 12,
+        "deploy_months": 24,
+    },
+    {
+        "id": "crise_sanitaire",
+        "label": "Répondre aux crises sanitaires graves",
+        "kind": "socle",
+        "start_months": 6,
+        "deploy_months": 18,
+    },
+    {
+        "id": "qualite",
+        "label": "Développer la qualité et la pertinence des soins",
+        "kind": "complémentaire",
+        "start_months": None,
+        "deploy_months": None,
+    },
+    {
+        "id": "accompagnement",
+        "label": "Accompagner les professionnels de santé sur le territoire",
+        "kind": "complémentaire",
+        "start_months": None,
+        "deploy_months": None,
+    },
+)
+
+
+def member_dict(m: Member) -> dict[str, Any]:
+    if m.erased_at is not None:
+        # An erased member still counts in its collège but is never named.
+        return {
+            "id": m.id,
+            "name": "(membre effacé)",
+            "legal": m.legal,
+            "erased": True,
+            "profession": None,
+            "kind": None,
+            "college": m.college,
+            "role": m.role,
+            "role_label": ROLES.get(m.role or "", "adhérent·e"),
+            "description": "(membre effacé)",
+        }
+    kind = STRUCTURE_KINDS.get(m.structure_kind or "")
+    detail = kind if m.legal else m.profession
+    return {
+        "id": m.id,
+        "name": m.name,
+        "legal": m.legal,
+        "erased": False,
+        "profession": m.profession,
+        "kind": kind,
+        "college": m.college,
+        "role": m.role,
+        "role_label": ROLES.get(m.role or "", "adhérent·e"),
+        "rpps": m.rpps,
+        "siret": m.siret,
+        "finess": m.finess,
+        "email": m.email,
+        "description": f"{m.name} ({detail})" if detail else m.name,
+    }
+
+
+def members_context(session: Session, project: Project) -> dict[str, Any]:
+    members = [member_dict(m) for m in project_members(session, project)]
+    colleges = [
+        {"id": cid, "label": label, "members": [m for m in members if m["college"] == cid]}
+        for cid, label in COLLEGES.items()
+    ]
+    unassigned = [m for m in members if m["college"] not in COLLEGES]
+    bureau = {
+        role: next((m for m in members if m["role"] == role and not m["erased"]), None)
+        for role in ROLES
+    }
+    return {
+        "members": members,
+        "colleges": colleges,
+        "colleges_used": [c for c in colleges if c["members"]],
+        "members_without_college": unassigned,
+        "bureau": bureau,
+        "board": [
+            m
+            for m in members
+            if m["role"] in ("president", "vice_president", "treasurer", "secretary", "board")
+        ],
+        "founders": [
+            m
+            for m in members
+            if m["role"] == "founder" or m["role"] in ("president", "treasurer", "secretary")
+        ],
+    }
+
+
+def territory_context(session: Session, project: Project) -> dict[str, Any]:
+    """Communes of the territory, with names and population when they are known.
+
+    The territory feature (`cpts_workflow.territory`) may provide a richer description
+    through `document_context(session, project)`; without it, names and population come
+    from an imported reference vintage, else only INSEE codes are listed.
+    """
+    codes = list(
+        session.scalars(
+            select(ProjectCommune.insee)
+            .where(ProjectCommune.project_id == project.id)
+            .order_by(ProjectCommune.insee)
+        )
+    )
+    empty = {
+        "known": False,
+        "communes": [],
+        "count": 0,
+        "population": None,
+        "taille": None,
+        "description": "territoire non renseigné",
+    }
+    if not codes:
+        return empty
+    try:
+        module = importlib.import_module("cpts_workflow.territory")
+        hook = getattr(module, "document_context", None)
+    except ImportError:
+        hook = None
+    if hook is not None:
+        return {**empty, "known": True, **hook(session, project)}
+    names: dict[str, ReferenceCommune] = {}
+    vintage = session.scalar(select(func.max(ReferenceVintage.id)))
+    if vintage is not None:
+        rows = session.scalars(
+            select(ReferenceCommune).where(
+                ReferenceCommune.vintage_id == vintage, ReferenceCommune.insee.in_(codes)
+            )
+        )
+        names = {r.insee: r for r in rows}
+    communes = [
+        {
+            "insee": c,
+            "name": names[c].nom if c in names else None,
+            "population": names[c].population if c in names else None,
+            "label": f"{names[c].nom} ({c})" if c in names else f"commune INSEE {c}",
+        }
+        for c in codes
+    ]
+    populations = [c["population"] for c in communes]
+    population = sum(populations) if populations and None not in populations else None
+    return {
+        "known": True,
+        "communes": communes,
+        "count": len(communes),
+        "population": population,
+        "taille": None,
+        "description": join_fr([c["label"] for c in communes]),
+    }
+
+
+def missions_context(session: Session, project: Project) -> list[dict[str, Any]]:
+    rows = {
+        r.mission: r
+        for r in session.scalars(
+            select(ProjectMission).where(ProjectMission.project_id == project.id)
+        )
+    }
+    return [
+        {**m, "chosen": rows[m["id"]].chosen if m["id"] in rows else m["kind"] == "socle"}
+        for m in ACI_MISSIONS
+    ]
+
+
+def build_context(
+    session: Session, project: Project, stage_label: str, now: datetime, answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Everything a template may use."""
+    today = now.date()
+    return {
+        "project": {
+            "name": project.name,
+            "slug": project.slug,
+            "officer": project.officer,
+            "stage": project.stage,
+            "stage_label": stage_label,
+        },
+        **members_context(session, project),
+        "territory": territory_context(session, project),
+        "missions": missions_context(session, project),
+        "answers": answers,
+        "today": today,
+        "today_long": long_date_fr(today),
+    }

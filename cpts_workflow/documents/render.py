@@ -1,0 +1,166 @@
+"""Jinja2 rendering in a sandbox: a template can read its context, nothing more.
+
+`StrictUndefined` makes a missing answer an error naming it rather than a blank in a
+legal document; the sandbox refuses attribute tricks such as `''.__class__`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from .. import french
+from ..errors import BadInput, Refused
+from .templates import TemplateMeta
+
+_NAMED = re.compile(r"'([^']+)'(?: is undefined| has no attribute)?")
+
+
+class ArticleCounter:
+    """`{{ article("Objet") }}` → `Article 3 – Objet`: numbering follows the text."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, title: str) -> str:
+        self.count += 1
+        return f"Article {self.count} – {title}"
+
+
+class MissingAnswer(Exception):
+    """Raised by `require(value, "question")` in a template when an answer is needed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def require(value: Any, name: str) -> Any:
+    """`{{ require(answers.x, "x") }}`: the value, or an error naming question `x`."""
+    if value is None or value == "":
+        raise MissingAnswer(name)
+    return value
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return french.parse_date(value)
+    return value
+
+
+def add_months(value: Any, months: int) -> date:
+    """The same day `months` later (clamped to the month's end)."""
+    import calendar
+
+    start = _as_date(value)
+    month0 = start.month - 1 + int(months)
+    year, month = start.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def long_date_fr(value: Any) -> str:
+    """`1er mars 2027`, `15 janvier 2027`: the first of the month is written « 1er »."""
+    day = _as_date(value)
+    text = french.long_date(day)
+    return f"1er{text[1:]}" if day.day == 1 else text
+
+
+# French typography: no line break between a guillemet or a high punctuation mark and
+# its word (a lone « » » at the start of a line looks careless in a legal text).
+_SPACING = (
+    ("« ", "«\u00a0"),
+    (" »", "\u00a0»"),
+    (" :", "\u00a0:"),
+    (" ;", "\u00a0;"),
+    (" ?", "\u00a0?"),
+    (" !", "\u00a0!"),
+)
+
+
+def french_spacing(text: str) -> str:
+    for plain, tied in _SPACING:
+        text = text.replace(plain, tied)
+    return text
+
+
+def join_fr(values: Any) -> str:
+    """`a`, `a et b`, `a, b et c`."""
+    items = [str(v) for v in values if v]
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} et {items[-1]}"
+
+
+def environment(meta: TemplateMeta) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader([str(meta.folder), str(meta.folder.parent / "_commun")]),
+        undefined=StrictUndefined,
+        autoescape=False,  # the output is Markdown; pandoc refuses raw HTML later
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        long_date=long_date_fr,
+        short_date=lambda v: french.short_date(_as_date(v)),
+        number=french.number,
+        euros=french.euros,
+        join_fr=join_fr,
+    )
+    env.globals.update(add_months=add_months, require=require)
+    return env
+
+
+def render_markdown(meta: TemplateMeta, context: dict[str, Any]) -> str:
+    """The template's Markdown, or a French error naming what is missing or forbidden."""
+    env = environment(meta)
+    try:
+        template = env.get_template("template.md.j2")
+        return french_spacing(template.render(**context, article=ArticleCounter()))
+    except SecurityError as exc:
+        raise Refused(
+            f"Le modèle « {meta.id} » tente une opération interdite ({exc}).",
+            "Un modèle ne peut que lire les données du projet ; corrigez-le.",
+        ) from None
+    except MissingAnswer as exc:
+        raise _missing(meta, exc.name) from None
+    except UndefinedError as exc:
+        text = str(exc)
+        if "unsafe" in text:
+            raise Refused(
+                f"Le modèle « {meta.id} » tente une opération interdite ({text}).",
+                "Un modèle ne peut que lire les données du projet ; corrigez-le.",
+            ) from None
+        names = _NAMED.findall(text)
+        raise _missing(meta, names[-1] if names else text) from None
+    except TemplateSyntaxError as exc:
+        raise BadInput(f"{exc.filename or meta.source}:{exc.lineno}: {exc.message}") from None
+    except TemplateError as exc:
+        raise BadInput(f"Le modèle « {meta.id} » est incorrect : {exc}.") from None
+
+
+def _missing(meta: TemplateMeta, name: str) -> BadInput:
+    question = meta.question(name)
+    if question is not None:
+        return BadInput(
+            f"Le document « {meta.title} » ne peut pas être produit : la question "
+            f"« {question.label} » ({name}) n'a pas de réponse.",
+            f"Répondez avec : cpts doc answer PROJET {meta.id}",
+        )
+    return BadInput(
+        f"Le modèle « {meta.id} » utilise « {name} », qui n'a pas de valeur.",
+        "Ajoutez la question correspondante dans meta.yaml ou corrigez le modèle.",
+    )

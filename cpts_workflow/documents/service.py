@@ -1,0 +1,351 @@
+"""Answering, generating and listing a project's documents, persisted and audited."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from ..errors import BadInput
+from ..files import confined_path, safe_stem, write_private
+from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
+from ..views import _View
+from .context import build_context
+from .convert import convert
+from .render import render_markdown
+from .templates import FORMATS, TemplateCatalog, TemplateMeta
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..store.models import Project
+    from ..workspace import Workspace
+
+
+@dataclass(frozen=True)
+class QuestionView(_View):
+    id: str
+    label: str
+    type: str
+    required: bool
+    default: Any
+    choices: tuple[str, ...]
+    help: str
+
+
+@dataclass(frozen=True)
+class TemplateView(_View):
+    id: str
+    title: str
+    stage: str
+    stage_label: str
+    version: str
+    output: str
+    questions: int
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GeneratedView(_View):
+    id: int
+    project: str
+    template: str
+    template_version: str
+    format: str
+    path: str
+    file_name: str
+    checksum: str
+    answers_checksum: str
+    created_by: str
+    created_at: datetime
+    checked_items: tuple[str, ...] = ()
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def answers_checksum(answers: dict[str, Any]) -> str:
+    return checksum(json.dumps(answers, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+
+
+def _generated_view(
+    row: GeneratedDocument, slug: str, checked: tuple[str, ...] = ()
+) -> GeneratedView:
+    return GeneratedView(
+        id=row.id,
+        project=slug,
+        template=row.template,
+        template_version=row.template_version,
+        format=row.format,
+        path=row.path,
+        file_name=Path(row.path).name,
+        checksum=row.checksum,
+        answers_checksum=row.answers_checksum,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        checked_items=checked,
+    )
+
+
+class Documents:
+    """The document features of a workspace; `template_dirs` adds custom templates."""
+
+    def __init__(self, ws: Workspace, template_dirs: list[Path] | None = None) -> None:
+        self.ws = ws
+        self.catalog = TemplateCatalog(template_dirs)
+
+    # --- templates and questions -------------------------------------------------------
+
+    def templates(self, stage: str | None = None) -> list[TemplateView]:
+        """Templates in workflow order (then by id), optionally those of one stage."""
+        definition = self.ws.definition()
+        order = {s: i for i, s in enumerate(definition.stage_ids)}
+        metas = sorted(
+            self.catalog.templates.values(), key=lambda m: (order.get(m.stage, 99), m.id)
+        )
+        if stage is not None:
+            if stage not in order:
+                raise BadInput(f"Étape « {stage} » inconnue.", f"Étapes : {', '.join(order)}.")
+            metas = [m for m in metas if m.stage == stage]
+        return [
+            TemplateView(
+                id=m.id,
+                title=m.title,
+                stage=m.stage,
+                stage_label=definition.state_label(m.stage) if m.stage in order else m.stage,
+                version=m.version,
+                output=m.output,
+                questions=len(m.questions),
+                items=tuple(i.id for s in definition.stages for i in s.items if i.document == m.id),
+            )
+            for m in metas
+        ]
+
+    def template(self, template_id: str) -> TemplateMeta:
+        return self.catalog.get(template_id)
+
+    def questions(self, template_id: str) -> list[QuestionView]:
+        return [
+            QuestionView(
+                id=q.id,
+                label=q.label,
+                type=q.type,
+                required=q.required and q.default is None,
+                default=q.default,
+                choices=q.choices,
+                help=q.help,
+            )
+            for q in self.template(template_id).questions
+        ]
+
+    def stored_answers(self, ref: str | int, template_id: str) -> dict[str, Any]:
+        meta = self.template(template_id)
+        with self.ws.session() as session:
+            project = self.ws.get_project(session, ref)
+            row = session.get(DocumentAnswers, (project.id, meta.id))
+            return dict(row.answers) if row else {}
+
+    def save_answers(
+        self, ref: str | int, template_id: str, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Validate answers (merged over the saved ones) and save them on the project."""
+        meta = self.template(template_id)
+        if not isinstance(answers, dict):
+            raise BadInput("Les réponses doivent être un dictionnaire « question: réponse ».")
+        with self.ws.changing(ref) as (session, project):
+            row = session.get(DocumentAnswers, (project.id, meta.id))
+            merged = meta.validate_answers({**(row.answers if row else {}), **answers})
+            if row is None:
+                row = DocumentAnswers(
+                    project_id=project.id,
+                    template=meta.id,
+                    answers=merged,
+                    updated_by=self.ws.actor,
+                    updated_at=self.ws.now(),
+                )
+                session.add(row)
+            else:
+                row.answers, row.updated_by, row.updated_at = merged, self.ws.actor, self.ws.now()
+            # Answers may hold personal data: the audit keeps which questions, not the values.
+            self.ws.record_event(
+                session,
+                project,
+                "document_answered",
+                payload={
+                    "template": meta.id,
+                    "questions": sorted(answers),
+                    "answers_checksum": answers_checksum(merged),
+                },
+            )
+            session.flush()
+            return merged
+
+    # --- generation --------------------------------------------------------------------
+
+    def render(
+        self, ref: str | int, template_id: str, answers: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any], int]:
+        """The Markdown of a document, the validated answers, the project version read."""
+        meta = self.template(template_id)
+        with self.ws.session() as session:
+            project = self.ws.get_project(session, ref)
+            row = session.get(DocumentAnswers, (project.id, meta.id))
+            validated = meta.validate_answers({**(row.answers if row else {}), **(answers or {})})
+            label = self.ws.definition_of(project).state_label(project.stage)
+            context = build_context(session, project, label, self.ws.now(), validated)
+            version = project.row_version
+        return render_markdown(meta, context), validated, version
+
+    def generate(
+        self,
+        ref: str | int,
+        template_id: str,
+        fmt: str,
+        out_dir: Path,
+        *,
+        answers: dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> GeneratedView:
+        """Write one document, record it, and tick the checklist items it satisfies."""
+        if fmt not in FORMATS:
+            raise BadInput(f"Format « {fmt} » inconnu.", f"Formats : {', '.join(FORMATS)}.")
+        meta = self.template(template_id)
+        markdown, validated, version = self.render(ref, template_id, answers)
+        data = convert(markdown, fmt, meta.title)
+        with self.ws.changing(ref, expected_version=version) as (session, project):
+            file_name = name or f"{safe_stem(meta.output)}-{safe_stem(project.slug)}.{fmt}"
+            target = confined_path(out_dir, file_name)
+            row = GeneratedDocument(
+                project_id=project.id,
+                template=meta.id,
+                template_version=meta.version,
+                format=fmt,
+                path=str(target),
+                checksum=checksum(data),
+                answers_checksum=answers_checksum(validated),
+                created_by=self.ws.actor,
+                created_at=self.ws.now(),
+            )
+            session.add(row)
+            proof = validated.get(meta.evidence_date) if meta.evidence_date else None
+            checked = self._tick_items(session, project, meta, target.name, proof)
+            self.ws.record_event(
+                session,
+                project,
+                "document_generated",
+                payload={
+                    "template": meta.id,
+                    "template_version": meta.version,
+                    "format": fmt,
+                    "file_name": target.name,
+                    "checksum": row.checksum,
+                    "checked_items": list(checked),
+                },
+            )
+            session.flush()
+            existed = target.exists()
+            write_private(target, data)
+            try:
+                session.flush()
+            except BaseException:
+                if not existed:
+                    target.unlink(missing_ok=True)
+                raise
+            return _generated_view(row, project.slug, checked)
+
+    def _tick_items(
+        self,
+        session: Session,
+        project: Project,
+        meta: TemplateMeta,
+        file_name: str,
+        proof_date: str | None,
+    ) -> tuple[str, ...]:
+        """Mark done the still-open items that this document satisfies."""
+        definition = self.ws.definition_of(project)
+        checked = []
+        for stage in definition.stages:
+            for item in stage.items:
+                if item.document != meta.id:
+                    continue
+                state = session.scalar(
+                    select(ChecklistState).where(
+                        ChecklistState.project_id == project.id, ChecklistState.item_id == item.id
+                    )
+                )
+                if state is not None and state.status != "todo":
+                    continue
+                if state is None:
+                    state = ChecklistState(project_id=project.id, item_id=item.id)
+                    session.add(state)
+                # A dated item keeps a date as its value (the template's `evidence_date`
+                # answer, else the day the document was produced) and names the file in its
+                # note; other items hold the file name.
+                if item.evidence == "date":
+                    state.value = proof_date or self.ws.now().date().isoformat()
+                    state.note = f"Document généré : {file_name}"
+                else:
+                    state.value = file_name
+                state.status, state.updated_by, state.updated_at = (
+                    "done",
+                    self.ws.actor,
+                    self.ws.now(),
+                )
+                self.ws.record_event(
+                    session,
+                    project,
+                    "checked",
+                    item_id=item.id,
+                    comment=f"Document généré : {file_name}",
+                    payload={
+                        "previous": "todo",
+                        "value": state.value,
+                        "document": meta.id,
+                        "automatic": True,
+                    },
+                )
+                checked.append(item.id)
+        return tuple(checked)
+
+    def generate_many(
+        self,
+        ref: str | int,
+        template_ids: list[str],
+        formats: list[str],
+        out_dir: Path,
+        *,
+        progress: Any = None,
+    ) -> tuple[list[GeneratedView], list[tuple[str, str]]]:
+        """Generate several documents; returns those written and (template, error) failures."""
+        from ..errors import CptsError
+
+        done: list[GeneratedView] = []
+        failed: list[tuple[str, str]] = []
+        for template_id in template_ids:
+            for fmt in formats:
+                try:
+                    done.append(self.generate(ref, template_id, fmt, out_dir))
+                except CptsError as exc:
+                    failed.append((template_id, exc.message))
+                    break
+                finally:
+                    if progress is not None:
+                        progress(template_id, fmt)
+        return done, failed
+
+    def history(self, ref: str | int) -> list[GeneratedView]:
+        """Every document generated for a project, oldest first."""
+        with self.ws.session() as session:
+            project = self.ws.get_project(session, ref)
+            rows = session.scalars(
+                select(GeneratedDocument)
+                .where(GeneratedDocument.project_id == project.id)
+                .order_by(GeneratedDocument.id)
+            )
+            return [_generated_view(r, project.slug) for r in rows]

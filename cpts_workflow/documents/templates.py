@@ -1,0 +1,208 @@
+"""Template metadata (`meta.yaml`) and the answers model built from its questions."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
+from ..errors import BadInput, NotFound
+from ..resources import templates_dir
+
+FORMATS = ("md", "html", "docx", "odt", "pdf")
+QuestionType = Literal[
+    "text", "long_text", "integer", "number", "date", "boolean", "choice", "multi_choice"
+]
+TYPE_LABELS = {
+    "text": "texte",
+    "long_text": "texte long",
+    "integer": "nombre entier",
+    "number": "nombre",
+    "date": "date",
+    "boolean": "oui/non",
+    "choice": "choix",
+    "multi_choice": "choix multiple",
+}
+_PY_TYPES: dict[str, Any] = {
+    "text": str,
+    "long_text": str,
+    "integer": int,
+    "number": float,
+    "date": date,
+    "boolean": bool,
+    "choice": str,
+    "multi_choice": list[str],
+}
+
+
+class Question(BaseModel):
+    """One answer a template needs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    type: QuestionType = "text"
+    required: bool = True
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _choices(cls, value: Any) -> Any:
+        return tuple(str(v) for v in value) if isinstance(value, list) else value
+
+
+class TemplateMeta(BaseModel):
+    """What `meta.yaml` declares about a template."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    stage: str
+    version: str
+    output: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    # The date answer that proves a dated checklist item (e.g. the AG's date for its PV).
+    evidence_date: str | None = None
+    questions: tuple[Question, ...] = ()
+    folder: Path = Field(exclude=True)
+
+    @property
+    def source(self) -> Path:
+        return self.folder / "template.md.j2"
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    @cached_property
+    def answers_model(self) -> type[BaseModel]:
+        """A pydantic model of the answers: types, required ones, defaults, choices."""
+        fields: dict[str, Any] = {}
+        for q in self.questions:
+            py = _PY_TYPES[q.type]
+            if q.default is not None:
+                fields[q.id] = (py, q.default)
+            elif q.required:
+                fields[q.id] = (py, ...)
+            else:
+                fields[q.id] = (py | None, None)
+        return create_model(f"Answers_{self.id}", __config__=ConfigDict(extra="forbid"), **fields)
+
+    def validate_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """Validated answers as JSON-ready values, or `BadInput` naming the questions."""
+        cleaned = {k: _normalise(self.question(k), v) for k, v in answers.items()}
+        try:
+            model = self.answers_model.model_validate(cleaned)
+        except ValidationError as exc:
+            raise BadInput(
+                f"Réponses invalides pour « {self.title} » : "
+                + " ; ".join(self._explain(e) for e in exc.errors())
+                + ".",
+                f"Répondez avec « cpts doc answer PROJET {self.id} » ; « cpts doc questions "
+                f"{self.id} » liste les questions attendues.",
+            ) from None
+        data = model.model_dump(mode="json")
+        for q in self.questions:
+            value = data.get(q.id)
+            if q.choices and value is not None:
+                values = value if isinstance(value, list) else [value]
+                wrong = [v for v in values if v not in q.choices]
+                if wrong:
+                    raise BadInput(
+                        f"« {q.label} » ({q.id}) : « {wrong[0]} » n'est pas un choix possible.",
+                        f"Choix : {', '.join(q.choices)}.",
+                    )
+        return data
+
+    def _explain(self, error: Any) -> str:
+        key = str(error["loc"][0]) if error["loc"] else ""
+        q = self.question(key)
+        if q is None:
+            return f"question inconnue « {key} »"
+        kind = error["type"]
+        if kind == "missing":
+            why = "réponse manquante"
+        elif q.type in ("integer", "number", "date", "boolean"):
+            why = f"attendu : {TYPE_LABELS[q.type]}"
+        else:
+            why = "valeur invalide"
+        return f"« {q.label} » ({q.id}) : {why}"
+
+
+def _normalise(question: Question | None, value: Any) -> Any:
+    """Accept what people type: `01/09/2026`, `oui`, `1 500`, `a, b`."""
+    if question is None or value is None:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            return None
+        if question.type == "date":
+            from ..french import parse_date
+
+            return parse_date(text)
+        if question.type == "boolean":
+            low = text.lower()
+            if low in ("oui", "o", "yes", "y", "vrai", "true", "1"):
+                return True
+            if low in ("non", "n", "no", "faux", "false", "0"):
+                return False
+        if question.type in ("integer", "number"):
+            return text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+        if question.type == "multi_choice":
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return text
+    return value
+
+
+def _load(folder: Path) -> TemplateMeta:
+    path = folder / "meta.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        meta = TemplateMeta.model_validate({"id": folder.name, **raw, "folder": folder})
+    except (OSError, yaml.YAMLError) as exc:
+        raise BadInput(f"{path} : fichier illisible ({exc.__class__.__name__}).") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadInput(f"{path} : {where} : {first['msg']}.") from None
+    if not meta.source.is_file():
+        raise BadInput(f"{folder} : template.md.j2 manquant.")
+    return meta
+
+
+class TemplateCatalog:
+    """The shipped templates, plus folders of custom ones (a custom id overrides)."""
+
+    def __init__(self, extra_dirs: list[Path] | None = None) -> None:
+        self.dirs = [templates_dir(), *(Path(d) for d in extra_dirs or [])]
+        self._templates: dict[str, TemplateMeta] | None = None
+
+    @property
+    def templates(self) -> dict[str, TemplateMeta]:
+        if self._templates is None:
+            found: dict[str, TemplateMeta] = {}
+            for base in self.dirs:
+                if not base.is_dir():
+                    raise BadInput(f"Dossier de modèles introuvable : {base}.")
+                for folder in sorted(base.iterdir()):
+                    if (folder / "meta.yaml").is_file():
+                        found[folder.name] = _load(folder)
+            self._templates = found
+        return self._templates
+
+    def get(self, template_id: str) -> TemplateMeta:
+        try:
+            return self.templates[template_id]
+        except KeyError:
+            raise NotFound(
+                f"Modèle de document « {template_id} » inconnu.",
+                f"Modèles : {', '.join(self.templates)}.",
+            ) from None
