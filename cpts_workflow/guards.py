@@ -91,3 +91,11 @@ def checklist_complete(ctx: GuardContext) -> list[str]:
         if item.required and (state is None or state.status == "todo"):
             missing.append(f"{item.label} ({item.id})")
     return missing
+
+
+@guard("territory_valid", "territoire valide")
+def territory_valid(ctx: GuardContext) -> list[str]:
+    """At least one commune, and no overlap with another active project left unexplained."""
+    from .territory.coverage import territory_problems
+
+    return territory_problems(ctx.session, ctx.project, ctx.definition)
