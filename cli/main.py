@@ -44,11 +44,13 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import projects, workflow
+    from . import projects, territory, workflow
 
     for command in projects.COMMANDS:
         cli.add_command(command)
     cli.add_command(workflow.workflow)
+    cli.add_command(territory.communes)
+    cli.add_command(territory.territory)
 
 
 _register()

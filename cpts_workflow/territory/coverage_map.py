@@ -65,9 +65,9 @@ def _area(department: str | None, region: str | None) -> tuple[str, str | None, 
     region_code = departments()[code].region if kind == "department" else code
     if region_code not in OUTLINE_REGIONS:
         shipped = ", ".join(f"{n} ({c})" for c, n in OUTLINE_REGIONS.items())
+        where = label if kind == "region" else f"{label}, région {regions()[region_code]}"
         raise Refused(
-            f"Aucun contour de commune n'est livré pour {label} "
-            f"(région {regions().get(region_code, region_code)}) : pas de carte possible.",
+            f"Aucun contour de commune n'est livré pour {where} : pas de carte possible.",
             f"Contours livrés : {shipped}. « cpts territory gaps » donne les zones blanches "
             "de toute région, sans carte.",
         )
