@@ -44,6 +44,22 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+def _emit_rows(
+    fmt: str,
+    columns: list[tuple[str, str]],
+    rows: list[dict[str, Any]],
+    empty: str,
+    title: str | None = None,
+) -> None:
+    """CSV, or a table, or a sentence when there is nothing to list."""
+    if fmt == "csv":
+        emit_csv(columns, rows)
+    elif not rows:
+        click.echo(empty)
+    else:
+        emit_table(columns, rows, title=title)
+
+
 # --- cpts communes ---------------------------------------------------------------------
 
 
@@ -66,23 +82,24 @@ def communes() -> None:
 @pass_app
 def search(app: AppContext, text: str, department: str | None, limit: int, fmt: str) -> None:
     """Cherche une commune par nom (sans tenir compte des accents ni des majuscules) ou code."""
-    from cpts_workflow.territory.coverage import _row
+    from cpts_workflow.territory.claims import commune_row
     from cpts_workflow.territory.reference import check_department, reference_for
 
     with app.workspace.session() as session:
         reference = reference_for(session)
     dep = check_department(department) if department else None
-    found = [_row(reference, c.insee) for c in reference.search(text, dep, limit)]
+    found = [commune_row(reference, c.insee) for c in reference.search(text, dep, limit)]
     if fmt == "json":
         emit_json({"vintage": reference.label, "communes": found})
         return
     rows = _commune_rows(found)
-    if fmt == "csv":
-        emit_csv(COMMUNE_COLUMNS, rows)
-    elif not rows:
-        click.echo(f"Aucune commune ne correspond à « {text} ».")
-    else:
-        emit_table(COMMUNE_COLUMNS, rows, title=f"Populations : {reference.label}")
+    _emit_rows(
+        fmt,
+        COMMUNE_COLUMNS,
+        rows,
+        f"Aucune commune ne correspond à « {text} ».",
+        title=f"Populations : {reference.label}",
+    )
 
 
 @communes.command("import")
@@ -191,7 +208,7 @@ def add(
 ) -> None:
     """Ajoute des communes (codes INSEE ou noms exacts) au territoire d'un projet."""
     from cpts_workflow import french
-    from cpts_workflow.territory.coverage import add_communes
+    from cpts_workflow.territory.changes import add_communes
 
     change = add_communes(
         app.workspace,
@@ -224,7 +241,7 @@ def add(
 def remove(app: AppContext, project: str, communes_: tuple[str, ...], as_json: bool) -> None:
     """Retire des communes du territoire d'un projet."""
     from cpts_workflow import french
-    from cpts_workflow.territory.coverage import remove_communes
+    from cpts_workflow.territory.changes import remove_communes
 
     change = remove_communes(app.workspace, project, list(communes_))
     if as_json:
@@ -314,12 +331,12 @@ def overlaps(app: AppContext, fmt: str) -> None:
         }
         for o in found
     ]
-    if fmt == "csv":
-        emit_csv(columns, rows)
-    elif not rows:
-        click.echo("Aucun chevauchement : chaque commune est dans un seul projet actif au plus.")
-    else:
-        emit_table(columns, rows)
+    _emit_rows(
+        fmt,
+        columns,
+        rows,
+        "Aucun chevauchement : chaque commune est dans un seul projet actif au plus.",
+    )
 
 
 @territory.command()

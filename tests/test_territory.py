@@ -11,13 +11,8 @@ from sqlalchemy import func, select
 from cpts_workflow.errors import BadInput, Refused
 from cpts_workflow.store.models import Event, ProjectCommune, ReferenceCommune, ReferenceVintage
 from cpts_workflow.territory import project_population, taille
-from cpts_workflow.territory.coverage import (
-    add_communes,
-    gaps,
-    overlaps,
-    remove_communes,
-    territory,
-)
+from cpts_workflow.territory.changes import add_communes, remove_communes
+from cpts_workflow.territory.coverage import gaps, overlaps, territory
 from cpts_workflow.territory.reference import SHIPPED_LABEL, normalise_name, shipped_reference
 
 MARSEILLE_ARM = [f"132{i:02d}" for i in range(1, 17)]
@@ -188,11 +183,15 @@ def test_neighbours_from_shared_borders(ws):
     assert view.neighbour_basis == "outlines"
 
 
-def test_territory_valid_guard_protects_leaving_diagnostic(ws):
-    project = ws.create_project("CPTS du Pays d'Aix").slug
+def _to_end_of_diagnostic(ws, project: str) -> None:
     complete_stage(ws, project)
     ws.advance(project)
     complete_stage(ws, project)
+
+
+def test_territory_valid_guard_protects_leaving_diagnostic(ws):
+    project = ws.create_project("CPTS du Pays d'Aix").slug
+    _to_end_of_diagnostic(ws, project)
     with pytest.raises(Refused) as err:
         ws.advance(project)
     assert any("aucune commune" in r for r in err.value.reasons)
@@ -210,9 +209,7 @@ def test_unresolved_overlap_blocks_the_guard(ws):
         session.add(
             ProjectCommune(project_id=pid, insee="13001", added_at=ws.now(), added_by="test")
         )
-    complete_stage(ws, second)
-    ws.advance(second)
-    complete_stage(ws, second)
+    _to_end_of_diagnostic(ws, second)
     with pytest.raises(Refused) as err:
         ws.advance(second)
     assert any("cpts-a" in r for r in err.value.reasons)

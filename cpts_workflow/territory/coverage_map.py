@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .. import french
 from ..errors import BadInput, Refused
-from .coverage import ClaimRow, _inactive, _Labels, active_claims, area_label
+from .coverage import ClaimRow, StageLabels, active_claims, area_label, inactive_for
 from .geo import OUTLINE_REGIONS, outlines
 from .reference import Reference, departments, reference_for, regions
 
@@ -125,10 +125,10 @@ def map_svg(
     if color_by not in ("project", "stage"):
         raise BadInput(f"Couleur « {color_by} » inconnue.", "Choisissez project ou stage.")
     kind, code, label = _area(department, region)
-    labels = _Labels(ws)
+    labels = StageLabels(ws)
     with ws.session() as session:
         reference = reference_for(session)
-        claims = active_claims(session, _inactive(ws))
+        claims = active_claims(session, inactive_for(ws))
     holders: dict[str, list[ClaimRow]] = defaultdict(list)
     for claim in claims:
         for atom in reference.atoms(claim.insee):

@@ -136,8 +136,7 @@ def read_communes_file(path: str | Path) -> list[list[str]]:
     if problems:
         raise BadInput(
             f"Le fichier {path.name} n'a pas été chargé : "
-            "ses colonnes ne sont pas celles attendues.\n"
-            + "\n".join(problems),
+            "ses colonnes ne sont pas celles attendues.\n" + "\n".join(problems),
             f"Colonnes attendues (dans cet ordre ou non) : {', '.join(COLUMNS)}.",
         )
     errors: list[str] = []

@@ -211,26 +211,22 @@ class Reference:
         return results
 
 
-def _int_or_none(text: str) -> int | None:
-    return int(text) if text else None
-
-
 def communes_from_rows(rows: Iterable[list[str]]) -> dict[str, Commune]:
     """Rows already validated, in `COLUMNS` order, to communes keyed by code."""
-    communes = {}
-    for r in rows:
-        communes[r[0]] = Commune(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5] or None,
-            r[6] or None,
-            r[7] or None,
-            _int_or_none(r[8]),
+    return {
+        code: Commune(
+            code,
+            kind,
+            nom,
+            dep,
+            region,
+            siren or None,
+            epci or None,
+            parent or None,
+            int(population) if population else None,
         )
-    return communes
+        for code, kind, nom, dep, region, siren, epci, parent, population in rows
+    }
 
 
 @lru_cache(maxsize=1)
