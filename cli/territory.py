@@ -307,9 +307,9 @@ def overlaps(app: AppContext, fmt: str) -> None:
     from cpts_workflow import french
     from cpts_workflow.territory.coverage import overlaps as compute
 
-    found = compute(app.workspace)
+    report = compute(app.workspace)
     if fmt == "json":
-        emit_json(found)
+        emit_json(report)
         return
     columns = [
         ("insee", "Code"),
@@ -329,13 +329,14 @@ def overlaps(app: AppContext, fmt: str) -> None:
             if o.resolved
             else "non résolu",
         }
-        for o in found
+        for o in report.overlaps
     ]
     _emit_rows(
         fmt,
         columns,
         rows,
         "Aucun chevauchement : chaque commune est dans un seul projet actif au plus.",
+        title=f"Populations : {report.vintage}",
     )
 
 

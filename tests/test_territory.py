@@ -117,7 +117,7 @@ def test_overlap_refused_naming_the_project_then_forced(ws):
         add_communes(ws, other, ["13001"], force=True)  # a reason is required
     change = add_communes(ws, other, ["13001"], force=True, reason="accord du 20/11/2026")
     assert change.forced == {"13001": ["cpts-du-pays-d-aix"]}
-    found = overlaps(ws)
+    found = overlaps(ws).overlaps
     assert [(o.insee, o.resolved) for o in found] == [("13001", True)]
     event = [e for e in ws.history(other) if e.kind == "territory_added"][-1]
     assert event.comment == "accord du 20/11/2026" and event.payload["forced"]
@@ -144,7 +144,7 @@ def test_abandoned_project_releases_its_communes(ws):
     ws.abandon(old, reason="projet fusionné")
     new = ws.create_project("CPTS nouvelle").slug
     assert add_communes(ws, new, ["13001"]).codes == ["13001"]
-    assert overlaps(ws) == []
+    assert overlaps(ws).overlaps == []
 
 
 def test_gaps_plus_covered_equal_the_department(ws):
@@ -213,7 +213,7 @@ def test_unresolved_overlap_blocks_the_guard(ws):
     with pytest.raises(Refused) as err:
         ws.advance(second)
     assert any("cpts-a" in r for r in err.value.reasons)
-    assert [o.resolved for o in overlaps(ws)] == [False]
+    assert [o.resolved for o in overlaps(ws).overlaps] == [False]
 
 
 def _write(tmp_path, text, name="communes.csv"):

@@ -74,7 +74,7 @@ def test_overlaps_and_gaps_for_france_with_1000_projects(ws):
     doubled, white = _populate(ws)
     timings = {}
     start = time.perf_counter()
-    found = overlaps(ws)
+    found = overlaps(ws).overlaps
     timings["overlaps"] = time.perf_counter() - start
     start = time.perf_counter()
     france = gaps(ws)

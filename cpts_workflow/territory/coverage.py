@@ -35,7 +35,7 @@ from .reference import (
     regions,
 )
 from .size import TAILLE_LABELS
-from .views import CommuneRow, GapsView, Neighbour, Overlap, TerritoryView
+from .views import CommuneRow, GapsView, Neighbour, Overlap, OverlapReport, TerritoryView
 
 if TYPE_CHECKING:
     from ..definition import WorkflowDefinition
@@ -165,12 +165,12 @@ def compute_overlaps(
     return sorted(found.values(), key=lambda o: o.insee)
 
 
-def overlaps(ws: Workspace) -> list[Overlap]:
+def overlaps(ws: Workspace) -> OverlapReport:
     """Every commune held by two active projects or more, with who holds it and why."""
     with ws.session() as session:
         reference = reference_for(session)
         claims = active_claims(session, inactive_for(ws))
-        return compute_overlaps(reference, claims, StageLabels(ws))
+        return OverlapReport(reference.label, compute_overlaps(reference, claims, StageLabels(ws)))
 
 
 def area_label(department: str | None, region: str | None) -> tuple[str, str | None, str]:

@@ -44,6 +44,12 @@ class Overlap(_View):
 
 
 @dataclass(frozen=True)
+class OverlapReport(_View):
+    vintage: str  # where the populations come from
+    overlaps: list[Overlap]
+
+
+@dataclass(frozen=True)
 class Neighbour(_View):
     project: str
     project_name: str

