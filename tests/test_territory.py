@@ -6,6 +6,8 @@ import time
 
 import pytest
 from conftest import complete_stage
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from cpts_workflow.errors import BadInput, Refused
@@ -275,3 +277,13 @@ def test_malformed_import_changes_nothing(ws, tmp_path, content, message):
         assert session.scalar(select(func.count()).select_from(ReferenceVintage)) == 0
         assert session.scalar(select(func.count()).select_from(ReferenceCommune)) == 0
         assert session.scalar(select(func.count()).select_from(Event)) == 0
+
+
+@given(st.sets(st.sampled_from(MARSEILLE_ARM)), st.booleans(), st.integers(0, 10_000_000))
+def test_population_never_double_counts_and_taille_is_monotonic(arms, with_city, bump):
+    ref = shipped_reference()
+    codes = set(arms) | ({"13055"} if with_city else set())
+    population, missing = ref.population(codes)
+    expected = 863_310 if with_city else sum(ref.communes[a].population for a in arms)
+    assert population == expected and missing == []
+    assert taille(population) <= taille(population + bump)
