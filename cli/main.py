@@ -44,13 +44,15 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import documents, members, projects, workflow
+    from . import documents, members, projects, territory, workflow
 
     for command in projects.COMMANDS:
         cli.add_command(command)
     cli.add_command(workflow.workflow)
     cli.add_command(members.member)
     cli.add_command(documents.doc)
+    cli.add_command(territory.communes)
+    cli.add_command(territory.territory)
 
 
 _register()

@@ -100,3 +100,11 @@ def bureau_complete(ctx: GuardContext) -> list[str]:
 
     return [f"Bureau : aucun·e {label} parmi les membres (cpts member add … --role)"
             for label in missing_offices(ctx.session, ctx.project)]
+
+
+@guard("territory_valid", "territoire valide")
+def territory_valid(ctx: GuardContext) -> list[str]:
+    """At least one commune, and no overlap with another active project left unexplained."""
+    from .territory.coverage import territory_problems
+
+    return territory_problems(ctx.session, ctx.project, ctx.definition)

@@ -1,0 +1,25 @@
+"""Territory of a CPTS: the communes reference, population and taille, overlaps between
+projects, white zones, and the coverage map.
+
+`taille` is the one place the ACI size rule lives; the other helpers are imported lazily so
+that `from cpts_workflow.territory import taille` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .size import TAILLE_LABELS, taille
+
+__all__ = ["TAILLE_LABELS", "taille", "project_population"]
+
+
+def project_population(session_or_ws: Any, project_id: int) -> tuple[int, str]:
+    """Population of a project's territory and the label of the vintage it comes from.
+
+    Accepts a `Workspace` (opens its own transaction) or an open SQLAlchemy `Session`.
+    An arrondissement and its commune in the same territory are counted once.
+    """
+    from .coverage import project_population as compute
+
+    return compute(session_or_ws, project_id)

