@@ -44,11 +44,15 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import projects, workflow
+    from . import aci, deadlines, funding, projects, workflow
 
     for command in projects.COMMANDS:
         cli.add_command(command)
     cli.add_command(workflow.workflow)
+    cli.add_command(funding.funding)
+    cli.add_command(aci.aci)
+    for command in deadlines.COMMANDS:
+        cli.add_command(command)
 
 
 _register()

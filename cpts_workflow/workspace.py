@@ -44,6 +44,9 @@ EVENT_LABELS = {
     "paused": "Mise en pause",
     "resumed": "Reprise",
     "abandoned": "Abandon",
+    "missions_changed": "Missions ACI modifiées",
+    "mission_updated": "Mission ACI : démarrage ou déploiement",
+    "objection": "Opposition de l'ARS au projet de santé",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000
