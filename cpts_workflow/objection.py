@@ -57,6 +57,12 @@ def record_objection(ws: Workspace, ref: str | int, *, ground: str, on: date | s
         if received < sent:
             raise BadInput(f"L'opposition ({french.short_date(received)}) précède l'envoi du "
                            f"projet de santé ({french.short_date(sent)}).")
+        previous = date_value(states.get(OBJECTION_ITEM))
+        if previous is not None and previous >= sent:
+            raise Refused(f"Une opposition du {french.short_date(previous)} est déjà enregistrée "
+                          f"pour l'envoi du {french.short_date(sent)}.",
+                          "Après correction, cochez à nouveau l'envoi du projet de santé avec "
+                          "sa nouvelle date : le délai repart.")
         due = clock_due(clock, sent)
         if received > due:
             raise Refused(
