@@ -10,9 +10,14 @@ from .context import AppContext, pass_app
 from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
 
 PROJECT = click.argument("project", metavar="PROJET")
-MISSION_COLUMNS = [("mission", "Mission"), ("label", "Libellé"), ("kind", "Nature"),
-                   ("start", "Démarrage au plus tard"), ("deployment", "Déploiement au plus tard"),
-                   ("state_text", "État")]
+MISSION_COLUMNS = [
+    ("mission", "Mission"),
+    ("label", "Libellé"),
+    ("kind", "Nature"),
+    ("start", "Démarrage au plus tard"),
+    ("deployment", "Déploiement au plus tard"),
+    ("state_text", "État"),
+]
 
 
 @click.group()
@@ -29,35 +34,59 @@ def _mission_rows(missions) -> list[dict]:
         if m.started_on:
             state += f" le {french.short_date(m.started_on)}"
         if m.deployed_on:
-            state = f"déployée le {french.short_date(m.deployed_on)} " \
-                    f"(démarrée le {french.short_date(m.started_on)})"
+            state = (
+                f"déployée le {french.short_date(m.deployed_on)} "
+                f"(démarrée le {french.short_date(m.started_on)})"
+            )
         free = "au choix de la CPTS"
-        rows.append({**m.to_dict(), "kind": "socle" if m.core else "complémentaire",
-                     "start": french.short_date(m.start_deadline) if m.start_deadline else
-                     (free if not m.core else "après signature"),
-                     "deployment": french.short_date(m.deployment_deadline)
-                     if m.deployment_deadline else (free if not m.core else "après signature"),
-                     "state_text": state})
+        rows.append(
+            {
+                **m.to_dict(),
+                "kind": "socle" if m.core else "complémentaire",
+                "start": french.short_date(m.start_deadline)
+                if m.start_deadline
+                else (free if not m.core else "après signature"),
+                "deployment": french.short_date(m.deployment_deadline)
+                if m.deployment_deadline
+                else (free if not m.core else "après signature"),
+                "state_text": state,
+            }
+        )
     return rows
 
 
 @aci.command("missions")
 @PROJECT
-@click.option("--add", "add", multiple=True, metavar="MISSION",
-              help="Retient une mission complémentaire (qualite, accompagnement).")
-@click.option("--remove", "remove", multiple=True, metavar="MISSION",
-              help="Écarte une mission complémentaire.")
+@click.option(
+    "--add",
+    "add",
+    multiple=True,
+    metavar="MISSION",
+    help="Retient une mission complémentaire (qualite, accompagnement).",
+)
+@click.option(
+    "--remove",
+    "remove",
+    multiple=True,
+    metavar="MISSION",
+    help="Écarte une mission complémentaire.",
+)
 @listing_options()
 @pass_app
-def missions(app: AppContext, project: str, add: tuple[str, ...], remove: tuple[str, ...],
-             fmt: str) -> None:
+def missions(
+    app: AppContext, project: str, add: tuple[str, ...], remove: tuple[str, ...], fmt: str
+) -> None:
     """Affiche ou modifie les missions retenues (les quatre socles sont obligatoires)."""
     from cpts_workflow.aci import missions_of, set_missions
 
     ws = app.workspace
     if add or remove:
-        chosen = set_missions(ws, project, add=[m for a in add for m in a.split(",")],
-                              remove=[m for r in remove for m in r.split(",")])
+        chosen = set_missions(
+            ws,
+            project,
+            add=[m for a in add for m in a.split(",")],
+            remove=[m for r in remove for m in r.split(",")],
+        )
         if fmt == "table":
             success(f"Missions retenues : {', '.join(chosen)}.")
     items = missions_of(ws, project)
@@ -75,8 +104,9 @@ def missions(app: AppContext, project: str, add: tuple[str, ...], remove: tuple[
 @click.option("--started", metavar="DATE", help="Date de démarrage (JJ/MM/AAAA).")
 @click.option("--deployed", metavar="DATE", help="Date de déploiement complet (JJ/MM/AAAA).")
 @pass_app
-def mission(app: AppContext, project: str, mission_id: str, started: str | None,
-            deployed: str | None) -> None:
+def mission(
+    app: AppContext, project: str, mission_id: str, started: str | None, deployed: str | None
+) -> None:
     """Enregistre le démarrage et/ou le déploiement complet d'une mission."""
     from cpts_workflow.aci import record_mission
 
@@ -84,14 +114,23 @@ def mission(app: AppContext, project: str, mission_id: str, started: str | None,
     success(f"Mission « {state.label} » : {state.state_label}.")
 
 
-CALENDAR_COLUMNS = [("date", "Date"), ("label", "Échéance"), ("done", "Atteinte le"),
-                    ("action", "À faire")]
+CALENDAR_COLUMNS = [
+    ("date", "Date"),
+    ("label", "Échéance"),
+    ("done", "Atteinte le"),
+    ("action", "À faire"),
+]
 
 
 @aci.command("calendar")
 @PROJECT
-@click.option("--ics", "ics", type=click.Path(path_type=Path), metavar="FICHIER",
-              help="Exporte aussi le calendrier au format iCalendar (.ics).")
+@click.option(
+    "--ics",
+    "ics",
+    type=click.Path(path_type=Path),
+    metavar="FICHIER",
+    help="Exporte aussi le calendrier au format iCalendar (.ics).",
+)
 @listing_options()
 @pass_app
 def calendar(app: AppContext, project: str, ics: Path | None, fmt: str) -> None:
@@ -104,21 +143,30 @@ def calendar(app: AppContext, project: str, ics: Path | None, fmt: str) -> None:
     if cal.signed_on is None:
         from cpts_workflow.errors import Refused
 
-        raise Refused("Le contrat ACI de ce projet n'est pas signé : pas encore de calendrier.",
-                      f"Cochez la signature : cpts check {cal.project_slug} aci_signed "
-                      "--value JJ/MM/AAAA")
+        raise Refused(
+            "Le contrat ACI de ce projet n'est pas signé : pas encore de calendrier.",
+            f"Cochez la signature : cpts check {cal.project_slug} aci_signed --value JJ/MM/AAAA",
+        )
     if ics:
         write_private(ics, calendar_ics(ws, cal))
     if fmt == "json":
         emit_json(cal)
         return
-    rows = [{**e.to_dict(), "date": french.short_date(e.due_date),
-             "done": french.short_date(e.done_on) if e.done_on else None} for e in cal.entries]
+    rows = [
+        {
+            **e.to_dict(),
+            "date": french.short_date(e.due_date),
+            "done": french.short_date(e.done_on) if e.done_on else None,
+        }
+        for e in cal.entries
+    ]
     if fmt == "csv":
         emit_csv(CALENDAR_COLUMNS, rows)
         return
-    click.echo(f"{cal.project_name} : contrat signé le {french.short_date(cal.signed_on)}, "
-               f"jusqu'au {french.short_date(cal.ends_on)}")
+    click.echo(
+        f"{cal.project_name} : contrat signé le {french.short_date(cal.signed_on)}, "
+        f"jusqu'au {french.short_date(cal.ends_on)}"
+    )
     emit_table(CALENDAR_COLUMNS, rows)
     for flag in cal.flags:
         click.echo(f"⚠ {flag.message}")

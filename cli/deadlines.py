@@ -9,36 +9,66 @@ import click
 from .context import AppContext, pass_app
 from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
 
-DEADLINE_COLUMNS = [("date", "Échéance"), ("when", "Quand"), ("project_name", "Projet"),
-                    ("label", "Ce qui arrive à échéance"), ("action", "À faire")]
+DEADLINE_COLUMNS = [
+    ("date", "Échéance"),
+    ("when", "Quand"),
+    ("project_name", "Projet"),
+    ("label", "Ce qui arrive à échéance"),
+    ("action", "À faire"),
+]
 
 
 def deadline_rows(items) -> list[dict]:
     from cpts_workflow import french
 
-    return [{**d.to_dict(), "date": french.short_date(d.due_date), "when": d.status_label}
-            for d in items]
+    return [
+        {**d.to_dict(), "date": french.short_date(d.due_date), "when": d.status_label}
+        for d in items
+    ]
 
 
 @click.command()
-@click.option("--officer", metavar="NOM", help="Seulement les projets de ce·tte chargé·e de mission.")
-@click.option("--department", metavar="CODE", help="Seulement les projets ayant une commune dans ce "
-              "département (ex. 13, 2A, 974).")
-@click.option("--within", type=int, metavar="JOURS",
-              help="Seulement ce qui échoit dans les N prochains jours (et ce qui est en retard).")
-@click.option("--overdue", is_flag=True, help="Seulement ce qui est en retard ou dont le délai est écoulé.")
-@click.option("--ics", "ics", type=click.Path(path_type=Path), metavar="FICHIER",
-              help="Exporte aussi les échéances au format iCalendar (.ics).")
+@click.option(
+    "--officer", metavar="NOM", help="Seulement les projets de ce·tte chargé·e de mission."
+)
+@click.option(
+    "--department",
+    metavar="CODE",
+    help="Seulement les projets ayant une commune dans ce département (ex. 13, 2A, 974).",
+)
+@click.option(
+    "--within",
+    type=int,
+    metavar="JOURS",
+    help="Seulement ce qui échoit dans les N prochains jours (et ce qui est en retard).",
+)
+@click.option(
+    "--overdue", is_flag=True, help="Seulement ce qui est en retard ou dont le délai est écoulé."
+)
+@click.option(
+    "--ics",
+    "ics",
+    type=click.Path(path_type=Path),
+    metavar="FICHIER",
+    help="Exporte aussi les échéances au format iCalendar (.ics).",
+)
 @listing_options()
 @pass_app
-def deadlines(app: AppContext, officer: str | None, department: str | None, within: int | None,
-              overdue: bool, ics: Path | None, fmt: str) -> None:
+def deadlines(
+    app: AppContext,
+    officer: str | None,
+    department: str | None,
+    within: int | None,
+    overdue: bool,
+    ics: Path | None,
+    fmt: str,
+) -> None:
     """Échéances à venir et en retard de tous les projets, la plus proche d'abord."""
-    from cpts_workflow.deadlines import deadlines as collect, deadlines_ics
+    from cpts_workflow.deadlines import deadlines as collect
+    from cpts_workflow.deadlines import deadlines_ics
 
     ws = app.workspace
-    items = collect(ws, officer=officer, department=department, within=within,
-                    overdue_only=overdue)
+    items = collect(ws, officer=officer, department=department, within=within, overdue_only=overdue)
     if ics:
         write_private(ics, deadlines_ics(ws, items))
     if fmt == "json":
@@ -71,14 +101,20 @@ def due(app: AppContext, project: str, item: str, due: str) -> None:
 
 @click.command()
 @click.argument("project", metavar="PROJET")
-@click.option("--ground", required=True, type=click.Choice(["sraps", "territoire"]),
-              help="Motif : sraps (objectifs du projet régional de santé) ou territoire "
-                   "(territoire non pertinent).")
-@click.option("--date", "on", required=True, metavar="DATE", help="Date de l'opposition (JJ/MM/AAAA).")
+@click.option(
+    "--ground",
+    required=True,
+    type=click.Choice(["sraps", "territoire"]),
+    help="Motif : sraps (objectifs du projet régional de santé) ou territoire "
+    "(territoire non pertinent).",
+)
+@click.option(
+    "--date", "on", required=True, metavar="DATE", help="Date de l'opposition (JJ/MM/AAAA)."
+)
 @click.option("--note", metavar="TEXTE", help="Précisions (références du courrier…).")
 @pass_app
 def objection(app: AppContext, project: str, ground: str, on: str, note: str | None) -> None:
-    """Enregistre l'opposition de l'ARS au projet de santé (retour à l'étape « Projet de santé »)."""
+    """Enregistre l'opposition de l'ARS au projet de santé (retour à cette étape)."""
     from cpts_workflow.objection import record_objection
 
     result = record_objection(app.workspace, project, ground=ground, on=on, note=note)

@@ -15,8 +15,13 @@ def funding() -> None:
     """Financement ACI : grilles de montants (sourcées) et simulateur."""
 
 
-GRID_COLUMNS = [("id", "Grille"), ("label", "Libellé"), ("kind_label", "Nature"),
-                ("origin_label", "Origine"), ("unknown_amounts", "Montants inconnus")]
+GRID_COLUMNS = [
+    ("id", "Grille"),
+    ("label", "Libellé"),
+    ("kind_label", "Nature"),
+    ("origin_label", "Origine"),
+    ("unknown_amounts", "Montants inconnus"),
+]
 
 
 @funding.command("grids")
@@ -30,11 +35,18 @@ def grids(app: AppContext, fmt: str) -> None:
     if fmt == "json":
         emit_json(items)
         return
-    rows = [{**g.to_dict(),
-             "kind_label": "exemple" if g.kind == "example" else "référence",
-             "origin_label": ("livrée" + (" (par défaut)" if g.is_default else "")
-                              if g.origin == "shipped" else f"importée par {g.imported_by}")}
-            for g in items]
+    rows = [
+        {
+            **g.to_dict(),
+            "kind_label": "exemple" if g.kind == "example" else "référence",
+            "origin_label": (
+                "livrée" + (" (par défaut)" if g.is_default else "")
+                if g.origin == "shipped"
+                else f"importée par {g.imported_by}"
+            ),
+        }
+        for g in items
+    ]
     if fmt == "csv":
         emit_csv(GRID_COLUMNS, rows)
     else:
@@ -57,14 +69,22 @@ def _figure_rows(grid, table_name: str, label: str) -> list[dict]:
     from cpts_workflow import french
 
     table = getattr(grid, table_name)
-    return [{"what": label, "taille": "toutes" if key == "all" else key,
-             "amount": french.euros(f.amount) if f.amount is not None else "inconnu",
-             "status": f.status, "source": f.source + (f" ({f.note})" if f.note else "")}
-            for key, f in table.items()]
+    return [
+        {
+            "what": label,
+            "taille": "toutes" if key == "all" else key,
+            "amount": french.euros(f.amount) if f.amount is not None else "inconnu",
+            "status": f.status,
+            "source": f.source + (f" ({f.note})" if f.note else ""),
+        }
+        for key, f in table.items()
+    ]
 
 
 @funding.command("show")
-@click.option("--grid", "grid_id", metavar="GRILLE", help="Grille à afficher (par défaut : avenant 2).")
+@click.option(
+    "--grid", "grid_id", metavar="GRILLE", help="Grille à afficher (par défaut : avenant 2)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (API stable).")
 @pass_app
 def show(app: AppContext, grid_id: str | None, as_json: bool) -> None:
@@ -75,8 +95,10 @@ def show(app: AppContext, grid_id: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(grid.model_dump(mode="json"))
         return
-    click.echo(f"{grid.label} — {grid.id}" + ("  [EXEMPLE, pas une référence]"
-                                              if grid.kind == "example" else ""))
+    click.echo(
+        f"{grid.label} — {grid.id}"
+        + ("  [EXEMPLE, pas une référence]" if grid.kind == "example" else "")
+    )
     click.echo(grid.text)
     if grid.description:
         click.echo(grid.description)
@@ -87,38 +109,59 @@ def show(app: AppContext, grid_id: str | None, as_json: bool) -> None:
     for mission_id, amounts in grid.missions.items():
         rows += _figure_rows(amounts, "fixed", f"{mission_id} : part fixe")
         rows += _figure_rows(amounts, "variable", f"{mission_id} : part variable")
-    emit_table([("what", "Montant annuel"), ("taille", "Taille"), ("amount", "Euros"),
-                ("status", "Statut"), ("source", "Source")], rows)
-    click.echo(f"\nAvance au démarrage de chaque mission : {grid.advance_percent.amount} % de "
-               f"la part fixe ({grid.advance_percent.status}).")
+    emit_table(
+        [
+            ("what", "Montant annuel"),
+            ("taille", "Taille"),
+            ("amount", "Euros"),
+            ("status", "Statut"),
+            ("source", "Source"),
+        ],
+        rows,
+    )
+    click.echo(
+        f"\nAvance au démarrage de chaque mission : {grid.advance_percent.amount} % de "
+        f"la part fixe ({grid.advance_percent.status})."
+    )
 
 
 @funding.command("simulate")
 @click.argument("project", metavar="[PROJET]", required=False)
 @click.option("--population", type=int, metavar="HABITANTS", help="Population couverte.")
-@click.option("--missions", metavar="LISTE",
-              help="Missions retenues, séparées par des virgules (par défaut les quatre socles) : "
-                   "acces,parcours,prevention,crise,qualite,accompagnement.")
+@click.option(
+    "--missions",
+    metavar="LISTE",
+    help="Missions retenues, séparées par des virgules (par défaut les quatre socles) : "
+    "acces,parcours,prevention,crise,qualite,accompagnement.",
+)
 @click.option("--grid", "grid_id", metavar="GRILLE", help="Grille (par défaut : avenant 2).")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (API stable).")
 @pass_app
-def simulate(app: AppContext, project: str | None, population: int | None, missions: str | None,
-             grid_id: str | None, as_json: bool) -> None:
+def simulate(
+    app: AppContext,
+    project: str | None,
+    population: int | None,
+    missions: str | None,
+    grid_id: str | None,
+    as_json: bool,
+) -> None:
     """Simule le financement annuel maximal (par population, ou pour un projet)."""
     from cpts_workflow.funding.grids import get_grid
-    from cpts_workflow.funding.simulator import simulate as run, simulate_project
+    from cpts_workflow.funding.simulator import simulate as run
+    from cpts_workflow.funding.simulator import simulate_project
 
     ws = app.workspace
     if project:
         if missions:
-            raise click.UsageError("Pour un projet, les missions sont celles du projet "
-                                   "(cpts aci missions) : retirez --missions.")
+            raise click.UsageError(
+                "Pour un projet, les missions sont celles du projet "
+                "(cpts aci missions) : retirez --missions."
+            )
         result = simulate_project(ws, project, grid_id=grid_id, population=population)
     else:
         if population is None:
             raise click.UsageError("Donnez --population (ou un projet).")
-        result = run(get_grid(ws, grid_id), population,
-                     missions.split(",") if missions else None)
+        result = run(get_grid(ws, grid_id), population, missions.split(",") if missions else None)
     if as_json:
         emit_json(result)
     else:
@@ -144,20 +187,35 @@ def print_simulation(sim) -> None:
     click.echo(f"Population : {french.number(sim.population)} habitants → taille {sim.taille}")
     click.echo(f"Fonctionnement : {_money(sim.operating)}")
     click.echo("")
-    rows = [{"mission": f"{m.label}{'' if m.core else ' (complémentaire)'}",
-             "fixed": _money(m.fixed), "variable": _money(m.variable),
-             "advance": _money(m.advance)} for m in sim.missions]
-    emit_table([("mission", "Mission"), ("fixed", "Part fixe"),
-                ("variable", "Part variable (maximum)"),
-                ("advance", f"Avance au démarrage ({sim.advance_percent} % du fixe)")], rows)
+    rows = [
+        {
+            "mission": f"{m.label}{'' if m.core else ' (complémentaire)'}",
+            "fixed": _money(m.fixed),
+            "variable": _money(m.variable),
+            "advance": _money(m.advance),
+        }
+        for m in sim.missions
+    ]
+    emit_table(
+        [
+            ("mission", "Mission"),
+            ("fixed", "Part fixe"),
+            ("variable", "Part variable (maximum)"),
+            ("advance", f"Avance au démarrage ({sim.advance_percent} % du fixe)"),
+        ],
+        rows,
+    )
     click.echo("")
     partial = " — PARTIEL : montants inconnus exclus" if sim.total_partial else ""
     click.echo(f"Total annuel maximal : {french.euros(sim.total)} ({sim.total_status}){partial}")
     if sim.total_partial:
         left_out = ["fonctionnement"] if sim.operating.amount is None else []
-        left_out += [f"part {'fixe' if kind == 'fixed' else 'variable'} {m.mission}"
-                     for m in sim.missions for kind in ("fixed", "variable")
-                     if getattr(m, kind).amount is None]
+        left_out += [
+            f"part {'fixe' if kind == 'fixed' else 'variable'} {m.mission}"
+            for m in sim.missions
+            for kind in ("fixed", "variable")
+            if getattr(m, kind).amount is None
+        ]
         click.echo(f"Non comptés (montant inconnu) : {', '.join(left_out)}.")
     for m in sim.missions:
         for kind, amount in (("fixe", m.fixed), ("variable", m.variable)):

@@ -91,20 +91,40 @@ def _status(due: date, today: date, expired_label: str | None = None) -> tuple[s
     return "overdue", f"en retard de {french.plural(-days, 'jour')}"
 
 
-def project_deadlines(project: Project, definition: WorkflowDefinition,
-                      states: dict[str, ChecklistState], missions: dict[str, ProjectMission],
-                      today: date) -> list[Deadline]:
+def project_deadlines(
+    project: Project,
+    definition: WorkflowDefinition,
+    states: dict[str, ChecklistState],
+    missions: dict[str, ProjectMission],
+    today: date,
+) -> list[Deadline]:
     """Deadlines of one project from rows already loaded (no query)."""
     out: list[Deadline] = []
     stage_label = definition.state_label(project.stage)
 
-    def add(source: str, key: str, label: str, due: date, action: str,
-            expired_label: str | None = None) -> None:
+    def add(
+        source: str, key: str, label: str, due: date, action: str, expired_label: str | None = None
+    ) -> None:
         status, status_label = _status(due, today, expired_label)
-        out.append(Deadline(project.id, project.slug, project.name, project.officer,
-                            project.stage, stage_label, source, key, label, due,
-                            (due - today).days, status, status_label, action,
-                            uid(project.slug, key)))
+        out.append(
+            Deadline(
+                project.id,
+                project.slug,
+                project.name,
+                project.officer,
+                project.stage,
+                stage_label,
+                source,
+                key,
+                label,
+                due,
+                (due - today).days,
+                status,
+                status_label,
+                action,
+                uid(project.slug, key),
+            )
+        )
 
     for clock in definition.clocks:
         start = date_value(states.get(clock.start_item))
@@ -113,32 +133,48 @@ def project_deadlines(project: Project, definition: WorkflowDefinition,
         if clock.schedule == "aci":
             _add_aci(add, clock, start, missions, today)
         elif not is_stopped(clock, start, states):
-            add("clock", f"clock-{clock.id}", clock.label, clock_due(clock, start), clock.action,
-                clock.expired_label)
+            add(
+                "clock",
+                f"clock-{clock.id}",
+                clock.label,
+                clock_due(clock, start),
+                clock.action,
+                clock.expired_label,
+            )
     for item_id, state in states.items():
         if state.due_date and state.status == "todo" and definition.has_item(item_id):
             item = definition.item(item_id)[1]
-            add("item_due", f"due-{item_id}", item.label, state.due_date,
-                f"Faire : {item.label} ({item_id}, {item.role}).")
+            add(
+                "item_due",
+                f"due-{item_id}",
+                item.label,
+                state.due_date,
+                f"Faire : {item.label} ({item_id}, {item.role}).",
+            )
     return sorted(out, key=lambda d: (d.due_date, d.key))
 
 
-def _add_aci(add, clock: Clock, signed_on: date, missions: dict[str, ProjectMission],
-             today: date) -> None:
+def _add_aci(
+    add, clock: Clock, signed_on: date, missions: dict[str, ProjectMission], today: date
+) -> None:
     """Open mission milestones, and the next anniversary (or the end) of the contract."""
     yearly_shown = False
     for entry in aci_calendar(signed_on, chosen_missions(missions), missions):
         if entry.kind in ("mission_start", "mission_deployment") and entry.done_on is None:
             add("aci", f"aci-{entry.key}", entry.label, entry.due_date, entry.action)
-        elif entry.kind in ("anniversary", "contract_end") and entry.due_date >= today \
-                and not yearly_shown:
+        elif (
+            entry.kind in ("anniversary", "contract_end")
+            and entry.due_date >= today
+            and not yearly_shown
+        ):
             # Past anniversaries are history, not debts; only the next one is listed.
             yearly_shown = True
             add("aci", f"aci-{entry.key}", entry.label, entry.due_date, entry.action)
 
 
-def _projects_query(ws: Workspace, officer: str | None, department: str | None,
-                    project: str | int | None) -> Select:
+def _projects_query(
+    ws: Workspace, officer: str | None, department: str | None, project: str | int | None
+) -> Select:
     query = select(Project)
     if officer:
         query = query.where(Project.officer == officer)
@@ -148,17 +184,28 @@ def _projects_query(ws: Workspace, officer: str | None, department: str | None,
     if department:
         dept = department.strip().upper()
         if not _DEPARTMENT.match(dept):
-            raise BadInput(f"« {department} » n'est pas un code de département.",
-                           "Exemples : 13, 2A, 974.")
+            raise BadInput(
+                f"« {department} » n'est pas un code de département.", "Exemples : 13, 2A, 974."
+            )
         # A commune's INSEE code starts with its department's code (2A004, 97411, 13201).
-        query = query.where(Project.id.in_(
-            select(ProjectCommune.project_id).where(ProjectCommune.insee.like(f"{dept}%"))))
+        query = query.where(
+            Project.id.in_(
+                select(ProjectCommune.project_id).where(ProjectCommune.insee.like(f"{dept}%"))
+            )
+        )
     return query
 
 
-def deadlines(ws: Workspace, *, officer: str | None = None, department: str | None = None,
-              within: int | None = None, overdue_only: bool = False,
-              project: str | int | None = None, today: date | None = None) -> list[Deadline]:
+def deadlines(
+    ws: Workspace,
+    *,
+    officer: str | None = None,
+    department: str | None = None,
+    within: int | None = None,
+    overdue_only: bool = False,
+    project: str | int | None = None,
+    today: date | None = None,
+) -> list[Deadline]:
     """Upcoming and overdue dates across the portfolio, soonest first.
 
     Three queries whatever the number of projects (projects, checklist rows, missions).
@@ -172,20 +219,28 @@ def deadlines(ws: Workspace, *, officer: str | None = None, department: str | No
     ids = query.with_only_columns(Project.id)
     with ws.session() as session:
         if department and session.scalar(select(ProjectCommune.insee).limit(1)) is None:
-            raise Refused("Aucun projet n'a encore de territoire enregistré : le filtre "
-                          "--department ne peut rien trouver.",
-                          "Ajoutez les communes des projets, ou retirez --department.")
+            raise Refused(
+                "Aucun projet n'a encore de territoire enregistré : le filtre "
+                "--department ne peut rien trouver.",
+                "Ajoutez les communes des projets, ou retirez --department.",
+            )
         projects = list(session.scalars(query))
         definitions = {p.id: ws.definition_of(p) for p in projects}
-        clock_items = {i for d in definitions.values() for c in d.clocks
-                       for i in (c.start_item, *c.stop_items)}
+        clock_items = {
+            i for d in definitions.values() for c in d.clocks for i in (c.start_item, *c.stop_items)
+        }
         states: dict[int, dict[str, ChecklistState]] = defaultdict(dict)
-        for row in session.scalars(select(ChecklistState).where(
+        for row in session.scalars(
+            select(ChecklistState).where(
                 ChecklistState.project_id.in_(ids),
-                or_(ChecklistState.due_date.is_not(None), ChecklistState.item_id.in_(clock_items)))):
+                or_(ChecklistState.due_date.is_not(None), ChecklistState.item_id.in_(clock_items)),
+            )
+        ):
             states[row.project_id][row.item_id] = row
         missions: dict[int, dict[str, ProjectMission]] = defaultdict(dict)
-        for row in session.scalars(select(ProjectMission).where(ProjectMission.project_id.in_(ids))):
+        for row in session.scalars(
+            select(ProjectMission).where(ProjectMission.project_id.in_(ids))
+        ):
             missions[row.project_id][row.mission] = row
         out = []
         for p in projects:
@@ -206,15 +261,19 @@ def next_deadlines(ws: Workspace, project: str | int, count: int = 3) -> list[De
     return deadlines(ws, project=project)[:count]
 
 
-def portfolio_deadlines(ws: Workspace, *, officer: str | None = None,
-                        today: date | None = None) -> dict[int, ProjectDeadlines]:
+def portfolio_deadlines(
+    ws: Workspace, *, officer: str | None = None, today: date | None = None
+) -> dict[int, ProjectDeadlines]:
     """Per project: its overdue deadlines and its next upcoming one (for the reports)."""
     grouped: dict[int, list[Deadline]] = defaultdict(list)
     for d in deadlines(ws, officer=officer, today=today):
         grouped[d.project_id].append(d)
     return {
-        pid: ProjectDeadlines(pid, [d for d in items if d.status != "upcoming"],
-                              next((d for d in items if d.status == "upcoming"), None))
+        pid: ProjectDeadlines(
+            pid,
+            [d for d in items if d.status != "upcoming"],
+            next((d for d in items if d.status == "upcoming"), None),
+        )
         for pid, items in grouped.items()
     }
 
@@ -222,7 +281,15 @@ def portfolio_deadlines(ws: Workspace, *, officer: str | None = None,
 def deadlines_ics(ws: Workspace, items: list[Deadline]) -> bytes:
     """The deadlines as an .ics calendar (one event each, stable UIDs)."""
     return to_ics(
-        (IcsEvent(d.uid, f"{d.project_name} : {d.label}", d.due_date,
-                  f"{d.action}\nProjet : {d.project_slug} (étape : {d.stage_label})")
-         for d in items),
-        name="Échéances CPTS", stamp=ws.now())
+        (
+            IcsEvent(
+                d.uid,
+                f"{d.project_name} : {d.label}",
+                d.due_date,
+                f"{d.action}\nProjet : {d.project_slug} (étape : {d.stage_label})",
+            )
+            for d in items
+        ),
+        name="Échéances CPTS",
+        stamp=ws.now(),
+    )

@@ -30,14 +30,17 @@ GROUNDS = {
 }
 
 
-def record_objection(ws: Workspace, ref: str | int, *, ground: str, on: date | str,
-                     note: str | None = None) -> ProjectSummary:
+def record_objection(
+    ws: Workspace, ref: str | int, *, ground: str, on: date | str, note: str | None = None
+) -> ProjectSummary:
     """Record an objection (ground `sraps` or `territoire`) received on `on`."""
     key = ground.strip().lower()
     if key not in GROUNDS:
-        raise BadInput(f"Motif « {ground} » non prévu par l'article L1434-12.",
-                       "Motifs possibles : sraps (objectifs du projet régional de santé), "
-                       "territoire (territoire non pertinent).")
+        raise BadInput(
+            f"Motif « {ground} » non prévu par l'article L1434-12.",
+            "Motifs possibles : sraps (objectifs du projet régional de santé), "
+            "territoire (territoire non pertinent).",
+        )
     received = french.parse_date(on)
     if received > ws.now().date():
         raise BadInput(f"La date d'opposition ({french.short_date(received)}) est dans le futur.")
@@ -46,36 +49,53 @@ def record_objection(ws: Workspace, ref: str | int, *, ground: str, on: date | s
         clock = next((c for c in definition.clocks if OBJECTION_ITEM in c.stop_items), None)
         if not definition.has_item(OBJECTION_ITEM) or clock is None:
             raise Refused("Ce workflow ne prévoit pas d'opposition au projet de santé.")
-        states = {s.item_id: s for s in session.scalars(
-            select(ChecklistState).where(ChecklistState.project_id == project.id))}
+        states = {
+            s.item_id: s
+            for s in session.scalars(
+                select(ChecklistState).where(ChecklistState.project_id == project.id)
+            )
+        }
         sent = date_value(states.get(clock.start_item))
         if sent is None:
-            raise Refused("Le projet de santé n'a pas été adressé à l'ARS : il n'y a pas de délai "
-                          "d'opposition en cours.",
-                          f"Cochez d'abord l'envoi : cpts check {project.slug} {clock.start_item} "
-                          "--value JJ/MM/AAAA")
+            raise Refused(
+                "Le projet de santé n'a pas été adressé à l'ARS : il n'y a pas de délai "
+                "d'opposition en cours.",
+                f"Cochez d'abord l'envoi : cpts check {project.slug} {clock.start_item} "
+                "--value JJ/MM/AAAA",
+            )
         if received < sent:
-            raise BadInput(f"L'opposition ({french.short_date(received)}) précède l'envoi du "
-                           f"projet de santé ({french.short_date(sent)}).")
+            raise BadInput(
+                f"L'opposition ({french.short_date(received)}) précède l'envoi du "
+                f"projet de santé ({french.short_date(sent)})."
+            )
         previous = date_value(states.get(OBJECTION_ITEM))
         if previous is not None and previous >= sent:
-            raise Refused(f"Une opposition du {french.short_date(previous)} est déjà enregistrée "
-                          f"pour l'envoi du {french.short_date(sent)}.",
-                          "Après correction, cochez à nouveau l'envoi du projet de santé avec "
-                          "sa nouvelle date : le délai repart.")
+            raise Refused(
+                f"Une opposition du {french.short_date(previous)} est déjà enregistrée "
+                f"pour l'envoi du {french.short_date(sent)}.",
+                "Après correction, cochez à nouveau l'envoi du projet de santé avec "
+                "sa nouvelle date : le délai repart.",
+            )
         due = clock_due(clock, sent)
         if received > due:
             raise Refused(
                 f"L'opposition du {french.short_date(received)} arrive après la fin du délai "
                 f"({french.short_date(due)}) : le projet de santé est réputé validé.",
                 "Vérifiez la date de réception du projet par l'ARS, ou cochez "
-                "health_project_validated.")
+                "health_project_validated.",
+            )
         now = ws.now()
         comment = f"Motif : {GROUNDS[key]}" + (f". {note.strip()}" if note and note.strip() else "")
-        state = states.get(OBJECTION_ITEM) or ChecklistState(project_id=project.id,
-                                                             item_id=OBJECTION_ITEM)
+        state = states.get(OBJECTION_ITEM) or ChecklistState(
+            project_id=project.id, item_id=OBJECTION_ITEM
+        )
         session.add(state)
-        state.status, state.value, state.note, state.reason = "done", received.isoformat(), comment, None
+        state.status, state.value, state.note, state.reason = (
+            "done",
+            received.isoformat(),
+            comment,
+            None,
+        )
         state.updated_by, state.updated_at = ws.actor, now
         # An objection undoes any validation recorded for this sending.
         for stop in clock.stop_items:
@@ -87,11 +107,19 @@ def record_objection(ws: Workspace, ref: str | int, *, ground: str, on: date | s
         index = definition.stage_index
         if source in definition.stage_ids and index(source) > index(target):
             project.stage, project.stage_entered_at = target, now
-        elif project.resume_stage in definition.stage_ids and index(project.resume_stage) > index(target):
+        elif project.resume_stage in definition.stage_ids and index(project.resume_stage) > index(
+            target
+        ):
             project.resume_stage = target  # paused: it will resume at the projet de santé
-        ws.record_event(session, project, "objection", from_stage=source, to_stage=project.stage,
-                        item_id=OBJECTION_ITEM, comment=comment,
-                        payload={"ground": key, "date": received.isoformat(),
-                                 "sent_on": sent.isoformat()})
+        ws.record_event(
+            session,
+            project,
+            "objection",
+            from_stage=source,
+            to_stage=project.stage,
+            item_id=OBJECTION_ITEM,
+            comment=comment,
+            payload={"ground": key, "date": received.isoformat(), "sent_on": sent.isoformat()},
+        )
         session.flush()
         return ws.summary(project)

@@ -21,23 +21,30 @@ from cpts_workflow.months import add_months
 P = "cpts-du-pays-d-aix"
 
 
-@pytest.mark.parametrize(("start", "months", "expected"), [
-    (date(2027, 8, 31), 6, date(2028, 2, 29)),   # leap year
-    (date(2026, 8, 31), 6, date(2027, 2, 28)),
-    (date(2026, 12, 31), 2, date(2027, 2, 28)),
-    (date(2027, 12, 31), 2, date(2028, 2, 29)),
-    (date(2027, 1, 31), 3, date(2027, 4, 30)),
-    (date(2026, 11, 22), 12, date(2027, 11, 22)),
-    (date(2028, 2, 29), 12, date(2029, 2, 28)),
-    (date(2026, 3, 15), 60, date(2031, 3, 15)),
-])
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),  # leap year
+        (date(2026, 8, 31), 6, date(2027, 2, 28)),
+        (date(2026, 12, 31), 2, date(2027, 2, 28)),
+        (date(2027, 12, 31), 2, date(2028, 2, 29)),
+        (date(2027, 1, 31), 3, date(2027, 4, 30)),
+        (date(2026, 11, 22), 12, date(2027, 11, 22)),
+        (date(2028, 2, 29), 12, date(2029, 2, 28)),
+        (date(2026, 3, 15), 60, date(2031, 3, 15)),
+    ],
+)
 def test_add_months_is_calendar_correct(start: date, months: int, expected: date) -> None:
     assert add_months(start, months) == expected
 
 
 def test_calendar_of_a_contract_signed_on_a_month_end() -> None:
-    entries = {e.key: e.due_date for e in aci_calendar(
-        date(2027, 8, 31), ["acces", "parcours", "prevention", "crise", "qualite"])}
+    entries = {
+        e.key: e.due_date
+        for e in aci_calendar(
+            date(2027, 8, 31), ["acces", "parcours", "prevention", "crise", "qualite"]
+        )
+    }
     assert entries["mission-acces-start"] == date(2028, 2, 29)
     assert entries["mission-crise-deployment"] == date(2029, 2, 28)
     assert entries["mission-parcours-start"] == date(2028, 8, 31)
@@ -58,7 +65,12 @@ def signed(ws):
 def test_core_missions_are_compulsory_and_optional_ones_audited(signed) -> None:
     ws = signed
     assert set_missions(ws, P, add=["qualite"]) == [
-        "acces", "parcours", "prevention", "crise", "qualite"]
+        "acces",
+        "parcours",
+        "prevention",
+        "crise",
+        "qualite",
+    ]
     with pytest.raises(Refused, match="mission socle"):
         set_missions(ws, P, remove=["acces"])
     assert "qualite" not in set_missions(ws, P, remove=["qualite"])
@@ -82,7 +94,9 @@ def test_mission_states_are_recorded_and_checked(signed) -> None:
     state = record_mission(ws, P, "acces", deployed="15/03/2027")
     assert state.state == "deployed" and state.started_on == date(2027, 2, 1)
     assert [e.payload["deployed_on"] for e in ws.history(P) if e.kind == "mission_updated"] == [
-        None, "2027-03-15"]
+        None,
+        "2027-03-15",
+    ]
 
 
 def test_a_mission_cannot_start_before_the_contract_is_signed(ws) -> None:
@@ -100,7 +114,9 @@ def test_overdue_missions_are_flagged_with_a_fixed_clock(signed, clock) -> None:
     clock.current = clock.current.replace(month=3, day=1)
     flags = mission_flags(ws, P)
     assert [(f.mission, f.kind, f.days_late) for f in flags] == [
-        ("acces", "started_late", 15), ("crise", "start_overdue", 1)]
+        ("acces", "started_late", 15),
+        ("crise", "start_overdue", 1),
+    ]
     assert "en retard de 1 jour" in flags[1].message
     with ws.session() as session:  # the reports helper calls it with its own session
         from cpts_workflow.store.models import Project

@@ -30,12 +30,15 @@ def _tacit(ws, today: date):
     return next((d for d in deadlines(ws, today=today) if d.key == TACIT), None)
 
 
-@pytest.mark.parametrize(("sent", "due"), [
-    ("31/12/2026", date(2027, 2, 28)),
-    ("31/12/2027", date(2028, 2, 29)),  # leap year
-    ("22/11/2026", date(2027, 1, 22)),
-    ("30/06/2027", date(2027, 8, 30)),
-])
+@pytest.mark.parametrize(
+    ("sent", "due"),
+    [
+        ("31/12/2026", date(2027, 2, 28)),
+        ("31/12/2027", date(2028, 2, 29)),  # leap year
+        ("22/11/2026", date(2027, 1, 22)),
+        ("30/06/2027", date(2027, 8, 30)),
+    ],
+)
 def test_tacit_validation_on_the_right_day(project, sent: str, due: date) -> None:
     ws = project
     ws.check(P, "health_project_sent", value=sent)
@@ -65,7 +68,11 @@ def test_objection_stops_the_clock_and_sends_the_project_back(project, clock) ->
     assert summary.stage == "health_project"
     assert _tacit(ws, date(2027, 2, 10)) is None
     last = ws.history(P)[-1]
-    assert (last.kind, last.from_stage, last.to_stage) == ("objection", "statutes", "health_project")
+    assert (last.kind, last.from_stage, last.to_stage) == (
+        "objection",
+        "statutes",
+        "health_project",
+    )
     assert last.payload == {"ground": "territoire", "date": "2027-02-09", "sent_on": "2027-01-02"}
     assert "territoire n'est pas pertinent" in last.comment
     states = {i.id: i for i in ws.checklist(P)}
@@ -106,7 +113,9 @@ def test_due_dates_and_overdue_detection(project, clock) -> None:
     ]
     assert items[0].status_label == "en retard de 7 jours"
     assert [d.key for d in deadlines(ws, overdue_only=True)] == [
-        "clock-letter_of_intent_follow_up", "due-working_group"]
+        "clock-letter_of_intent_follow_up",
+        "due-working_group",
+    ]
     assert len(deadlines(ws, within=10)) == 2
     ws.check(P, "letter_of_intent_validated", value="21/11/2026")
     assert [d.key for d in next_deadlines(ws, P)] == ["due-working_group", "due-info_meeting"]
@@ -122,8 +131,10 @@ def test_aci_deadlines_reuse_the_contract_calendar(project, clock) -> None:
     ws = project
     ws.check(P, "aci_signed", value="31/08/2026")
     keys = [(d.key, d.due_date) for d in deadlines(ws)]
-    assert keys[:2] == [("aci-mission-acces-start", date(2027, 2, 28)),
-                        ("aci-mission-crise-start", date(2027, 2, 28))]
+    assert keys[:2] == [
+        ("aci-mission-acces-start", date(2027, 2, 28)),
+        ("aci-mission-crise-start", date(2027, 2, 28)),
+    ]
     assert ("aci-anniversary-1", date(2027, 8, 31)) in keys  # only the next anniversary
     assert not any(k.startswith("aci-anniversary-2") for k, _ in keys)
     clock.current = clock.current.replace(year=2027, month=3, day=2)
@@ -148,8 +159,7 @@ def test_department_filter_uses_the_territory(project) -> None:
     from cpts_workflow.store.models import ProjectCommune
 
     with ws.session() as session:
-        session.add(ProjectCommune(project_id=1, insee="13001", added_at=ws.now(),
-                                   added_by="test"))
+        session.add(ProjectCommune(project_id=1, insee="13001", added_at=ws.now(), added_by="test"))
     assert len(deadlines(ws, department="13")) == 1
     assert deadlines(ws, department="2A") == []
 
@@ -160,8 +170,10 @@ def test_ics_is_valid_with_stable_uids(project, clock) -> None:
     ws.set_due(P, "info_meeting", "2026-12-15")
     cal = Calendar.from_ical(deadlines_ics(ws, deadlines(ws)))
     events = {str(e["uid"]): e.decoded("dtstart") for e in cal.walk("VEVENT")}
-    assert events == {f"{P}.{TACIT}@cpts-workflow": date(2027, 2, 28),
-                      f"{P}.due-info_meeting@cpts-workflow": date(2026, 12, 15)}
+    assert events == {
+        f"{P}.{TACIT}@cpts-workflow": date(2027, 2, 28),
+        f"{P}.due-info_meeting@cpts-workflow": date(2026, 12, 15),
+    }
     ws.check(P, "health_project_sent", value="05/01/2027")
     again = Calendar.from_ical(deadlines_ics(ws, deadlines(ws)))
     moved = {str(e["uid"]): e.decoded("dtstart") for e in again.walk("VEVENT")}
@@ -177,20 +189,42 @@ def test_deadlines_of_many_projects_take_a_fixed_number_of_queries(sqlite_url, c
     now = clock()
     with ws.session() as session:
         for n in range(1000):
-            p = Project(slug=f"p{n}", name=f"CPTS {n:04d}", officer="Claire Martin",
-                        workflow_id="cpts_creation", workflow_version=1, stage="health_project",
-                        created_at=now, created_by="t", updated_at=now, stage_entered_at=now)
+            p = Project(
+                slug=f"p{n}",
+                name=f"CPTS {n:04d}",
+                officer="Claire Martin",
+                workflow_id="cpts_creation",
+                workflow_version=1,
+                stage="health_project",
+                created_at=now,
+                created_by="t",
+                updated_at=now,
+                stage_entered_at=now,
+            )
             session.add(p)
             session.flush()
-            session.add(ChecklistState(project_id=p.id, item_id="health_project_sent",
-                                       status="done", value="2026-10-01", updated_by="t",
-                                       updated_at=now))
-            session.add(ChecklistState(project_id=p.id, item_id="info_meeting", status="todo",
-                                       due_date=date(2026, 12, 1), updated_by="t",
-                                       updated_at=now))
+            session.add(
+                ChecklistState(
+                    project_id=p.id,
+                    item_id="health_project_sent",
+                    status="done",
+                    value="2026-10-01",
+                    updated_by="t",
+                    updated_at=now,
+                )
+            )
+            session.add(
+                ChecklistState(
+                    project_id=p.id,
+                    item_id="info_meeting",
+                    status="todo",
+                    due_date=date(2026, 12, 1),
+                    updated_by="t",
+                    updated_at=now,
+                )
+            )
     statements: list[str] = []
-    event.listen(ws.db.engine, "before_cursor_execute",
-                 lambda *args: statements.append(args[2]))
+    event.listen(ws.db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     items = deadlines(ws)
     assert len(items) == 2000
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
@@ -207,7 +241,9 @@ def test_clocks_are_validated_with_file_and_line() -> None:
     lines = text.splitlines()
     start_line = next(i for i, s in enumerate(lines, 1) if "start_item: letter_of_intent_sent" in s)
     message = str(caught.value)
-    assert f"wf.yaml:{start_line}: l'élément « working_group » ne se justifie pas par une date" \
+    assert (
+        f"wf.yaml:{start_line}: l'élément « working_group » ne se justifie pas par une date"
         in message
+    )
     assert "élément inconnu « lettre_validee » dans stop_items" in message
     assert "une seule durée" in message and "schedule, months" not in message

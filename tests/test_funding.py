@@ -17,10 +17,20 @@ from cpts_workflow.funding.simulator import simulate, simulate_project
 from cpts_workflow.taille import taille
 
 
-@pytest.mark.parametrize(("population", "expected"), [
-    (0, 1), (39_999, 1), (40_000, 2), (79_999, 2), (80_000, 3), (142_482, 3),
-    (175_000, 3), (175_001, 4), (2_000_000, 4),
-])
+@pytest.mark.parametrize(
+    ("population", "expected"),
+    [
+        (0, 1),
+        (39_999, 1),
+        (40_000, 2),
+        (79_999, 2),
+        (80_000, 3),
+        (142_482, 3),
+        (175_000, 3),
+        (175_001, 4),
+        (2_000_000, 4),
+    ],
+)
 def test_taille_at_each_boundary(population: int, expected: int) -> None:
     assert taille(population) == expected
 
@@ -38,8 +48,11 @@ def test_taille_rule_lives_in_one_place() -> None:
     import cpts_workflow
 
     root = Path(cpts_workflow.__file__).parent
-    holders = [p.name for p in root.rglob("*.py")
-               if "175_000" in p.read_text() or "175000" in p.read_text()]
+    holders = [
+        p.name
+        for p in root.rglob("*.py")
+        if "175_000" in p.read_text() or "175000" in p.read_text()
+    ]
     assert holders == ["taille.py"]
 
 
@@ -75,8 +88,10 @@ missions:
 
 
 def test_grid_errors_name_each_wrong_line_in_french() -> None:
-    bad = GOOD.replace("status: confirmé, source: contrat signé}\nmissions",
-                       "status: validé, source: contrat signé}\nmissions")
+    bad = GOOD.replace(
+        "status: confirmé, source: contrat signé}\nmissions",
+        "status: validé, source: contrat signé}\nmissions",
+    )
     bad = bad.replace("amount: 90000", "amount: -5").replace("  acces:", "  acess:")
     with pytest.raises(DefinitionError) as caught:
         parse_grid(bad, "grille.yaml")
@@ -101,7 +116,10 @@ def test_import_then_simulate_with_the_imported_grid(ws, tmp_path) -> None:
     path.write_text(GOOD, encoding="utf-8")
     summary = import_grid(ws, path)
     assert (summary.id, summary.imported_by, summary.unknown_amounts) == (
-        "mon_contrat", "Claire Martin", 1)
+        "mon_contrat",
+        "Claire Martin",
+        1,
+    )
     with pytest.raises(Refused, match="déjà été importée"):
         import_grid(ws, path)
     import_grid(ws, path, replace=True)
@@ -133,7 +151,11 @@ def test_simulation_leaves_unknown_parts_out_and_says_the_total_is_partial() -> 
 def test_simulation_with_the_example_grid_computes_advances() -> None:
     sim = simulate(shipped_grids()["exemple_cpts_annee_5"], 60_000)
     acces = next(m for m in sim.missions if m.mission == "acces")
-    assert (acces.fixed.amount, acces.variable.amount, acces.advance.amount) == (90_000, 35_000, 67_500)
+    assert (acces.fixed.amount, acces.variable.amount, acces.advance.amount) == (
+        90_000,
+        35_000,
+        67_500,
+    )
     assert sim.total == 90_000 + 35_000 + 45_000 + 45_000 + 17_500 + 17_500 + 22_500 + 67_500
     assert sim.total_partial and sim.unknown == ["Fonctionnement"]
     crise = next(m for m in sim.missions if m.mission == "crise")
@@ -168,5 +190,10 @@ def test_project_simulation_uses_chosen_missions_and_asks_for_a_population(ws) -
             simulate_project(ws, "cpts-du-pays-d-aix")
     sim = simulate_project(ws, "cpts-du-pays-d-aix", population=45_000)
     assert [m.mission for m in sim.missions] == [
-        "acces", "parcours", "prevention", "crise", "accompagnement"]
+        "acces",
+        "parcours",
+        "prevention",
+        "crise",
+        "accompagnement",
+    ]
     assert sim.taille == 2 and sim.operating.amount == 105_000

@@ -32,8 +32,9 @@ CONFIRMED, TO_CONFIRM = "confirmé", "à confirmer"
 Status = Literal["confirmé", "à confirmer"]
 MissionId = Literal["acces", "parcours", "prevention", "crise", "qualite", "accompagnement"]
 # Keys are strings so that a grid survives a JSON round trip; YAML's `1:` is accepted.
-TailleKey = Annotated[Literal["1", "2", "3", "4", "all"],
-                      BeforeValidator(lambda v: str(v) if type(v) is int else v)]
+TailleKey = Annotated[
+    Literal["1", "2", "3", "4", "all"], BeforeValidator(lambda v: str(v) if type(v) is int else v)
+]
 MAX_GRID_BYTES = 200_000
 
 
@@ -83,12 +84,27 @@ def parse_grid(text: str, source: str = "<texte>") -> Grid:
         data, lines = _construct_with_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DefinitionError(source, [(mark.line + 1 if mark else None,
-                                        "fichier illisible (YAML ou JSON attendu) ; vérifiez "
-                                        "l'indentation et les « : ».")]) from None
+        raise DefinitionError(
+            source,
+            [
+                (
+                    mark.line + 1 if mark else None,
+                    "fichier illisible (YAML ou JSON attendu) ; vérifiez "
+                    "l'indentation et les « : ».",
+                )
+            ],
+        ) from None
     if not isinstance(data, dict):
-        raise DefinitionError(source, [(1, "le fichier doit décrire une grille (clés id, label, "
-                                           "text, operating, missions…).")])
+        raise DefinitionError(
+            source,
+            [
+                (
+                    1,
+                    "le fichier doit décrire une grille (clés id, label, "
+                    "text, operating, missions…).",
+                )
+            ],
+        )
     try:
         return Grid.model_validate(data)
     except ValidationError as exc:
@@ -98,12 +114,16 @@ def parse_grid(text: str, source: str = "<texte>") -> Grid:
 
 def _grid_error(err: dict[str, Any]) -> str:
     if err["type"] == "literal_error" and err["loc"] and err["loc"][-1] == "status":
-        return f"statut « {err.get('input')} » inconnu ; écrivez « {CONFIRMED} » ou « {TO_CONFIRM} »."
+        return (
+            f"statut « {err.get('input')} » inconnu ; écrivez « {CONFIRMED} » ou « {TO_CONFIRM} »."
+        )
     if err["type"] == "greater_than_equal":
         return "un montant ne peut pas être négatif ; laissez « null » s'il est inconnu."
     if err["type"] in ("int_from_float", "int_parsing", "int_type") and err["loc"][-1] == "amount":
-        return (f"montant « {err.get('input')} » invalide : un nombre entier d'euros sans espace "
-                "(131250), ou null s'il est inconnu.")
+        return (
+            f"montant « {err.get('input')} » invalide : un nombre entier d'euros sans espace "
+            "(131250), ou null s'il est inconnu."
+        )
     if err["type"] == "literal_error" and len(err["loc"]) >= 2 and err["loc"][0] == "missions":
         return f"mission inconnue « {err.get('input')} » ; missions : {', '.join(MISSIONS_BY_ID)}."
     if err["type"] == "literal_error" and err["loc"][-1] == "[key]":
@@ -141,20 +161,39 @@ class GridSummary(_View):
 
 
 def _unknowns(grid: Grid) -> int:
-    tables = [grid.operating, grid.letter_of_intent, grid.maximum,
-              *(t for m in grid.missions.values() for t in (m.fixed, m.variable))]
+    tables = [
+        grid.operating,
+        grid.letter_of_intent,
+        grid.maximum,
+        *(t for m in grid.missions.values() for t in (m.fixed, m.variable)),
+    ]
     return sum(1 for t in tables for f in t.values() if f.amount is None)
 
 
 def list_grids(ws: Workspace) -> list[GridSummary]:
     """Shipped then imported grids."""
-    out = [GridSummary(g.id, g.label, g.text, g.kind, "shipped", g.id == DEFAULT_GRID,
-                       _unknowns(g), None, None) for g in shipped_grids().values()]
+    out = [
+        GridSummary(
+            g.id, g.label, g.text, g.kind, "shipped", g.id == DEFAULT_GRID, _unknowns(g), None, None
+        )
+        for g in shipped_grids().values()
+    ]
     with ws.session() as session:
         for row in session.scalars(select(FundingGrid).order_by(FundingGrid.id)):
             g = Grid.model_validate(row.content)
-            out.append(GridSummary(g.id, g.label, g.text, g.kind, "imported", False,
-                                   _unknowns(g), row.imported_by, row.imported_at))
+            out.append(
+                GridSummary(
+                    g.id,
+                    g.label,
+                    g.text,
+                    g.kind,
+                    "imported",
+                    False,
+                    _unknowns(g),
+                    row.imported_by,
+                    row.imported_at,
+                )
+            )
     return out
 
 
@@ -187,13 +226,18 @@ def import_grid(ws: Workspace, path: str | Path, *, replace: bool = False) -> Gr
         raise BadInput(f"Le fichier « {path} » n'est pas du texte UTF-8.") from None
     grid = parse_grid(text, str(path))
     if grid.id in shipped_grids():
-        raise Refused(f"« {grid.id} » est une grille livrée avec le logiciel : elle ne peut pas "
-                      "être remplacée.", "Donnez un autre id à votre grille (ex. mon_contrat_2026).")
+        raise Refused(
+            f"« {grid.id} » est une grille livrée avec le logiciel : elle ne peut pas "
+            "être remplacée.",
+            "Donnez un autre id à votre grille (ex. mon_contrat_2026).",
+        )
     with ws.session() as session:
         row = session.get(FundingGrid, grid.id)
         if row is not None and not replace:
-            raise Refused(f"Une grille « {grid.id} » a déjà été importée.",
-                          "Ajoutez --replace pour la remplacer.")
+            raise Refused(
+                f"Une grille « {grid.id} » a déjà été importée.",
+                "Ajoutez --replace pour la remplacer.",
+            )
         if row is None:
             row = FundingGrid(id=grid.id)
             session.add(row)
@@ -201,5 +245,14 @@ def import_grid(ws: Workspace, path: str | Path, *, replace: bool = False) -> Gr
         row.content = grid.model_dump(mode="json")
         row.imported_by, row.imported_at = ws.actor, ws.now()
         session.flush()
-        return GridSummary(grid.id, grid.label, grid.text, grid.kind, "imported", False,
-                           _unknowns(grid), row.imported_by, row.imported_at)
+        return GridSummary(
+            grid.id,
+            grid.label,
+            grid.text,
+            grid.kind,
+            "imported",
+            False,
+            _unknowns(grid),
+            row.imported_by,
+            row.imported_at,
+        )

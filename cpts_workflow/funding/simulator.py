@@ -67,12 +67,21 @@ UNKNOWN = "inconnu"
 def _amount(figure: Figure | None, missing: str) -> Amount:
     if figure is None:
         return Amount(None, UNKNOWN, missing)
-    return Amount(figure.amount, figure.status if figure.amount is not None else UNKNOWN,
-                  figure.source, figure.note)
+    return Amount(
+        figure.amount,
+        figure.status if figure.amount is not None else UNKNOWN,
+        figure.source,
+        figure.note,
+    )
 
 
-def simulate(grid: Grid, population: int, missions: Iterable[str] | None = None, *,
-             project_slug: str | None = None) -> Simulation:
+def simulate(
+    grid: Grid,
+    population: int,
+    missions: Iterable[str] | None = None,
+    *,
+    project_slug: str | None = None,
+) -> Simulation:
     """Yearly maximum funding for `population` and the chosen missions (default: the four
     core ones) under `grid`."""
     size = taille_of(population)
@@ -81,7 +90,9 @@ def simulate(grid: Grid, population: int, missions: Iterable[str] | None = None,
     if missing_core:
         raise Refused(
             "Les quatre missions socles sont obligatoires ; il manque : "
-            f"{', '.join(missing_core)}.", "Ajoutez-les à --missions.")
+            f"{', '.join(missing_core)}.",
+            "Ajoutez-les à --missions.",
+        )
     advance = grid.advance_percent
     operating = _amount(grid.figure(grid.operating, size), "Absent de la grille")
     lines = []
@@ -92,25 +103,41 @@ def simulate(grid: Grid, population: int, missions: Iterable[str] | None = None,
         fixed = _amount(grid.figure(amounts.fixed, size) if amounts else None, absent)
         variable = _amount(grid.figure(amounts.variable, size) if amounts else None, absent)
         if fixed.amount is None or advance.amount is None:
-            adv = Amount(None, UNKNOWN, "Part fixe inconnue" if fixed.amount is None else advance.source)
+            adv = Amount(
+                None, UNKNOWN, "Part fixe inconnue" if fixed.amount is None else advance.source
+            )
         else:
             both = CONFIRMED if CONFIRMED == fixed.status == advance.status else TO_CONFIRM
-            adv = Amount(round(fixed.amount * advance.amount / 100), both,
-                         f"{advance.amount} % de la part fixe ({advance.source})",
-                         "proratisée jusqu'au prochain anniversaire du contrat")
+            adv = Amount(
+                round(fixed.amount * advance.amount / 100),
+                both,
+                f"{advance.amount} % de la part fixe ({advance.source})",
+                "proratisée jusqu'au prochain anniversaire du contrat",
+            )
         lines.append(MissionFunding(m.id, m.label, m.core, fixed, variable, adv))
     parts = [("Fonctionnement", operating)] + [
-        (f"{kind} « {line.label} »", amount) for line in lines
-        for kind, amount in (("Part fixe", line.fixed), ("Part variable", line.variable))]
+        (f"{kind} « {line.label} »", amount)
+        for line in lines
+        for kind, amount in (("Part fixe", line.fixed), ("Part variable", line.variable))
+    ]
     known = [a for _, a in parts if a.amount is not None]
     unknown = [label for label, a in parts if a.amount is None]
     total = sum(a.amount or 0 for a in known)
     maximum = _amount(grid.figure(grid.maximum, size), "Absent de la grille")
     return Simulation(
-        grid.id, grid.label, grid.kind, project_slug, population, size, operating, lines,
-        total, bool(unknown),
+        grid.id,
+        grid.label,
+        grid.kind,
+        project_slug,
+        population,
+        size,
+        operating,
+        lines,
+        total,
+        bool(unknown),
         CONFIRMED if known and all(a.status == CONFIRMED for a in known) else TO_CONFIRM,
-        unknown, maximum,
+        unknown,
+        maximum,
         None if maximum.amount is None else total > maximum.amount,
         advance.amount,
     )
@@ -125,8 +152,9 @@ def project_population(ws: Workspace, ref: str | int) -> int | None:
     return territory_population(ws, ref)
 
 
-def simulate_project(ws: Workspace, ref: str | int, *, grid_id: str | None = None,
-                     population: int | None = None) -> Simulation:
+def simulate_project(
+    ws: Workspace, ref: str | int, *, grid_id: str | None = None, population: int | None = None
+) -> Simulation:
     """Simulate with the project's chosen missions and its territory's population."""
     with ws.session() as session:
         project = ws.get_project(session, ref)
@@ -135,6 +163,8 @@ def simulate_project(ws: Workspace, ref: str | int, *, grid_id: str | None = Non
     if population is None:
         population = project_population(ws, slug)
     if population is None:
-        raise Refused("Population inconnue : ajoutez le territoire ou donnez --population.",
-                      f"Exemple : cpts funding simulate {slug} --population 142482")
+        raise Refused(
+            "Population inconnue : ajoutez le territoire ou donnez --population.",
+            f"Exemple : cpts funding simulate {slug} --population 142482",
+        )
     return simulate(get_grid(ws, grid_id), population, missions, project_slug=slug)

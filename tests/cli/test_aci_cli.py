@@ -15,7 +15,9 @@ def _project(cpts) -> None:
 
 
 def test_funding_simulate_by_population(cpts) -> None:
-    r = cpts("funding simulate --population 142482 --missions acces,parcours,prevention,crise,qualite")
+    r = cpts(
+        "funding simulate --population 142482 --missions acces,parcours,prevention,crise,qualite"
+    )
     assert r.exit_code == 0, r.output
     assert "142 482 habitants → taille 3" in r.stdout
     assert "Fonctionnement : 131 250 € (à confirmer)" in r.stdout
@@ -23,8 +25,12 @@ def test_funding_simulate_by_population(cpts) -> None:
     assert "part fixe acces" in r.stdout
     data = json.loads(cpts("funding simulate --population 142482 --json").stdout)
     assert data["taille"] == 3 and data["total"] == 131250 and data["total_partial"] is True
-    assert data["missions"][0]["fixed"] == {"amount": None, "status": "inconnu", "note": "",
-                                            "source": data["missions"][0]["fixed"]["source"]}
+    assert data["missions"][0]["fixed"] == {
+        "amount": None,
+        "status": "inconnu",
+        "note": "",
+        "source": data["missions"][0]["fixed"]["source"],
+    }
 
 
 def test_funding_errors_are_french_sentences(cpts, tmp_path) -> None:
@@ -32,8 +38,11 @@ def test_funding_errors_are_french_sentences(cpts, tmp_path) -> None:
     assert r.exit_code == 2 and "Mission « sante » inconnue" in r.stderr
     assert cpts("funding simulate").exit_code == 2
     bad = tmp_path / "g.yaml"
-    bad.write_text("id: x\nlabel: X\ntext: T\nadvance_percent: {amount: 75, status: sûr, "
-                   "source: s}\noperating: {}\nmissions: {}\n", encoding="utf-8")
+    bad.write_text(
+        "id: x\nlabel: X\ntext: T\nadvance_percent: {amount: 75, status: sûr, "
+        "source: s}\noperating: {}\nmissions: {}\n",
+        encoding="utf-8",
+    )
     r = cpts(f"funding import {bad}")
     assert r.exit_code == 2 and f"{bad}:4: statut « sûr » inconnu" in r.stderr
     assert "Traceback" not in r.output
@@ -85,7 +94,8 @@ def test_deadlines_objection_and_due(cpts, tmp_path) -> None:
     data = json.loads(cpts(f"deadlines --within 10 --json --ics {ics}").stdout)
     assert [d["key"] for d in data] == ["clock-health_project_tacit_validation"]
     assert [str(e["uid"]) for e in Calendar.from_ical(ics.read_bytes()).walk("VEVENT")] == [
-        f"{P}.clock-health_project_tacit_validation@cpts-workflow"]
+        f"{P}.clock-health_project_tacit_validation@cpts-workflow"
+    ]
     r = cpts(f"objection {P} --ground territoire --date 20/11/2026")
     assert r.exit_code == 0 and "opposition enregistrée" in r.stdout
     assert "health_project_tacit_validation" not in cpts("deadlines --json").stdout
