@@ -145,7 +145,8 @@ def calendar(app: AppContext, project: str, ics: Path | None, fmt: str) -> None:
 
         raise Refused(
             "Le contrat ACI de ce projet n'est pas signé : pas encore de calendrier.",
-            f"Cochez la signature : cpts check {cal.project_slug} aci_signed --value JJ/MM/AAAA",
+            f"Cochez la signature : cpts check {cal.project_slug} {cal.signature_item} "
+            "--value JJ/MM/AAAA",
         )
     if ics:
         write_private(ics, calendar_ics(ws, cal))

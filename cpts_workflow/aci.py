@@ -129,6 +129,7 @@ class AciCalendar(_View):
     missions: list[MissionState]
     entries: list[CalendarEntry]
     flags: list[MissionFlag]
+    signature_item: str
 
 
 STATE_LABELS = {"not_started": "non démarrée", "started": "démarrée", "deployed": "déployée"}
@@ -355,6 +356,7 @@ def project_calendar(ws: Workspace, ref: str | int) -> AciCalendar:
             mission_states(signed_on, missions, rows),
             aci_calendar(signed_on, missions, rows) if signed_on else [],
             flags_for(project, signed_on, missions, rows, ws.now().date()),
+            signature_item(ws, project),
         )
 
 
@@ -434,7 +436,14 @@ def set_missions(
             session,
             project,
             "missions_changed",
-            comment=None,
+            comment="; ".join(
+                part
+                for part in (
+                    add_ids and f"ajout : {', '.join(add_ids)}",
+                    remove_ids and f"retrait : {', '.join(remove_ids)}",
+                )
+                if part
+            ),
             payload={"added": add_ids, "removed": remove_ids, "missions": missions},
         )
         return missions
@@ -495,6 +504,8 @@ def record_mission(
             session,
             project,
             "mission_updated",
+            comment=f"{m.id} : démarrée le {french.short_date(new_start)}"
+            + (f", déployée le {french.short_date(new_deploy)}" if new_deploy else ""),
             payload={
                 "mission": m.id,
                 "started_on": new_start and new_start.isoformat(),
