@@ -139,3 +139,17 @@ def test_calendar_exports_to_ics_with_stable_uids(signed, clock) -> None:
     moved = {str(e["uid"]): e.decoded("dtstart") for e in again.walk("VEVENT")}
     assert set(moved) == set(events)
     assert moved[f"{P}.aci-mission-acces-start@cpts-workflow"] == date(2027, 3, 30)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(0, 120))
+def test_add_months_lands_in_the_right_month_never_later_than_the_day(start: date, n: int) -> None:
+    result = add_months(start, n)
+    assert (result.year * 12 + result.month) - (start.year * 12 + start.month) == n
+    assert result.day <= start.day
+    # Clamped only when the month is too short: the next day is in the following month.
+    if result.day < start.day:
+        assert (result + (date(2000, 1, 2) - date(2000, 1, 1))).day == 1

@@ -247,3 +247,15 @@ def test_clocks_are_validated_with_file_and_line() -> None:
     )
     assert "élément inconnu « lettre_validee » dans stop_items" in message
     assert "une seule durée" in message and "schedule, months" not in message
+
+
+def test_objection_while_paused_resumes_at_the_health_project(project, clock) -> None:
+    ws = project
+    for _ in range(3):
+        complete_stage(ws, P, value="02/01/2027")
+        ws.advance(P)
+    ws.pause(P, reason="Attente du retour de l'ARS")
+    clock.current = clock.current.replace(year=2027, month=2, day=10)
+    summary = record_objection(ws, P, ground="sraps", on="01/02/2027")
+    assert summary.stage == "paused"
+    assert ws.resume(P).stage == "health_project"

@@ -197,3 +197,9 @@ def test_project_simulation_uses_chosen_missions_and_asks_for_a_population(ws) -
         "accompagnement",
     ]
     assert sim.taille == 2 and sim.operating.amount == 105_000
+
+
+@pytest.mark.parametrize("amount", ["true", "12.5", '"90000"'])
+def test_an_amount_must_be_a_whole_number_of_euros(amount: str) -> None:
+    with pytest.raises(DefinitionError, match=r"g.yaml:9: montant .* invalide"):
+        parse_grid(GOOD.replace("amount: 90000", f"amount: {amount}"), "g.yaml")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 from sqlalchemy import select
 
 from ..aci import MISSIONS_BY_ID
@@ -45,7 +45,8 @@ class _Model(BaseModel):
 class Figure(_Model):
     """One amount in euros per year; `amount: null` means unknown, never zero."""
 
-    amount: int | None = Field(ge=0)
+    # Strict: `true` or `12.5` is a typing mistake, not an amount.
+    amount: Annotated[int, Strict(), Field(ge=0)] | None
     status: Status
     source: str = Field(min_length=1)
     note: str = ""

@@ -103,3 +103,17 @@ def test_deadlines_objection_and_due(cpts, tmp_path) -> None:
     r = cpts("deadlines --department 13")
     assert r.exit_code == 1 and "territoire" in r.stderr
     assert "Aucune échéance." in cpts("deadlines --overdue").stdout
+
+
+def test_show_flags_a_mission_past_its_deadline(cpts) -> None:
+    _project(cpts)
+    assert cpts(f"check {P} aci_signed --value 31/03/2026").exit_code == 0
+    assert cpts(f"aci mission {P} acces --started 15/09/2026").exit_code == 0
+    show = cpts(f"show {P}").stdout
+    assert (
+        "⚠ Mission « Réponse aux crises sanitaires graves » : démarrage attendu au plus tard "
+        "le 30/09/2026, en retard de 53 jours." in show
+    )
+    assert "Accès aux soins » : démarrage attendu" not in show
+    history = cpts(f"history {P}").stdout
+    assert "acces : démarrée le 15/09/2026" in history
