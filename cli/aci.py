@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .context import AppContext, pass_app
+from .deadlines import ics_option
 from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
 
 PROJECT = click.argument("project", metavar="PROJET")
@@ -124,13 +125,7 @@ CALENDAR_COLUMNS = [
 
 @aci.command("calendar")
 @PROJECT
-@click.option(
-    "--ics",
-    "ics",
-    type=click.Path(path_type=Path),
-    metavar="FICHIER",
-    help="Exporte aussi le calendrier au format iCalendar (.ics).",
-)
+@ics_option("le calendrier")
 @listing_options()
 @pass_app
 def calendar(app: AppContext, project: str, ics: Path | None, fmt: str) -> None:

@@ -9,6 +9,13 @@ import click
 from .context import AppContext, pass_app
 from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
 
+
+def ics_option(what: str):
+    """`--ics FICHIER`: also write `what` as an iCalendar file."""
+    return click.option("--ics", "ics", type=click.Path(path_type=Path), metavar="FICHIER",
+                        help=f"Exporte aussi {what} au format iCalendar (.ics).")
+
+
 DEADLINE_COLUMNS = [
     ("date", "Échéance"),
     ("when", "Quand"),
@@ -45,13 +52,7 @@ def deadline_rows(items) -> list[dict]:
 @click.option(
     "--overdue", is_flag=True, help="Seulement ce qui est en retard ou dont le délai est écoulé."
 )
-@click.option(
-    "--ics",
-    "ics",
-    type=click.Path(path_type=Path),
-    metavar="FICHIER",
-    help="Exporte aussi les échéances au format iCalendar (.ics).",
-)
+@ics_option("les échéances")
 @listing_options()
 @pass_app
 def deadlines(
