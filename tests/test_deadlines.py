@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import complete_stage
 from icalendar import Calendar
 from sqlalchemy import event
 
@@ -14,6 +13,11 @@ from cpts_workflow.definition import parse_definition
 from cpts_workflow.errors import BadInput, DefinitionError, Refused
 from cpts_workflow.objection import record_objection
 from cpts_workflow.resources import workflows_dir
+
+try:  # tests/ is a package on main
+    from .conftest import complete_stage
+except ImportError:
+    from conftest import complete_stage
 
 P = "cpts-du-pays-d-aix"
 TACIT = "clock-health_project_tacit_validation"
