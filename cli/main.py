@@ -44,7 +44,7 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import documents, members, projects, territory, workflow
+    from . import aci, deadlines, documents, funding, members, projects, territory, workflow
 
     for command in projects.COMMANDS:
         cli.add_command(command)
@@ -53,6 +53,10 @@ def _register() -> None:
     cli.add_command(documents.doc)
     cli.add_command(territory.communes)
     cli.add_command(territory.territory)
+    cli.add_command(funding.funding)
+    cli.add_command(aci.aci)
+    for command in deadlines.COMMANDS:
+        cli.add_command(command)
 
 
 _register()

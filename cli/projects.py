@@ -95,6 +95,23 @@ def show(app: AppContext, project: str, as_json: bool) -> None:
         click.echo("Prochains éléments requis :")
         for item in detail.next_required:
             click.echo(f"  - {item.label} ({item.id})")
+    _show_deadlines(app, p.slug)
+
+
+def _show_deadlines(app: AppContext, slug: str) -> None:
+    """Next three dates and late ACI missions (cpts deadlines, cpts aci calendar)."""
+    from cpts_workflow import french
+    from cpts_workflow.aci import mission_flags
+    from cpts_workflow.deadlines import next_deadlines
+
+    upcoming = next_deadlines(app.workspace, slug, 3)
+    if upcoming:
+        click.echo("")
+        click.echo("Prochaines échéances :")
+        for d in upcoming:
+            click.echo(f"  - {french.short_date(d.due_date)} ({d.status_label}) : {d.label}")
+    for flag in mission_flags(app.workspace, slug):
+        click.echo(f"⚠ {flag.message}")
 
 
 ITEM_COLUMNS = [

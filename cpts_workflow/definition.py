@@ -72,6 +72,26 @@ class Transition(_Model):
     actions: tuple[str, ...] = ()
 
 
+class Clock(_Model):
+    """A deadline that starts when a dated item is done: a legal delay, a reminder…
+
+    The duration is `months` or `days` (calendar-correct), or `schedule: aci` for the
+    ACI contract's own calendar (missions, anniversaries, end). A done `stop_items` item
+    dated on or after the start stops it. `expired_label` (with `{date}`) says what an
+    elapsed clock means, e.g. « Projet de santé réputé validé le {date} ».
+    """
+
+    id: str = Field(pattern=IDENTIFIER)
+    label: str = Field(min_length=1)
+    start_item: str
+    months: int | None = Field(None, ge=1)
+    days: int | None = Field(None, ge=1)
+    schedule: Literal["aci"] | None = None
+    stop_items: tuple[str, ...] = ()
+    action: str = Field(min_length=1)
+    expired_label: str | None = None
+
+
 class WorkflowDefinition(_Model):
     """A whole workflow; `stages` are in order, the first one is where projects start."""
 
@@ -82,6 +102,7 @@ class WorkflowDefinition(_Model):
     stages: tuple[Stage, ...] = Field(min_length=1)
     side_states: tuple[SideState, ...] = ()
     transitions: tuple[Transition, ...] = ()
+    clocks: tuple[Clock, ...] = ()
 
     @property
     def initial(self) -> str:
@@ -222,6 +243,7 @@ def _semantic_problems(
                      f"l'élément « {item.id} » existe déjà ; chaque élément doit avoir un identifiant unique.")
                 )
             items_seen.add(item.id)
+    problems.extend(_clock_problems(d))
     kinds = [s.kind for s in d.side_states]
     for kind in ("pause", "end"):
         if kinds.count(kind) > 1:
@@ -276,6 +298,38 @@ def _semantic_problems(
              f"les transitions « advance » forment une boucle ({' → '.join(cycle)}) ; le retour "
              "en arrière se fait avec « back », pas avec « advance ».")
         )
+    return problems
+
+
+def _clock_problems(d: WorkflowDefinition) -> list[tuple[Path_, str]]:
+    """Clocks start on a dated item, stop on known items, and have one duration."""
+    problems: list[tuple[Path_, str]] = []
+    items = {i.id: i for s in d.stages for i in s.items}
+    seen: set[str] = set()
+    for ci, clock in enumerate(d.clocks):
+        at = ("clocks", ci)
+        if clock.id in seen:
+            problems.append(((*at, "id"), f"l'échéance « {clock.id} » est définie deux fois."))
+        seen.add(clock.id)
+        start = items.get(clock.start_item)
+        if start is None:
+            problems.append(((*at, "start_item"), f"élément inconnu « {clock.start_item} » ; "
+                             "une échéance part d'un élément de checklist existant."))
+        elif start.evidence != "date":
+            problems.append(((*at, "start_item"), f"l'élément « {clock.start_item} » ne se justifie "
+                             "pas par une date ; une échéance doit partir d'un élément daté "
+                             "(evidence: date)."))
+        for si, stop in enumerate(clock.stop_items):
+            if stop not in items:
+                problems.append(((*at, "stop_items", si), f"élément inconnu « {stop} » dans "
+                                 "stop_items ; vérifiez l'identifiant."))
+        durations = [k for k in ("months", "days", "schedule") if getattr(clock, k) is not None]
+        if len(durations) != 1:
+            problems.append((at, f"l'échéance « {clock.id} » doit avoir une seule durée : months, "
+                             "days ou schedule (trouvé : "
+                             f"{', '.join(durations) or 'aucune'})."))
+        if clock.expired_label and "{date}" not in clock.expired_label:
+            problems.append(((*at, "expired_label"), "expired_label doit contenir « {date} »."))
     return problems
 
 

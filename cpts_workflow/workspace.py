@@ -50,6 +50,9 @@ EVENT_LABELS = {
     "member_removed": "Membre retiré",
     "document_answered": "Réponses d'un document enregistrées",
     "document_generated": "Document généré",
+    "missions_changed": "Missions ACI modifiées",
+    "mission_updated": "Mission ACI : démarrage ou déploiement",
+    "objection": "Opposition de l'ARS au projet de santé",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000

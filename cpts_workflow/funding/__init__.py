@@ -1,0 +1,1 @@
+"""ACI funding: grids as data (`grids`) and the yearly simulator (`simulator`)."""
