@@ -44,11 +44,13 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import projects, workflow
+    from . import demo, projects, reports, workflow
 
     for command in projects.COMMANDS:
         cli.add_command(command)
     cli.add_command(workflow.workflow)
+    cli.add_command(reports.report)
+    cli.add_command(demo.demo)
 
 
 _register()
