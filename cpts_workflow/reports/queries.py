@@ -194,7 +194,7 @@ def per_officer(rows: Iterable[PortfolioRow]) -> list[OfficerCount]:
     """Projects per officer (abandoned ones excluded), most loaded first."""
     counts = Counter(r.officer for r in rows if r.status != "abandoned")
     return [OfficerCount(o, n) for o, n in sorted(counts.items(),
-                                                  key=lambda kv: (-kv[1], kv[0] or ""))]
+                                                  key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))]
 
 
 def coverage(
