@@ -173,7 +173,7 @@ def project_(app: AppContext, project: str, fmt: str | None, as_json: bool, as_c
     elif chosen == "csv":
         emit_csv(tabular.TIMELINE_COLUMNS, tabular.timeline_rows(data), out)
     elif chosen == "html":
-        write_text(render_html.project_html(data),
+        write_text(render_html.project_html(data, app.workspace.definition()),
                    out or default_html_path(f"rapport-{data.project.slug}", data.generated_at.date()),
                    "Rapport HTML")
     else:
@@ -192,7 +192,8 @@ def project_(app: AppContext, project: str, fmt: str | None, as_json: bool, as_c
         recent = data.events[-10:]
         emit_table([("date", "Date"), ("actor", "Qui"), ("kind_label", "Quoi"), ("detail", "Détail")],
                    [{**e.to_dict(), "date": french.short_date(e.at),
-                     "detail": tabular.event_detail(e)} for e in reversed(recent)],
+                     "detail": tabular.event_detail(e, app.workspace.definition())}
+                    for e in reversed(recent)],
                    title=f"Derniers événements ({len(recent)} sur {len(data.events)})")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -11,6 +12,9 @@ from .. import french
 from . import charts
 from .tabular import FLAG_LABELS, event_detail, percent
 from .views import Portfolio, ProjectReport
+
+if TYPE_CHECKING:
+    from ..definition import WorkflowDefinition
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -54,10 +58,11 @@ def portfolio_html(report: Portfolio, stage_order: dict[str, int], map_svg: str 
     )
 
 
-def project_html(report: ProjectReport) -> str:
+def project_html(report: ProjectReport, definition: WorkflowDefinition | None = None) -> str:
     """One project's timeline, progress, members and history as one HTML page."""
     return _environment().get_template("project.html.j2").render(
         title=f"{report.project.name} — rapport",
         generated=french.short_date(report.generated_at),
         p=report,
+        definition=definition,
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import french
 from ..views import EventView
 from .views import Portfolio, PortfolioRow, ProjectReport, StalledRow
+
+if TYPE_CHECKING:
+    from ..definition import WorkflowDefinition
 
 FLAG_LABELS = {"stalled": "bloqué", "paused": "en pause", "overlap": "chevauchement",
                "abandoned": "abandonné"}
@@ -106,13 +109,18 @@ def percent(share: float) -> str:
     return f"{french.number(share * 100, 1)} %"
 
 
-def event_detail(event: EventView) -> str:
-    """What an event concerns, in a few words."""
+def event_detail(event: EventView, definition: WorkflowDefinition | None = None) -> str:
+    """What an event concerns, in a few words (labels when the definition is given)."""
+
+    def stage(state: str | None) -> str:
+        return definition.state_label(state) if definition and state else state or "—"
+
     parts = []
     if event.from_stage or event.to_stage:
-        parts.append(f"{event.from_stage or '—'} → {event.to_stage or '—'}")
+        parts.append(f"{stage(event.from_stage)} → {stage(event.to_stage)}")
     if event.item_id:
-        parts.append(event.item_id)
+        known = definition is not None and definition.has_item(event.item_id)
+        parts.append(definition.item(event.item_id)[1].label if known else event.item_id)
     if event.comment:
         parts.append(event.comment)
     return " · ".join(parts)
