@@ -21,12 +21,13 @@ PORTFOLIO_COLUMNS = [
     ("departments", "Dép."), ("population", "Population"), ("taille", "Taille"),
     ("flags", "Signaux"),
 ]
-# CSV keeps raw numbers and ISO dates so that a spreadsheet can compute with them.
+# CSV keeps raw numbers and JJ/MM/AAAA dates, which a French spreadsheet reads as numbers
+# and dates.
 PORTFOLIO_CSV_COLUMNS = [
     ("id", "N°"), ("slug", "Identifiant"), ("name", "Nom"), ("stage_label", "Étape"),
     ("status", "Statut"), ("days_in_stage", "Jours dans l'étape"),
     ("checklist_done", "Éléments faits"), ("checklist_total", "Éléments de l'étape"),
-    ("last_event_label", "Dernier événement"), ("last_event_iso", "Date du dernier événement"),
+    ("last_event_label", "Dernier événement"), ("last_event_day", "Date du dernier événement"),
     ("officer", "Chargé·e de mission"), ("departments", "Départements"),
     ("communes", "Communes"), ("population", "Population"), ("taille", "Taille"),
     ("flags", "Signaux"),
@@ -54,7 +55,8 @@ def portfolio_rows(report: Portfolio, for_csv: bool = False) -> list[dict[str, A
         base = r.to_dict()
         if for_csv:
             base.update(departments=", ".join(r.departments), flags=flags_text(r.flags),
-                        stage_label=stage_text(r), last_event_iso=base["last_event_at"])
+                        stage_label=stage_text(r),
+                        last_event_day=french.short_date(r.last_event_at) if r.last_event_at else None)
         else:
             base.update(
                 stage=stage_text(r), checklist=f"{r.checklist_done}/{r.checklist_total}",
