@@ -45,6 +45,8 @@ EVENT_LABELS = {
     "paused": "Mise en pause",
     "resumed": "Reprise",
     "abandoned": "Abandon",
+    "territory_changed": "Territoire modifié",
+    "members_added": "Membres ajoutés",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000
