@@ -83,6 +83,10 @@ def test_abandoned_projects_leave_the_funnel_and_free_their_communes(report_ws):
     rows = by_slug(report)
     assert rows["beta"].flags == ["abandoned"] and rows["alpha"].flags == []
     assert [(o.officer, o.count) for o in report.officers][:2] == [("Claire", 3), ("Julien", 1)]
+    # beta had finished initiative and diagnostic before it was abandoned: still counted.
+    durations = {d.stage: (d.median_days, d.finished) for d in report.durations}
+    assert durations["initiative"] == (40.0, 3) and durations["diagnostic"] == (60.0, 1)
+    assert durations["health_project"] == (None, 0)
 
 
 def test_departments_population_and_coverage(report_ws):

@@ -168,13 +168,16 @@ def stage_durations(
 ) -> list[StageDuration]:
     """Median days per stage, over the projects that finished it.
 
-    A project finished a stage when it stands at a later one now. Its time in the stage
-    is the sum of its visits (a back-and-forth counts twice, a pause not at all).
+    A project finished a stage when it stands at a later one now (an abandoned project:
+    when it was abandoned). Its time in the stage is the sum of its visits (a
+    back-and-forth counts twice, a pause not at all).
     """
     order = {s: i for i, s in enumerate(definition.stage_ids)}
     spent: dict[str, list[float]] = defaultdict(list)
     for pid, visits in changes.items():
         position = order.get(positions.get(pid, ""), -1)
+        if position < 0:  # abandoned: the last workflow stage it stood at
+            position = next((order[s] for s, _, _ in reversed(visits) if s in order), -1)
         total: dict[str, float] = defaultdict(float)
         for stage, entered, left in visits:
             if left is not None and stage in order:

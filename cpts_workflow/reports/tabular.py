@@ -79,8 +79,8 @@ def summary_lines(report: Portfolio) -> list[str]:
     durations = [f"{d.label} {french.number(d.median_days)} j (n={d.finished})"
                  for d in report.durations if d.median_days is not None]
     lines.append("Durée médiane des étapes terminées : " + (" · ".join(durations) or "—"))
-    lines.append("Projets par chargé·e de mission : " + " · ".join(
-        f"{o.officer or 'non attribué'} {o.count}" for o in report.officers))
+    lines.append("Projets par chargé·e de mission : " + (" · ".join(
+        f"{o.officer or 'non attribué'} {o.count}" for o in report.officers) or "—"))
     if report.coverage:
         c = report.coverage
         lines.append(

@@ -175,3 +175,26 @@ def test_demo_histories_span_two_years_at_every_stage(cpts, data_home):
         members = conn.execute("select count(*), count(distinct role) from members").fetchone()
     assert "2024-11-22" <= oldest < "2025-06-01"
     assert members[0] > 100 and members[1] == 3
+
+
+def test_terminal_run_uses_the_progress_bar_and_rich_table(cpts, base, monkeypatch):
+    from cpts_cli import output, reports
+
+    steps: list[str] = []
+    original = reports.with_progress
+
+    def spy(job, total):
+        def counting(progress):
+            return job(lambda step: (steps.append(step), progress(step)))
+
+        return original(counting, total)
+
+    monkeypatch.setattr(reports, "is_terminal", lambda: True)
+    monkeypatch.setattr(output, "is_terminal", lambda: True)
+    monkeypatch.setattr(reports, "with_progress", spy)
+    result = cpts("report")
+    assert result.exit_code == 0, result.output
+    assert "┃" in result.stdout and "Projets par étape : Initiative 3" in result.stdout
+    from cpts_workflow.reports import PORTFOLIO_STEPS
+
+    assert steps == list(PORTFOLIO_STEPS)
