@@ -44,7 +44,7 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import aci, deadlines, documents, funding, members, projects, territory, workflow
+    from . import aci, deadlines, demo, documents, funding, members, projects, reports, territory, workflow
 
     for command in projects.COMMANDS:
         cli.add_command(command)
@@ -57,6 +57,8 @@ def _register() -> None:
     cli.add_command(aci.aci)
     for command in deadlines.COMMANDS:
         cli.add_command(command)
+    cli.add_command(reports.report)
+    cli.add_command(demo.demo)
 
 
 _register()

@@ -53,6 +53,8 @@ EVENT_LABELS = {
     "missions_changed": "Missions ACI modifiées",
     "mission_updated": "Mission ACI : démarrage ou déploiement",
     "objection": "Opposition de l'ARS au projet de santé",
+    "territory_changed": "Territoire modifié",
+    "members_added": "Membres ajoutés",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000

@@ -82,3 +82,6 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     assert "Accompagner la création d'une CPTS" in run("--help")
     assert run("new", "CPTS Hors Dépôt").strip() == "cpts-hors-depot"
     assert "Initiative" in run("show", "cpts-hors-depot")
+    # The README's first command: the demo data and the report templates are in the wheel.
+    demo = run("demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--out", str(tmp_path / "demo.html"))
+    assert "Rapport HTML écrit dans" in demo and (tmp_path / "demo.html").stat().st_size > 20_000

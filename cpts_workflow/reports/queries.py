@@ -1,0 +1,423 @@
+"""Portfolio figures from a handful of aggregated queries (never one query per project).
+
+`portfolio()` runs six queries whatever the number of projects: the projects, their
+last event, their checklist states, their communes, the communes held twice, and their
+stage changes (with `LEAD()` giving when each stage was left). Everything else is
+computed in Python from those rows, one function per figure. Days are counted against
+the workspace's clock (`ws.now`), so that a fixed clock gives fixed figures.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import BadInput
+from ..store.models import ChecklistState, Event, Member, Project, ProjectCommune
+from .territory_link import CommuneFacts, TerritoryLink, department_of, load_link, population_of
+from .views import (
+    SCHEMA_VERSION,
+    Coverage,
+    Filters,
+    OfficerCount,
+    Portfolio,
+    PortfolioRow,
+    ProjectReport,
+    StageCount,
+    StageCoverage,
+    StageDuration,
+    StageVisit,
+    StalledRow,
+)
+
+if TYPE_CHECKING:
+    from ..definition import WorkflowDefinition
+    from ..workspace import Workspace
+
+DEFAULT_STALLED_DAYS = 60
+Progress = Callable[[str], None]
+# Steps announced to `progress`, so that a caller can size a progress bar.
+PORTFOLIO_STEPS = ("projets", "dernières activités", "checklists", "territoires",
+                   "durées des étapes", "synthèse")
+_DEPARTMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
+
+
+@dataclass
+class _Raw:
+    """What the queries bring back, keyed by project id."""
+
+    projects: list[Any]
+    last_events: dict[int, Any]
+    done_items: dict[int, set[str]]
+    communes: dict[int, set[str]]
+    overlapping: set[str]
+    stage_changes: dict[int, list[tuple[str, datetime, datetime | None]]]
+
+
+# --- queries -------------------------------------------------------------------------
+
+
+def _selected(ws: Workspace, officer: str | None, department: str | None, stage: str | None,
+              since: date | None):
+    """Ids of the projects the filters keep, as a subquery (no id lists in SQL)."""
+    query = select(Project.id)
+    if officer:
+        query = query.where(Project.officer == officer)
+    if stage:
+        query = query.where(or_(Project.stage == stage, Project.resume_stage == stage))
+    if department:
+        query = query.where(Project.id.in_(
+            select(ProjectCommune.project_id).where(ProjectCommune.insee.like(f"{department}%"))))
+    if since:
+        start = datetime.combine(since, time.min, tzinfo=ws.now().tzinfo)
+        query = query.where(Project.id.in_(select(Event.project_id).where(Event.at >= start)))
+    return query
+
+
+def _fetch(session: Session, selected, progress: Progress, ended: str = "abandoned") -> _Raw:
+    progress(PORTFOLIO_STEPS[0])
+    projects = session.execute(
+        select(Project.id, Project.slug, Project.name, Project.officer, Project.stage,
+               Project.resume_stage, Project.stage_entered_at, Project.workflow_id,
+               Project.workflow_version)
+        .where(Project.id.in_(selected)).order_by(Project.name, Project.id)
+    ).all()
+
+    progress(PORTFOLIO_STEPS[1])
+    ranked = select(
+        Event.project_id, Event.at, Event.kind,
+        func.row_number().over(partition_by=Event.project_id,
+                               order_by=(Event.at.desc(), Event.id.desc())).label("rank"),
+    ).where(Event.project_id.in_(selected)).subquery()
+    last_events = {r.project_id: r for r in session.execute(
+        select(ranked.c.project_id, ranked.c.at, ranked.c.kind).where(ranked.c.rank == 1))}
+
+    progress(PORTFOLIO_STEPS[2])
+    done_items: dict[int, set[str]] = defaultdict(set)
+    for pid, item in session.execute(
+        select(ChecklistState.project_id, ChecklistState.item_id).where(
+            ChecklistState.project_id.in_(selected), ChecklistState.status != "todo")
+    ):
+        done_items[pid].add(item)
+
+    progress(PORTFOLIO_STEPS[3])
+    communes: dict[int, set[str]] = defaultdict(set)
+    for pid, insee in session.execute(
+        select(ProjectCommune.project_id, ProjectCommune.insee).where(
+            ProjectCommune.project_id.in_(selected))
+    ):
+        communes[pid].add(insee)
+    overlapping = set(session.scalars(
+        select(ProjectCommune.insee)
+        .join(Project, Project.id == ProjectCommune.project_id)
+        .where(Project.stage != ended)
+        .group_by(ProjectCommune.insee)
+        .having(func.count(func.distinct(ProjectCommune.project_id)) > 1)
+    ))
+
+    progress(PORTFOLIO_STEPS[4])
+    changes = select(
+        Event.project_id, Event.to_stage, Event.at,
+        func.lead(Event.at).over(partition_by=Event.project_id,
+                                 order_by=(Event.at, Event.id)).label("left_at"),
+    ).where(Event.project_id.in_(selected), Event.to_stage.is_not(None))
+    stage_changes: dict[int, list[tuple[str, datetime, datetime | None]]] = defaultdict(list)
+    for pid, stage, at, left_at in session.execute(changes):
+        stage_changes[pid].append((stage, _aware(at), _aware(left_at)))
+    return _Raw(projects, last_events, done_items, communes, overlapping, stage_changes)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Window-function results bypass the column type: SQLite gives naive UTC datetimes."""
+    from datetime import UTC
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+# --- one function per figure ---------------------------------------------------------
+
+
+def days_between(start: datetime | None, now: datetime) -> int | None:
+    """Whole days elapsed (a stage entered this morning has 0 days)."""
+    return None if start is None else max(0, (now - start).days)
+
+
+def funnel(rows: Iterable[PortfolioRow], definition: WorkflowDefinition) -> list[StageCount]:
+    """Projects at each stage, in workflow order; paused ones count at the stage they left."""
+    counts = Counter(r.position for r in rows if r.status != "abandoned")
+    paused = Counter(r.position for r in rows if r.status == "paused")
+    return [StageCount(s.id, s.label, counts[s.id], paused[s.id]) for s in definition.stages]
+
+
+def stage_durations(
+    changes: dict[int, list[tuple[str, datetime, datetime | None]]],
+    positions: dict[int, str],
+    definition: WorkflowDefinition,
+) -> list[StageDuration]:
+    """Median days per stage, over the projects that finished it.
+
+    A project finished a stage when it stands at a later one now (an abandoned project:
+    when it was abandoned). Its time in the stage is the sum of its visits (a
+    back-and-forth counts twice, a pause not at all).
+    """
+    order = {s: i for i, s in enumerate(definition.stage_ids)}
+    spent: dict[str, list[float]] = defaultdict(list)
+    for pid, visits in changes.items():
+        position = order.get(positions.get(pid, ""), -1)
+        if position < 0:  # abandoned: the last workflow stage it stood at
+            position = next((order[s] for s, _, _ in reversed(visits) if s in order), -1)
+        total: dict[str, float] = defaultdict(float)
+        for stage, entered, left in visits:
+            if left is not None and stage in order:
+                total[stage] += (left - entered).total_seconds() / 86400
+        for stage, days in total.items():
+            if order[stage] < position:
+                spent[stage].append(days)
+    return [
+        StageDuration(s.id, s.label,
+                      round(statistics.median(spent[s.id]), 1) if spent[s.id] else None,
+                      len(spent[s.id]))
+        for s in definition.stages
+    ]
+
+
+def per_officer(rows: Iterable[PortfolioRow]) -> list[OfficerCount]:
+    """Projects per officer (abandoned ones excluded), most loaded first."""
+    counts = Counter(r.officer for r in rows if r.status != "abandoned")
+    return [OfficerCount(o, n) for o, n in sorted(counts.items(),
+                                                  key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))]
+
+
+def coverage(
+    rows: Iterable[PortfolioRow],
+    communes: dict[int, set[str]],
+    facts: dict[str, CommuneFacts],
+    link: TerritoryLink,
+    definition: WorkflowDefinition,
+) -> Coverage | None:
+    """Share of the region's population covered by the projects at each stage.
+
+    The region is the one most of the projects' communes lie in. Abandoned projects
+    cover nothing; a commune held by two projects counts once.
+    """
+    rows = [r for r in rows if r.status != "abandoned"]
+    regions = Counter(facts[c].region for r in rows for c in communes.get(r.id, ()) if c in facts)
+    if not regions:
+        return None
+    region = regions.most_common(1)[0][0]
+    total = link.region_population(region)
+    if not total:
+        return None
+    in_region = {c for c, f in facts.items() if f.region == region}
+    by_stage: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        by_stage[r.position] |= communes.get(r.id, set()) & in_region
+    everything = set().union(*by_stage.values()) if by_stage else set()
+    stages = []
+    for s in definition.stages:
+        population = population_of(by_stage.get(s.id, set()), facts) or 0
+        stages.append(StageCoverage(s.id, s.label, population, population / total))
+    covered = population_of(everything, facts) or 0
+    return Coverage(region, link.region_name(region), total, covered, covered / total, stages)
+
+
+# --- the reports ---------------------------------------------------------------------
+
+
+def check_department(department: str | None) -> str | None:
+    if department is None:
+        return None
+    code = department.strip().upper()
+    if not _DEPARTMENT.match(code):
+        raise BadInput(f"« {department} » n'est pas un code de département.",
+                       "Exemples : 13, 06, 2A, 974.")
+    return code
+
+
+def _rows(ws: Workspace, raw: _Raw, facts: dict[str, CommuneFacts], link: TerritoryLink | None,
+          stalled_days: int) -> list[PortfolioRow]:
+    from ..workspace import EVENT_LABELS
+
+    now = ws.now()
+    rows = []
+    for p in raw.projects:
+        definition = ws.catalog.get(p.workflow_id, p.workflow_version)
+        side = definition.side_state("pause"), definition.side_state("end")
+        status = ("paused" if side[0] and p.stage == side[0].id
+                  else "abandoned" if side[1] and p.stage == side[1].id else "active")
+        position = p.resume_stage or p.stage
+        done, total, todo = 0, 0, []
+        if position in definition.stage_ids:
+            items = definition.state(position).items  # type: ignore[union-attr]
+            total = len(items)
+            done = sum(1 for i in items if i.id in raw.done_items.get(p.id, ()))
+            todo = [i.id for i in items if i.required and i.id not in raw.done_items.get(p.id, ())]
+        last = raw.last_events.get(p.id)
+        last_at = _aware(last.at) if last else None
+        codes = raw.communes.get(p.id, set())
+        population = population_of(codes, facts) if facts else None
+        departments = sorted({facts[c].department if c in facts else department_of(c)
+                              for c in codes})
+        since_last = days_between(last_at, now)
+        flags = []
+        if status == "active" and since_last is not None and since_last >= stalled_days:
+            flags.append("stalled")
+        if status != "active":
+            flags.append(status)
+        if status != "abandoned" and codes & raw.overlapping:
+            flags.append("overlap")
+        rows.append(PortfolioRow(
+            id=p.id, slug=p.slug, name=p.name, officer=p.officer, stage=p.stage,
+            stage_label=definition.state_label(p.stage), status=status, position=position,
+            position_label=definition.state_label(position),
+            stage_entered_at=_aware(p.stage_entered_at),
+            days_in_stage=days_between(_aware(p.stage_entered_at), now) or 0,
+            checklist_done=done, checklist_total=total, required_todo=todo,
+            last_event_at=last_at, last_event_kind=last.kind if last else None,
+            last_event_label=EVENT_LABELS.get(last.kind, last.kind) if last else None,
+            days_since_last_event=since_last, departments=departments, communes=len(codes),
+            population=population,
+            taille=link.taille(population) if link and population else None,
+            flags=flags,
+        ))
+    return rows
+
+
+def portfolio(
+    ws: Workspace,
+    *,
+    officer: str | None = None,
+    department: str | None = None,
+    stage: str | None = None,
+    since: date | str | None = None,
+    stalled_days: int = DEFAULT_STALLED_DAYS,
+    progress: Progress | None = None,
+) -> Portfolio:
+    """Every project kept by the filters, with the summary figures."""
+    from .. import french
+
+    progress = progress or (lambda _step: None)
+    definition = ws.definition()
+    if stage is not None:
+        ws._check_stage(definition, stage)
+    department = check_department(department)
+    since_date = french.parse_date(since) if since else None
+    if stalled_days < 1:
+        raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : --days 60.")
+    with ws.session() as session:
+        end = definition.side_state("end")
+        raw = _fetch(session, _selected(ws, officer, department, stage, since_date), progress,
+                     end.id if end else "")
+        progress(PORTFOLIO_STEPS[5])
+        link = load_link(session)
+        codes = set().union(*raw.communes.values()) if raw.communes else set()
+        facts = link.communes(codes) if link and codes else {}
+        rows = _rows(ws, raw, facts, link, stalled_days)
+        cover = coverage(rows, raw.communes, facts, link, definition) if link and facts else None
+    return Portfolio(
+        schema_version=SCHEMA_VERSION,
+        generated_at=ws.now(),
+        filters=Filters(officer, department, stage, since_date, stalled_days),
+        projects=rows,
+        funnel=funnel(rows, definition),
+        abandoned=sum(1 for r in rows if r.status == "abandoned"),
+        durations=stage_durations(raw.stage_changes, {r.id: r.position for r in rows}, definition),
+        officers=per_officer(rows),
+        territory_available=link is not None,
+        coverage=cover,
+    )
+
+
+def stalled(ws: Workspace, *, days: int = DEFAULT_STALLED_DAYS, officer: str | None = None,
+            department: str | None = None) -> list[StalledRow]:
+    """Active projects with no event for `days` days, longest silent first, with what blocks."""
+    report = portfolio(ws, officer=officer, department=department, stalled_days=days)
+    result = []
+    for row in report.projects:
+        if "stalled" not in row.flags:
+            continue
+        definition = ws.definition()
+        blocking = []
+        for item_id in row.required_todo:
+            if definition.has_item(item_id):
+                item = definition.item(item_id)[1]
+                blocking.append({"id": item.id, "label": item.label, "role": item.role})
+        result.append(StalledRow(row, blocking))
+    return sorted(result, key=lambda s: -(s.project.days_since_last_event or 0))
+
+
+def timeline(changes: list[tuple[str, datetime, datetime | None]], now: datetime,
+             definition: WorkflowDefinition) -> list[StageVisit]:
+    """Each stay in a stage or side state, oldest first."""
+    return [
+        StageVisit(stage, definition.state_label(stage), entered, left,
+                   days_between(entered, left or now) or 0)
+        for stage, entered, left in changes
+    ]
+
+
+def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
+    """One project: its portfolio line, stage timeline, progress, events and members."""
+    detail = ws.detail(ref)
+    events = ws.history(ref)
+    pid = detail.project.id
+    with ws.session() as session:
+        raw = _fetch(session, select(Project.id).where(Project.id == pid), lambda _s: None)
+        link = load_link(session)
+        codes = raw.communes.get(pid, set())
+        facts = link.communes(codes) if link and codes else {}
+        row = _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS)[0]
+        members: Counter[str] = Counter()
+        bureau: dict[str, str] = {}
+        for college, role, name, erased in session.execute(
+            select(Member.college, Member.role, Member.name, Member.erased_at)
+            .where(Member.project_id == pid).order_by(Member.id)
+        ):
+            members[college or "sans collège"] += 1
+            if role and erased is None:
+                bureau.setdefault(role, name)
+    definition = ws.definition_of(detail.project)
+    return ProjectReport(
+        schema_version=SCHEMA_VERSION,
+        generated_at=ws.now(),
+        project=row,
+        timeline=timeline(raw.stage_changes.get(pid, []), ws.now(), definition),
+        stages=detail.stages,
+        events=events,
+        members=dict(sorted(members.items())),
+        bureau=bureau,
+    )
+
+
+__all__ = ["portfolio", "stalled", "project_report", "coverage_map", "funnel", "stage_durations",
+           "per_officer", "coverage", "days_between"]
+
+
+def coverage_map(ws: Workspace, report: Portfolio) -> str | None:
+    """The territory feature's coverage map of the report's projects (None without it)."""
+    if not report.coverage:
+        return None
+    positions = {r.id: r.position for r in report.projects if r.status != "abandoned"}
+    with ws.session() as session:
+        link = load_link(session)
+        if link is None:
+            return None
+        stage_by_insee: dict[str, str] = {}
+        for pid, insee in session.execute(
+            select(ProjectCommune.project_id, ProjectCommune.insee)
+            .where(ProjectCommune.project_id.in_(list(positions)))
+        ):
+            stage_by_insee.setdefault(insee, positions[pid])
+        return link.coverage_map_svg(stage_by_insee, report.coverage.region)
