@@ -44,6 +44,7 @@ EVENT_LABELS = {
     "paused": "Mise en pause",
     "resumed": "Reprise",
     "abandoned": "Abandon",
+    "workflow_migrated": "Changement de version du workflow",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000
