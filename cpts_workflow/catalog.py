@@ -46,7 +46,9 @@ def user_workflow_dir() -> Path:
 def user_definition_files() -> list[Path]:
     """The user's files: the folder's `*.yaml`/`*.yml` (sorted), then `CPTS_WORKFLOW_FILE`."""
     folder = user_workflow_dir()
-    files = sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")) if folder.is_dir() else []
+    files = (
+        sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")) if folder.is_dir() else []
+    )
     if os.environ.get(USER_DIR_ENV) and not folder.is_dir():
         raise DefinitionError(str(folder), [(None, f"{USER_DIR_ENV} désigne un dossier qui n'existe pas.")])
     env = os.environ.get("CPTS_WORKFLOW_FILE")
@@ -116,16 +118,32 @@ class WorkflowCatalog:
         base_key = ext.base_key
         if base_key == key:
             if depth == 0:
-                raise DefinitionError(layer.source, [(line, (
-                    f"ce fichier étend {ext.extends}, qui n'existe pas avant lui ; il ne peut "
-                    "pas s'étendre lui-même."))])
+                raise DefinitionError(
+                    layer.source,
+                    [
+                        (
+                            line,
+                            (
+                                f"ce fichier étend {ext.extends}, qui n'existe pas avant lui ; il ne peut "
+                                "pas s'étendre lui-même."
+                            ),
+                        )
+                    ],
+                )
             base = self._resolve(key, depth - 1, (*resolving, (key, depth)))
         elif base_key in self._layers:
             base = self._resolve(base_key, len(self._layers[base_key]) - 1, (*resolving, (key, depth)))
         else:
             known = ", ".join(f"{i}@{v}" for i, v in sorted(self._layers)) or "aucun"
-            raise DefinitionError(layer.source, [(line, (
-                f"le workflow de base « {ext.extends} » est inconnu ; workflows connus : {known}."))])
+            raise DefinitionError(
+                layer.source,
+                [
+                    (
+                        line,
+                        (f"le workflow de base « {ext.extends} » est inconnu ; workflows connus : {known}."),
+                    )
+                ],
+            )
         definition = apply_extension(ext, base, layer.lines, layer.source)
         if depth == len(self._layers[key]) - 1:
             self._by_key[key] = definition
@@ -162,32 +180,46 @@ class WorkflowCatalog:
 
         previous = self._by_key.get((definition.id, changes.from_version))
         if changes.from_version >= definition.version:
-            problem(("from_version",), f"« from_version » ({changes.from_version}) doit être "
-                    f"inférieure à la version du fichier ({definition.version}).")
+            problem(
+                ("from_version",),
+                f"« from_version » ({changes.from_version}) doit être "
+                f"inférieure à la version du fichier ({definition.version}).",
+            )
         elif previous is None:
-            problem(("from_version",), f"la version {changes.from_version} de « {definition.id} » "
-                    f"est inconnue ; versions connues : {', '.join(map(str, self.versions(definition.id)))}.")
+            problem(
+                ("from_version",),
+                f"la version {changes.from_version} de « {definition.id} » "
+                f"est inconnue ; versions connues : {', '.join(map(str, self.versions(definition.id)))}.",
+            )
         if problems or previous is None:
             raise DefinitionError(definition.source, problems)
         for old, new in changes.items_renamed:
             if not previous.has_item(old):
-                problem(("items_renamed", old), f"l'élément « {old} » n'existe pas dans la version "
-                        f"{previous.version}.")
+                problem(
+                    ("items_renamed", old),
+                    f"l'élément « {old} » n'existe pas dans la version {previous.version}.",
+                )
             if not definition.has_item(new):
                 problem(("items_renamed", old), f"l'élément « {new} » n'existe pas dans ce fichier.")
         for old, new in changes.stages_renamed:
             if old not in previous.stage_ids:
-                problem(("stages_renamed", old), f"l'étape « {old} » n'existe pas dans la version "
-                        f"{previous.version}.")
+                problem(
+                    ("stages_renamed", old),
+                    f"l'étape « {old} » n'existe pas dans la version {previous.version}.",
+                )
             if new not in definition.stage_ids:
                 problem(("stages_renamed", old), f"l'étape « {new} » n'existe pas dans ce fichier.")
         for old, target in changes.stages_removed:
             if old not in previous.stage_ids or old in definition.stage_ids:
-                problem(("stages_removed", old), f"« {old} » doit être une étape de la version "
-                        f"{previous.version} absente de ce fichier.")
+                problem(
+                    ("stages_removed", old),
+                    f"« {old} » doit être une étape de la version {previous.version} absente de ce fichier.",
+                )
             if target not in definition.stage_ids:
-                problem(("stages_removed", old), f"l'étape d'accueil « {target} » n'existe pas dans "
-                        "ce fichier.")
+                problem(
+                    ("stages_removed", old),
+                    f"l'étape d'accueil « {target} » n'existe pas dans ce fichier.",
+                )
         if problems:
             raise DefinitionError(definition.source, problems)
 
@@ -195,7 +227,8 @@ class WorkflowCatalog:
 
     def add(self, definition: WorkflowDefinition) -> None:
         self._layers.setdefault(definition.key, []).append(
-            _Layer(definition.source, False, definition=definition))
+            _Layer(definition.source, False, definition=definition)
+        )
         self._by_key[definition.key] = definition
 
     def is_shipped(self, workflow_id: str, version: int) -> bool:

@@ -119,9 +119,13 @@ def apply_extension(
     for old, patch in ext.update_stages.items():
         stage = next((s for s in stages if s["id"] == old), None)
         if stage is None:
-            problems.append((("update_stages", old),
-                             f"l'étape « {old} » n'existe pas dans {ext.extends} ; étapes : "
-                             f"{', '.join(base.stage_ids)}."))
+            problems.append(
+                (
+                    ("update_stages", old),
+                    f"l'étape « {old} » n'existe pas dans {ext.extends} ; étapes : "
+                    f"{', '.join(base.stage_ids)}.",
+                )
+            )
             continue
         stage.update(patch.model_dump(exclude_unset=True))
         if patch.id and patch.id != old:
@@ -140,8 +144,11 @@ def apply_extension(
     for index, item_id in enumerate(ext.remove_items):
         found = find(item_id)
         if found is None or item_id in ext.update_items:
-            why = (f"l'élément « {item_id} » n'existe pas dans {ext.extends}." if found is None
-                   else f"l'élément « {item_id} » est à la fois modifié et retiré ; choisissez.")
+            why = (
+                f"l'élément « {item_id} » n'existe pas dans {ext.extends}."
+                if found is None
+                else f"l'élément « {item_id} » est à la fois modifié et retiré ; choisissez."
+            )
             problems.append((("remove_items", index), why))
             continue
         del found[0]["items"][found[1]]
@@ -150,8 +157,13 @@ def apply_extension(
     for old, patch in ext.update_items.items():
         found = find(old)
         if found is None:
-            problems.append((("update_items", old), f"l'élément « {old} » n'existe pas dans "
-                             f"{ext.extends} ; « cpts workflow show » liste les éléments."))
+            problems.append(
+                (
+                    ("update_items", old),
+                    f"l'élément « {old} » n'existe pas dans "
+                    f"{ext.extends} ; « cpts workflow show » liste les éléments.",
+                )
+            )
             continue
         item = found[0]["items"][found[1]]
         item.update(patch.model_dump(exclude_unset=True))
@@ -163,8 +175,12 @@ def apply_extension(
         stage_id = stages_renamed.get(stage_key, stage_key)
         stage = next((s for s in stages if s["id"] == stage_id), None)
         if stage is None:
-            problems.append((("add_items", stage_key), f"l'étape « {stage_key} » n'existe pas ; "
-                             f"étapes : {', '.join(s['id'] for s in stages)}."))
+            problems.append(
+                (
+                    ("add_items", stage_key),
+                    f"l'étape « {stage_key} » n'existe pas ; étapes : {', '.join(s['id'] for s in stages)}.",
+                )
+            )
             continue
         for index, item in enumerate(added):
             fields = item.model_dump(exclude={"after"})
@@ -172,9 +188,13 @@ def apply_extension(
             if item.after is not None:
                 ids = [i["id"] for i in stage["items"]]
                 if item.after not in ids:
-                    problems.append((("add_items", stage_key, index, "after"),
-                                     f"« after: {item.after} » ne désigne aucun élément de l'étape "
-                                     f"« {stage_id} » ; éléments : {', '.join(ids)}."))
+                    problems.append(
+                        (
+                            ("add_items", stage_key, index, "after"),
+                            f"« after: {item.after} » ne désigne aucun élément de l'étape "
+                            f"« {stage_id} » ; éléments : {', '.join(ids)}.",
+                        )
+                    )
                     continue
                 position = ids.index(item.after) + 1
             stage["items"].insert(position, fields)
@@ -210,5 +230,5 @@ def _merged_lines(data: dict[str, Any], lines: Lines, origin: dict[str, Path_]) 
             target = ("stages", si, "items", ii)
             for path, line in lines.items():
                 if path[: len(prefix)] == prefix:
-                    merged[target + path[len(prefix):]] = line
+                    merged[target + path[len(prefix) :]] = line
     return merged

@@ -72,10 +72,14 @@ def _holds_data(state: ChecklistState) -> bool:
 
 def _state_record(state: ChecklistState) -> dict[str, Any]:
     return {
-        "item_id": state.item_id, "status": state.status, "value": state.value,
-        "note": state.note, "reason": state.reason,
+        "item_id": state.item_id,
+        "status": state.status,
+        "value": state.value,
+        "note": state.note,
+        "reason": state.reason,
         "due_date": state.due_date.isoformat() if state.due_date else None,
-        "updated_by": state.updated_by, "updated_at": state.updated_at.isoformat(),
+        "updated_by": state.updated_by,
+        "updated_at": state.updated_at.isoformat(),
     }
 
 
@@ -87,8 +91,9 @@ def _target(mapping: VersionMapping, item_id: str) -> str | None:
     return item_id if mapping.new.has_item(item_id) else None
 
 
-def plan_project(project: Project, states: list[ChecklistState], mapping: VersionMapping,
-                 *, accept_loss: bool) -> ProjectMigration:
+def plan_project(
+    project: Project, states: list[ChecklistState], mapping: VersionMapping, *, accept_loss: bool
+) -> ProjectMigration:
     """The migration of one project, without changing anything."""
     old, new = mapping.old, mapping.new
     refusals: list[str] = []
@@ -116,22 +121,33 @@ def plan_project(project: Project, states: list[ChecklistState], mapping: Versio
                     )
             continue
         if target in targets:
-            refusals.append(f"les éléments « {targets[target]} » et « {state.item_id} » deviendraient "
-                            f"tous deux « {target} ».")
+            refusals.append(
+                f"les éléments « {targets[target]} » et « {state.item_id} » deviendraient "
+                f"tous deux « {target} »."
+            )
         targets[target] = state.item_id
         if target != state.item_id:
             moved.append({"from": state.item_id, "to": target, "status": state.status})
     newly_required = _newly_required(mapping, states, to_resume or to_stage)
     return ProjectMigration(
-        slug=project.slug, name=project.name,
-        from_version=project.workflow_version, to_version=new.version,
-        from_stage=project.stage, to_stage=to_stage,
-        from_resume_stage=project.resume_stage, to_resume_stage=to_resume,
-        items_moved=moved, items_dropped=dropped, newly_required=newly_required, refusals=refusals,
+        slug=project.slug,
+        name=project.name,
+        from_version=project.workflow_version,
+        to_version=new.version,
+        from_stage=project.stage,
+        to_stage=to_stage,
+        from_resume_stage=project.resume_stage,
+        to_resume_stage=to_resume,
+        items_moved=moved,
+        items_dropped=dropped,
+        newly_required=newly_required,
+        refusals=refusals,
     )
 
 
-def _newly_required(mapping: VersionMapping, states: list[ChecklistState], current: str | None) -> list[dict[str, str]]:
+def _newly_required(
+    mapping: VersionMapping, states: list[ChecklistState], current: str | None
+) -> list[dict[str, str]]:
     """Required items, up to the current stage, that were absent or optional before and are
     not done: what the project must now catch up on."""
     new = mapping.new
@@ -147,8 +163,15 @@ def _newly_required(mapping: VersionMapping, states: list[ChecklistState], curre
     return out
 
 
-def _apply(ws: Workspace, session: Session, project: Project, states: list[ChecklistState],
-           plan: ProjectMigration, mapping: VersionMapping, comment: str | None) -> None:
+def _apply(
+    ws: Workspace,
+    session: Session,
+    project: Project,
+    states: list[ChecklistState],
+    plan: ProjectMigration,
+    mapping: VersionMapping,
+    comment: str | None,
+) -> None:
     moves = {m["from"]: m["to"] for m in plan.items_moved}
     # Two passes through temporary ids, so that swapped or chained renames never meet
     # the (project, item) unique constraint half-way.
@@ -166,7 +189,11 @@ def _apply(ws: Workspace, session: Session, project: Project, states: list[Check
     project.stage = plan.to_stage or project.stage
     project.resume_stage = plan.to_resume_stage
     ws.record_event(
-        session, project, EVENT_KIND, from_stage=plan.from_stage, to_stage=plan.to_stage,
+        session,
+        project,
+        EVENT_KIND,
+        from_stage=plan.from_stage,
+        to_stage=plan.to_stage,
         comment=comment,
         payload={
             "workflow_id": project.workflow_id,
@@ -206,8 +233,13 @@ def migrate(
     plans: list[ProjectMigration] = []
     with ws.session() as session:
         if projects is None:
-            rows = list(session.scalars(
-                select(Project).where(Project.workflow_id == workflow_id).order_by(Project.name, Project.id)))
+            rows = list(
+                session.scalars(
+                    select(Project)
+                    .where(Project.workflow_id == workflow_id)
+                    .order_by(Project.name, Project.id)
+                )
+            )
         else:
             rows = list(dict.fromkeys(ws.get_project(session, ref) for ref in projects))
         for project in rows:
@@ -232,12 +264,16 @@ def migrate(
 
 
 def _states(session: Session, project: Project) -> list[ChecklistState]:
-    return list(session.scalars(
-        select(ChecklistState).where(ChecklistState.project_id == project.id).order_by(ChecklistState.id)))
+    return list(
+        session.scalars(
+            select(ChecklistState).where(ChecklistState.project_id == project.id).order_by(ChecklistState.id)
+        )
+    )
 
 
-def _plan_one(ws: Workspace, session: Session, project: Project, target, accept_loss: bool,
-              *, named: bool) -> ProjectMigration:
+def _plan_one(
+    ws: Workspace, session: Session, project: Project, target, accept_loss: bool, *, named: bool
+) -> ProjectMigration:
     definition = ws.definition_of(project)
     skipped = None
     if project.workflow_id != target.id:
@@ -248,9 +284,14 @@ def _plan_one(ws: Workspace, session: Session, project: Project, target, accept_
     abandoned = end is not None and project.stage == end.id
     if skipped or (abandoned and not named):
         return ProjectMigration(
-            slug=project.slug, name=project.name, from_version=project.workflow_version,
-            to_version=target.version, from_stage=project.stage, to_stage=project.stage,
-            from_resume_stage=project.resume_stage, to_resume_stage=project.resume_stage,
+            slug=project.slug,
+            name=project.name,
+            from_version=project.workflow_version,
+            to_version=target.version,
+            from_stage=project.stage,
+            to_stage=project.stage,
+            from_resume_stage=project.resume_stage,
+            to_resume_stage=project.resume_stage,
             skipped=skipped or "il est abandonné ; il reste sur sa version",
         )
     mapping = version_mapping(ws.catalog, definition, target)
@@ -266,6 +307,8 @@ def projects_per_version(ws: Workspace) -> dict[tuple[str, int], int]:
 
     with ws.session() as session:
         rows = session.execute(
-            select(Project.workflow_id, Project.workflow_version, func.count())
-            .group_by(Project.workflow_id, Project.workflow_version))
+            select(Project.workflow_id, Project.workflow_version, func.count()).group_by(
+                Project.workflow_id, Project.workflow_version
+            )
+        )
         return {(w, v): n for w, v, n in rows}

@@ -41,8 +41,12 @@ class VersionMapping:
         return [o for o, n in self.items.items() if n is None]
 
 
-def _step(items: dict[str, str | None], states: dict[str, str | None], merged: set[str],
-          definition: WorkflowDefinition) -> None:
+def _step(
+    items: dict[str, str | None],
+    states: dict[str, str | None],
+    merged: set[str],
+    definition: WorkflowDefinition,
+) -> None:
     """Apply one version's declared changes to a running mapping (in place)."""
     changes = definition.changes
     renamed = dict(changes.items_renamed) if changes else {}
@@ -61,7 +65,9 @@ def _step(items: dict[str, str | None], states: dict[str, str | None], merged: s
         states[old] = current if current in definition.stage_ids else None
 
 
-def _chain(catalog: WorkflowCatalog, old: WorkflowDefinition, new: WorkflowDefinition) -> list[WorkflowDefinition]:
+def _chain(
+    catalog: WorkflowCatalog, old: WorkflowDefinition, new: WorkflowDefinition
+) -> list[WorkflowDefinition]:
     """Definitions after `old` up to `new`, following `changes.from_version` back from `new`.
 
     A version that declares no changes links to the one just below it, matched by id.
@@ -88,7 +94,9 @@ def _side_kind_map(old: WorkflowDefinition, new: WorkflowDefinition) -> dict[str
     return out
 
 
-def version_mapping(catalog: WorkflowCatalog, old: WorkflowDefinition, new: WorkflowDefinition) -> VersionMapping:
+def version_mapping(
+    catalog: WorkflowCatalog, old: WorkflowDefinition, new: WorkflowDefinition
+) -> VersionMapping:
     """How `old`'s items and stages map onto `new` (forward, backward or the same version)."""
     if new.version < old.version:
         return _inverse(version_mapping(catalog, new, old))
@@ -117,8 +125,11 @@ def _inverse(forward: VersionMapping) -> VersionMapping:
         items[item_id] = sources[0] if len(sources) == 1 else None
     states: dict[str, str | None] = {}
     for stage_id in newer.stage_ids:
-        sources = [o for o, n in forward.states.items()
-                   if n == stage_id and o in older.stage_ids and o not in forward.merged_stages]
+        sources = [
+            o
+            for o, n in forward.states.items()
+            if n == stage_id and o in older.stage_ids and o not in forward.merged_stages
+        ]
         states[stage_id] = sources[0] if len(sources) == 1 else None
     states.update(_side_kind_map(newer, older))
     return VersionMapping(newer, older, items, states)
@@ -172,14 +183,28 @@ class VersionDiff(_View):
 
     @property
     def empty(self) -> bool:
-        return not any((self.stages_added, self.stages_renamed, self.stages_removed,
-                        self.items_added, self.items_renamed, self.items_removed,
-                        self.items_changed, self.transitions_changed))
+        return not any(
+            (
+                self.stages_added,
+                self.stages_renamed,
+                self.stages_removed,
+                self.items_added,
+                self.items_renamed,
+                self.items_removed,
+                self.items_changed,
+                self.transitions_changed,
+            )
+        )
 
 
 FIELD_LABELS = {
-    "label": "libellé", "help": "aide", "required": "requis", "role": "responsable",
-    "evidence": "preuve", "document": "document", "stage": "étape",
+    "label": "libellé",
+    "help": "aide",
+    "required": "requis",
+    "role": "responsable",
+    "evidence": "preuve",
+    "document": "document",
+    "stage": "étape",
 }
 
 
@@ -189,8 +214,11 @@ def _item_change(d: WorkflowDefinition, item_id: str, **extra) -> ItemChange:
 
 
 def _changed_fields(a: Item, b: Item, stage_a: str, stage_b: str) -> list[str]:
-    names = [f for f in ("label", "help", "required", "role", "evidence", "document")
-             if getattr(a, f) != getattr(b, f)]
+    names = [
+        f
+        for f in ("label", "help", "required", "role", "evidence", "document")
+        if getattr(a, f) != getattr(b, f)
+    ]
     return [*names, *(["stage"] if stage_a != stage_b else [])]
 
 
@@ -210,14 +238,24 @@ def version_diff(mapping: VersionMapping) -> VersionDiff:
         elif fields:
             changed.append(_item_change(new, new_id, old_stage=old_stage.id, fields=fields))
     added = [_item_change(new, i) for i in mapping.added_items]
-    stage_targets = {v for k, v in mapping.states.items() if k in old.stage_ids and k not in mapping.merged_stages}
+    stage_targets = {
+        v for k, v in mapping.states.items() if k in old.stage_ids and k not in mapping.merged_stages
+    }
     stages_added = [StageChange(s.id, s.label) for s in new.stages if s.id not in stage_targets]
-    stages_renamed = [StageChange(n, new.state_label(n), old_id=o) for o, n in mapping.states.items()
-                      if o in old.stage_ids and n and n != o and o not in mapping.merged_stages]
-    stages_removed = [StageChange(n, old.state_label(o), old_id=o) for o, n in mapping.states.items()
-                      if o in old.stage_ids and (n is None or o in mapping.merged_stages)]
-    old_guards = {(mapping.states.get(t.source), mapping.states.get(t.dest), t.trigger): set(t.guards)
-                  for t in old.transitions}
+    stages_renamed = [
+        StageChange(n, new.state_label(n), old_id=o)
+        for o, n in mapping.states.items()
+        if o in old.stage_ids and n and n != o and o not in mapping.merged_stages
+    ]
+    stages_removed = [
+        StageChange(n, old.state_label(o), old_id=o)
+        for o, n in mapping.states.items()
+        if o in old.stage_ids and (n is None or o in mapping.merged_stages)
+    ]
+    old_guards = {
+        (mapping.states.get(t.source), mapping.states.get(t.dest), t.trigger): set(t.guards)
+        for t in old.transitions
+    }
     transitions = []
     for t in new.transitions:
         before = old_guards.get((t.source, t.dest, t.trigger))
@@ -227,16 +265,30 @@ def version_diff(mapping: VersionMapping) -> VersionDiff:
         if plus or minus:
             transitions.append(TransitionChange(t.source, t.dest, plus, minus))
     note = new.changes.note if new.changes and new.version > old.version else ""
-    return VersionDiff(new.id, old.version, new.version, note, stages_added, stages_renamed,
-                       stages_removed, added, renamed, removed, changed, transitions)
+    return VersionDiff(
+        new.id,
+        old.version,
+        new.version,
+        note,
+        stages_added,
+        stages_renamed,
+        stages_removed,
+        added,
+        renamed,
+        removed,
+        changed,
+        transitions,
+    )
 
 
 def diff_lines(diff: VersionDiff, old: WorkflowDefinition, new: WorkflowDefinition) -> list[str]:
     """The differences as French lines, for `cpts workflow diff` and the documentation."""
     from .guards import GUARD_LABELS
 
-    lines = [f"Différences de « {new.label} » ({diff.workflow_id}) : version {diff.old_version} → "
-             f"version {diff.new_version}"]
+    lines = [
+        f"Différences de « {new.label} » ({diff.workflow_id}) : version {diff.old_version} → "
+        f"version {diff.new_version}"
+    ]
     if diff.note:
         lines += ["", diff.note]
     if diff.empty:
@@ -251,16 +303,30 @@ def diff_lines(diff: VersionDiff, old: WorkflowDefinition, new: WorkflowDefiniti
 
     section("Étapes ajoutées", [f"  + {s.id} « {s.label} »" for s in diff.stages_added])
     section("Étapes renommées", [f"  ~ {s.old_id} → {s.id} « {s.label} »" for s in diff.stages_renamed])
-    section("Étapes retirées", [
-        f"  - {s.old_id} « {s.label} »" + (f" : ses projets passent à « {new.state_label(s.id)} » ({s.id})"
-                                           if s.id else " : aucune étape d'accueil")
-        for s in diff.stages_removed])
-    section("Éléments ajoutés", [
-        f"  + {c.stage} / {c.id} « {c.label} » ({required(c)})" for c in diff.items_added])
-    section("Éléments renommés", [
-        f"  ~ {c.old_stage} / {c.old_id} → {c.stage} / {c.id} « {c.label} »" for c in diff.items_renamed])
-    section("Éléments retirés", [
-        f"  - {c.stage} / {c.id} « {c.label} » ({required(c)})" for c in diff.items_removed])
+    section(
+        "Étapes retirées",
+        [
+            f"  - {s.old_id} « {s.label} »"
+            + (
+                f" : ses projets passent à « {new.state_label(s.id)} » ({s.id})"
+                if s.id
+                else " : aucune étape d'accueil"
+            )
+            for s in diff.stages_removed
+        ],
+    )
+    section(
+        "Éléments ajoutés",
+        [f"  + {c.stage} / {c.id} « {c.label} » ({required(c)})" for c in diff.items_added],
+    )
+    section(
+        "Éléments renommés",
+        [f"  ~ {c.old_stage} / {c.old_id} → {c.stage} / {c.id} « {c.label} »" for c in diff.items_renamed],
+    )
+    section(
+        "Éléments retirés",
+        [f"  - {c.stage} / {c.id} « {c.label} » ({required(c)})" for c in diff.items_removed],
+    )
     changed = []
     for c in diff.items_changed:
         _, before = old.item(c.id)
@@ -270,9 +336,13 @@ def diff_lines(diff: VersionDiff, old: WorkflowDefinition, new: WorkflowDefiniti
             if f == "required":
                 parts.append("devient requis" if after.required else "devient facultatif")
             elif f == "evidence":
-                parts.append(f"preuve : {EVIDENCE_LABELS[before.evidence]} → {EVIDENCE_LABELS[after.evidence]}")
+                parts.append(
+                    f"preuve : {EVIDENCE_LABELS[before.evidence]} → {EVIDENCE_LABELS[after.evidence]}"
+                )
             elif f == "stage":
-                parts.append(f"déplacé de « {old.state_label(c.old_stage)} » à « {new.state_label(c.stage)} »")
+                parts.append(
+                    f"déplacé de « {old.state_label(c.old_stage)} » à « {new.state_label(c.stage)} »"
+                )
             else:
                 parts.append(f"{FIELD_LABELS[f]} modifié")
         changed.append(f"  ~ {c.stage} / {c.id} « {c.label} » : {', '.join(parts)}")
@@ -281,9 +351,13 @@ def diff_lines(diff: VersionDiff, old: WorkflowDefinition, new: WorkflowDefiniti
     def guards(names: list[str]) -> str:
         return ", ".join(GUARD_LABELS.get(g, g) for g in names)
 
-    section("Gardes des transitions", [
-        f"  ~ {t.source} → {t.dest} :"
-        + (f" + {guards(t.guards_added)}" if t.guards_added else "")
-        + (f" - {guards(t.guards_removed)}" if t.guards_removed else "")
-        for t in diff.transitions_changed])
+    section(
+        "Gardes des transitions",
+        [
+            f"  ~ {t.source} → {t.dest} :"
+            + (f" + {guards(t.guards_added)}" if t.guards_added else "")
+            + (f" - {guards(t.guards_removed)}" if t.guards_removed else "")
+            for t in diff.transitions_changed
+        ],
+    )
     return lines
