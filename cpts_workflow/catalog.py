@@ -85,11 +85,11 @@ class WorkflowCatalog:
     # --- reading and resolving ---------------------------------------------------------
 
     @staticmethod
-    def _read(path: Path, *, shipped: bool) -> tuple[Key, _Layer]:
+    def _read(path: Path, *, shipped: bool, text: str | None = None) -> tuple[Key, _Layer]:
         from .extension import parse_extension
 
         source = str(path)
-        data, lines = read_yaml(read_text(path), source)
+        data, lines = read_yaml(read_text(path) if text is None else text, source)
         if "extends" in data:
             ext = parse_extension(data, lines, source)
             return ext.key, _Layer(source, shipped, extension=ext, lines=lines)
@@ -152,7 +152,11 @@ class WorkflowCatalog:
     def load_file(self, path: str | Path) -> WorkflowDefinition:
         """Read and check one file against this catalogue (its base, its `changes`),
         without adding it: what `cpts workflow validate` and `diff FILE` use."""
-        key, layer = self._read(Path(path), shipped=False)
+        return self.load_text(None, str(path))
+
+    def load_text(self, text: str | None, source: str) -> WorkflowDefinition:
+        """`load_file` for a text read elsewhere (None: read the file `source`)."""
+        key, layer = self._read(Path(source), shipped=False, text=text)
         self._layers.setdefault(key, []).append(layer)
         saved = self._by_key.pop(key, None)
         try:

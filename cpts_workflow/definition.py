@@ -401,16 +401,16 @@ def build_definition(data: dict[str, Any], lines: Lines, source: str) -> Workflo
 
 
 def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
-    """Parse and validate a complete workflow from YAML text; `DefinitionError` lists every problem.
+    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem.
 
-    A file that `extends:` another one needs the catalogue to find its base: use
-    `WorkflowCatalog.load_file`.
+    A file that `extends:` another one is built on the shipped workflows; to build on the
+    user's own files too, use `WorkflowCatalog.load_file`.
     """
     data, lines = read_yaml(text, source)
     if "extends" in data:
-        raise DefinitionError(source, [(lines.get(("extends",)), (
-            "ce fichier étend un autre workflow (extends) ; validez-le avec « cpts workflow "
-            "validate », qui connaît les workflows livrés."))])
+        from .catalog import WorkflowCatalog
+
+        return WorkflowCatalog(user_files=False).load_text(text, source)
     return build_definition(data, lines, source)
 
 
