@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -180,7 +181,7 @@ def migrate(app: AppContext, projects: tuple[str, ...], all_projects: bool, to_v
     else:
         _print_report(app, report)
     if report.refused:
-        raise click.exceptions.Exit(1)
+        sys.exit(1)  # click.Exit would be swallowed outside standalone mode
 
 
 def _print_report(app: AppContext, report) -> None:
