@@ -194,7 +194,8 @@ def _apply(
         EVENT_KIND,
         from_stage=plan.from_stage,
         to_stage=plan.to_stage,
-        comment=comment,
+        # The version change heads the comment, so that the history table shows it.
+        comment=f"Version {from_version} → version {plan.to_version}" + (f" : {comment}" if comment else ""),
         payload={
             "workflow_id": project.workflow_id,
             "from_version": from_version,

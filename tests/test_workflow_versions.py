@@ -160,7 +160,7 @@ def test_migrate_every_stage_v1_to_v2(ws: Workspace, clock):
         assert history[:-1] == history_before[slug]
         event = history[-1]
         assert event.kind == "workflow_migrated" and event.actor == "Claire Martin"
-        assert event.comment == "Avenant : nouvelle version de la checklist"
+        assert event.comment == "Version 1 → version 2 : Avenant : nouvelle version de la checklist"
         assert (event.from_stage, event.to_stage) == (stage, stage)
         assert event.payload["from_version"] == 1 and event.payload["to_version"] == 2
         assert event.payload["items_renamed"]["interviews_held"] == "recruitment_interviews_held"

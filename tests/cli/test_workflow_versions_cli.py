@@ -71,7 +71,7 @@ def test_migrate_dry_run_then_for_real(cpts, base):
     shown = json.loads(cpts("show cpts-durance --json").stdout)
     assert shown["project"]["workflow_version"] == 2 and shown["project"]["stage"] == "statutes"
     event = json.loads(cpts("history cpts-durance --json").stdout)[-1]
-    assert event["kind"] == "workflow_migrated" and event["comment"] == "Nouvelle checklist ARS"
+    assert event["kind"] == "workflow_migrated" and event["comment"] == "Version 1 → version 2 : Nouvelle checklist ARS"
     assert event["payload"]["newly_required"] == ["support_letters_attached"]
     assert "Changement de version du workflow" in cpts("history cpts-durance").stdout
     rest = json.loads(cpts("workflow migrate --all --to 2 --json").stdout)
