@@ -129,19 +129,31 @@ def plan_project(
         if target != state.item_id:
             moved.append({"from": state.item_id, "to": target, "status": state.status})
     newly_required = _newly_required(mapping, states, to_resume or to_stage)
-    return ProjectMigration(
-        slug=project.slug,
-        name=project.name,
-        from_version=project.workflow_version,
-        to_version=new.version,
-        from_stage=project.stage,
-        to_stage=to_stage,
-        from_resume_stage=project.resume_stage,
-        to_resume_stage=to_resume,
+    return _migration_of(
+        project,
+        new.version,
+        to_stage,
+        to_resume,
         items_moved=moved,
         items_dropped=dropped,
         newly_required=newly_required,
         refusals=refusals,
+    )
+
+
+def _migration_of(
+    project: Project, to_version: int, to_stage: str | None, to_resume: str | None, **rest: Any
+) -> ProjectMigration:
+    return ProjectMigration(
+        slug=project.slug,
+        name=project.name,
+        from_version=project.workflow_version,
+        to_version=to_version,
+        from_stage=project.stage,
+        to_stage=to_stage,
+        from_resume_stage=project.resume_stage,
+        to_resume_stage=to_resume,
+        **rest,
     )
 
 
@@ -284,15 +296,11 @@ def _plan_one(
     end = definition.side_state("end")
     abandoned = end is not None and project.stage == end.id
     if skipped or (abandoned and not named):
-        return ProjectMigration(
-            slug=project.slug,
-            name=project.name,
-            from_version=project.workflow_version,
-            to_version=target.version,
-            from_stage=project.stage,
-            to_stage=project.stage,
-            from_resume_stage=project.resume_stage,
-            to_resume_stage=project.resume_stage,
+        return _migration_of(
+            project,
+            target.version,
+            project.stage,
+            project.resume_stage,
             skipped=skipped or "il est abandonné ; il reste sur sa version",
         )
     mapping = version_mapping(ws.catalog, definition, target)

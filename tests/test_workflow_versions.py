@@ -437,3 +437,21 @@ def test_mermaid_of_v2_matches_v1_transitions(catalog):
     body = mermaid(catalog.get(version=2)).splitlines()[2:]
     assert body == mermaid(catalog.get(version=1)).splitlines()[2:]
     assert "    initiative --> diagnostic : advance [checklist complète]" in body
+
+
+def test_round_trip_and_undeclared_versions_match_by_id(tmp_path, catalog):
+    v1, v2 = catalog.get(version=1), catalog.get(version=2)
+    there, back = version_mapping(catalog, v1, v2), version_mapping(catalog, v2, v1)
+    for item_id, new_id in there.items.items():
+        if new_id is not None:
+            assert back.items[new_id] == item_id
+    # A complete v3 with no `changes:` is matched with v2 by ids.
+    path = _v3_full(tmp_path, catalog, None)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.pop("changes")
+    data["stages"][0]["items"].pop(0)  # working_group
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with_v3 = WorkflowCatalog([path], user_files=False)
+    mapping = version_mapping(with_v3, v1, with_v3.get(version=3))
+    assert mapping.removed_items == ["working_group", "prefiguration_dissolved"]
+    assert mapping.renamed_items == there.renamed_items  # v1 → v2 declared, v2 → v3 by id
