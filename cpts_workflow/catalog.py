@@ -1,31 +1,244 @@
-"""The catalogue of workflow definitions: shipped versions plus the user's own files."""
+"""The catalogue of workflow definitions: shipped versions plus the user's own files.
+
+Files are read in this order, a later file with the same id and version replacing an
+earlier one: the shipped `workflows/<id>.yaml` and `<id>_v<N>.yaml`, the user's folder
+(`CPTS_WORKFLOW_DIR`, else `workflows/` in the platform's config folder for cpts-workflow),
+`CPTS_WORKFLOW_FILE` (paths separated by `:`), then `--workflow-file`. A file may be
+complete or `extends:` another definition (see `extension.py`); an extension of its own
+id and version builds on the file it replaces, so a region can add items to the
+shipped version in place.
+
+New projects take the newest version; a project keeps the version it was created with
+until `cpts workflow migrate` moves it.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from .definition import WorkflowDefinition, load_definition, shipped_definition_files
-from .errors import NotFound
+from .definition import (
+    Lines,
+    WorkflowDefinition,
+    build_definition,
+    read_text,
+    read_yaml,
+    shipped_definition_files,
+)
+from .errors import DefinitionError, NotFound
 
 DEFAULT_WORKFLOW = "cpts_creation"
+USER_DIR_ENV = "CPTS_WORKFLOW_DIR"
+Key = tuple[str, int]
+
+
+def user_workflow_dir() -> Path:
+    """`CPTS_WORKFLOW_DIR`, else `<config dir>/cpts-workflow/workflows`."""
+    env = os.environ.get(USER_DIR_ENV)
+    if env:
+        return Path(env)
+    from platformdirs import user_config_path
+
+    return user_config_path("cpts-workflow") / "workflows"
+
+
+def user_definition_files() -> list[Path]:
+    """The user's files: the folder's `*.yaml`/`*.yml` (sorted), then `CPTS_WORKFLOW_FILE`."""
+    folder = user_workflow_dir()
+    files = (
+        sorted(p for p in folder.glob("*.y*ml") if p.suffix in (".yaml", ".yml")) if folder.is_dir() else []
+    )
+    if os.environ.get(USER_DIR_ENV) and not folder.is_dir():
+        raise DefinitionError(str(folder), [(None, f"{USER_DIR_ENV} désigne un dossier qui n'existe pas.")])
+    env = os.environ.get("CPTS_WORKFLOW_FILE")
+    files += [Path(p) for p in env.split(os.pathsep) if p] if env else []
+    return files
+
+
+@dataclass
+class _Layer:
+    """One file as read: complete (`definition`) or an extension waiting for its base."""
+
+    source: str
+    shipped: bool
+    definition: WorkflowDefinition | None = None
+    extension: object | None = None  # extension.Extension, imported lazily
+    lines: Lines | None = None
 
 
 class WorkflowCatalog:
     """Every known definition by (id, version); user files override shipped ones."""
 
-    def __init__(self, extra_files: list[Path] | None = None) -> None:
-        self._by_key: dict[tuple[str, int], WorkflowDefinition] = {}
+    def __init__(self, extra_files: list[Path] | None = None, *, user_files: bool = True) -> None:
+        self._layers: dict[Key, list[_Layer]] = {}
+        self._by_key: dict[Key, WorkflowDefinition] = {}
         for path in shipped_definition_files():
-            self.add(load_definition(path))
-        env = os.environ.get("CPTS_WORKFLOW_FILE")
-        for path in [*(Path(p) for p in env.split(os.pathsep) if p)] if env else []:
-            self.add(load_definition(path))
-        for path in extra_files or []:
-            self.add(load_definition(path))
+            self._stack(self._read(path, shipped=True))
+        for path in [*(user_definition_files() if user_files else []), *(extra_files or [])]:
+            self._stack(self._read(path, shipped=False))
+        for key, layers in self._layers.items():
+            self._by_key[key] = self._resolve(key, len(layers) - 1, ())
+        for definition in self._by_key.values():
+            self.check_changes(definition)
+
+    # --- reading and resolving ---------------------------------------------------------
+
+    @staticmethod
+    def _read(path: Path, *, shipped: bool, text: str | None = None) -> tuple[Key, _Layer]:
+        from .extension import parse_extension
+
+        source = str(path)
+        data, lines = read_yaml(read_text(path) if text is None else text, source)
+        if "extends" in data:
+            ext = parse_extension(data, lines, source)
+            return ext.key, _Layer(source, shipped, extension=ext, lines=lines)
+        definition = build_definition(data, lines, source)
+        return definition.key, _Layer(source, shipped, definition=definition)
+
+    def _stack(self, entry: tuple[Key, _Layer]) -> None:
+        key, layer = entry
+        self._layers.setdefault(key, []).append(layer)
+
+    def _resolve(self, key: Key, depth: int, resolving: tuple[tuple[Key, int], ...]) -> WorkflowDefinition:
+        """The definition given by layer `depth` of `key` (extensions built on their base)."""
+        from .extension import Extension, apply_extension
+
+        if depth == len(self._layers[key]) - 1 and key in self._by_key:
+            return self._by_key[key]
+        layer = self._layers[key][depth]
+        if layer.definition is not None:
+            return layer.definition
+        ext = layer.extension
+        assert isinstance(ext, Extension) and layer.lines is not None
+        line = layer.lines.get(("extends",))
+        if (key, depth) in resolving:
+            chain = " → ".join(f"{k[0]}@{k[1]}" for k, _ in (*resolving, (key, depth)))
+            raise DefinitionError(layer.source, [(line, f"les « extends » forment une boucle ({chain}).")])
+        base_key = ext.base_key
+        if base_key == key:
+            if depth == 0:
+                raise DefinitionError(
+                    layer.source,
+                    [
+                        (
+                            line,
+                            (
+                                f"ce fichier étend {ext.extends}, qui n'existe pas avant lui ; il ne peut "
+                                "pas s'étendre lui-même."
+                            ),
+                        )
+                    ],
+                )
+            base = self._resolve(key, depth - 1, (*resolving, (key, depth)))
+        elif base_key in self._layers:
+            base = self._resolve(base_key, len(self._layers[base_key]) - 1, (*resolving, (key, depth)))
+        else:
+            known = ", ".join(f"{i}@{v}" for i, v in sorted(self._layers)) or "aucun"
+            raise DefinitionError(
+                layer.source,
+                [
+                    (
+                        line,
+                        (f"le workflow de base « {ext.extends} » est inconnu ; workflows connus : {known}."),
+                    )
+                ],
+            )
+        definition = apply_extension(ext, base, layer.lines, layer.source)
+        if depth == len(self._layers[key]) - 1:
+            self._by_key[key] = definition
+        return definition
+
+    def load_file(self, path: str | Path) -> WorkflowDefinition:
+        """Read and check one file against this catalogue (its base, its `changes`),
+        without adding it: what `cpts workflow validate` and `diff FILE` use."""
+        return self.load_text(None, str(path))
+
+    def load_text(self, text: str | None, source: str) -> WorkflowDefinition:
+        """`load_file` for a text read elsewhere (None: read the file `source`)."""
+        key, layer = self._read(Path(source), shipped=False, text=text)
+        self._layers.setdefault(key, []).append(layer)
+        saved = self._by_key.pop(key, None)
+        try:
+            definition = self._resolve(key, len(self._layers[key]) - 1, ())
+            self.check_changes(definition)
+            return definition
+        finally:
+            self._layers[key].pop()
+            if not self._layers[key]:
+                del self._layers[key]
+            if saved is not None:
+                self._by_key[key] = saved
+            else:
+                self._by_key.pop(key, None)
+
+    def check_changes(self, definition: WorkflowDefinition) -> None:
+        """The `changes:` of a definition must name items and stages that exist."""
+        changes = definition.changes
+        if changes is None:
+            return
+        problems: list[tuple[int | None, str]] = []
+
+        def problem(path: tuple, message: str) -> None:
+            problems.append((definition.line_of(("changes", *path)), message))
+
+        previous = self._by_key.get((definition.id, changes.from_version))
+        if changes.from_version >= definition.version:
+            problem(
+                ("from_version",),
+                f"« from_version » ({changes.from_version}) doit être "
+                f"inférieure à la version du fichier ({definition.version}).",
+            )
+        elif previous is None:
+            problem(
+                ("from_version",),
+                f"la version {changes.from_version} de « {definition.id} » "
+                f"est inconnue ; versions connues : {', '.join(map(str, self.versions(definition.id)))}.",
+            )
+        if problems or previous is None:
+            raise DefinitionError(definition.source, problems)
+        for old, new in changes.items_renamed:
+            if not previous.has_item(old):
+                problem(
+                    ("items_renamed", old),
+                    f"l'élément « {old} » n'existe pas dans la version {previous.version}.",
+                )
+            if not definition.has_item(new):
+                problem(("items_renamed", old), f"l'élément « {new} » n'existe pas dans ce fichier.")
+        for old, new in changes.stages_renamed:
+            if old not in previous.stage_ids:
+                problem(
+                    ("stages_renamed", old),
+                    f"l'étape « {old} » n'existe pas dans la version {previous.version}.",
+                )
+            if new not in definition.stage_ids:
+                problem(("stages_renamed", old), f"l'étape « {new} » n'existe pas dans ce fichier.")
+        for old, target in changes.stages_removed:
+            if old not in previous.stage_ids or old in definition.stage_ids:
+                problem(
+                    ("stages_removed", old),
+                    f"« {old} » doit être une étape de la version {previous.version} absente de ce fichier.",
+                )
+            if target not in definition.stage_ids:
+                problem(
+                    ("stages_removed", old),
+                    f"l'étape d'accueil « {target} » n'existe pas dans ce fichier.",
+                )
+        if problems:
+            raise DefinitionError(definition.source, problems)
+
+    # --- lookups -----------------------------------------------------------------------
 
     def add(self, definition: WorkflowDefinition) -> None:
-        self._by_key[(definition.id, definition.version)] = definition
+        self._layers.setdefault(definition.key, []).append(
+            _Layer(definition.source, False, definition=definition)
+        )
+        self._by_key[definition.key] = definition
+
+    def is_shipped(self, workflow_id: str, version: int) -> bool:
+        """Whether the definition in use is the one shipped with the program."""
+        layers = self._layers.get((workflow_id, version), [])
+        return bool(layers) and layers[-1].shipped
 
     def versions(self, workflow_id: str = DEFAULT_WORKFLOW) -> list[int]:
         return sorted(v for (i, v) in self._by_key if i == workflow_id)

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import DefinitionError
 
@@ -90,6 +90,31 @@ class Clock(_Model):
     stop_items: tuple[str, ...] = ()
     action: str = Field(min_length=1)
     expired_label: str | None = None
+Pairs = tuple[tuple[str, str], ...]
+
+
+def _as_pairs(value: Any) -> Any:
+    """A YAML mapping `old: new` kept as sorted pairs, so that definitions stay hashable."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), v) for k, v in value.items()))
+    return value
+
+
+class Changes(_Model):
+    """What a version changes relative to an earlier one, for `cpts workflow migrate`.
+
+    Added and removed items are found by comparing ids; only what a comparison cannot
+    guess is declared: renamed items and stages, and where projects at a removed stage go.
+
+    from_version: int = Field(ge=1)
+    note: str = ""
+    items_renamed: Pairs = ()
+    stages_renamed: Pairs = ()
+    stages_removed: Pairs = ()
+
+    _pairs = field_validator("items_renamed", "stages_renamed", "stages_removed", mode="before")(
+        _as_pairs
+    )
 
 
 class WorkflowDefinition(_Model):
@@ -103,6 +128,29 @@ class WorkflowDefinition(_Model):
     side_states: tuple[SideState, ...] = ()
     transitions: tuple[Transition, ...] = ()
     clocks: tuple[Clock, ...] = ()
+    changes: Changes | None = None
+    # Where it came from, for `file:line` messages of checks made after loading.
+    _source: str = PrivateAttr("<texte>")
+    _lines: dict[tuple[Any, ...], int] = PrivateAttr(default_factory=dict)
+    _extends: str | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> str:
+        """The file this definition was read from."""
+        return self._source
+
+    @property
+    def extends(self) -> str | None:
+        """`id@version` of the definition this one was built on, if any."""
+        return self._extends
+
+    def line_of(self, path: tuple[Any, ...]) -> int | None:
+        """Line of a key of the source file (its nearest known parent otherwise)."""
+        return _line_of(self._lines, path)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.id, self.version)
 
     @property
     def initial(self) -> str:
@@ -129,6 +177,14 @@ class WorkflowDefinition(_Model):
             return "—"
         state = self._stages_by_id.get(state_id)
         return state.label if state else state_id
+
+    @cached_property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(self._items_by_id)
+
+    @cached_property
+    def side_state_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.side_states)
 
     def has_item(self, item_id: str) -> bool:
         return item_id in self._items_by_id
@@ -352,10 +408,12 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
-    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem."""
-    from .guards import action_names, guard_names
+Lines = dict[Path_, int]
+M = TypeVar("M", bound=BaseModel)
 
+
+def read_yaml(text: str, source: str = "<texte>") -> tuple[dict[str, Any], Lines]:
+    """The mapping at the top of a workflow file, with the line of every key."""
     try:
         data, lines = _construct_with_lines(text)
     except yaml.MarkedYAMLError as exc:
@@ -368,22 +426,50 @@ def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
         raise DefinitionError(source, [(None, f"YAML illisible : {exc}.")]) from None
     if not isinstance(data, dict):
         raise DefinitionError(source, [(1, "le fichier doit décrire un workflow (des clés id, version, stages…).")])
+    return data, lines
+
+
+def validate_model(model: type[M], data: Any, lines: Lines, source: str) -> M:
+    """`model.model_validate(data)`, with every problem as `file:line: message`."""
     try:
-        definition = WorkflowDefinition.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = [(_line_of(lines, tuple(e["loc"])), _french_error(e)) for e in exc.errors()]
         raise DefinitionError(source, problems) from None
+
+
+def build_definition(data: dict[str, Any], lines: Lines, source: str) -> WorkflowDefinition:
+    """Validate a whole definition (structure, then meaning) read from `source`."""
+    from .guards import action_names, guard_names
+
+    definition = validate_model(WorkflowDefinition, data, lines, source)
     semantic = _semantic_problems(definition, guard_names(), action_names())
     if semantic:
         raise DefinitionError(source, [(_line_of(lines, p), m) for p, m in semantic])
+    definition._source = source
+    definition._lines = lines
     return definition
+
+
+def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
+    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem.
+
+    A file that `extends:` another one is built on the shipped workflows; to build on the
+    user's own files too, use `WorkflowCatalog.load_file`.
+    """
+    data, lines = read_yaml(text, source)
+    if "extends" in data:
+        from .catalog import WorkflowCatalog
+
+        return WorkflowCatalog(user_files=False).load_text(text, source)
+    return build_definition(data, lines, source)
 
 
 MAX_DEFINITION_BYTES = 1_000_000
 
 
-def load_definition(path: str | Path) -> WorkflowDefinition:
-    """Load one workflow file; errors name the file and the line."""
+def read_text(path: str | Path) -> str:
+    """A workflow file's text; unreadable, too big or not UTF-8 is a `DefinitionError`."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -392,10 +478,14 @@ def load_definition(path: str | Path) -> WorkflowDefinition:
     if len(raw) > MAX_DEFINITION_BYTES:
         raise DefinitionError(str(path), [(None, "fichier trop volumineux pour un workflow (plus de 1 Mo).")])
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise DefinitionError(str(path), [(None, "le fichier n'est pas du texte UTF-8.")]) from None
-    return parse_definition(text, str(path))
+
+
+def load_definition(path: str | Path) -> WorkflowDefinition:
+    """Load one complete workflow file; errors name the file and the line."""
+    return parse_definition(read_text(path), str(path))
 
 
 _VERSIONED = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)(?:_v(?P<version>\d+))?\.ya?ml$")

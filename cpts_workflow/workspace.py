@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "objection": "Opposition de l'ARS au projet de santé",
     "territory_changed": "Territoire modifié",
     "members_added": "Membres ajoutés",
+    "workflow_migrated": "Changement de version du workflow",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000

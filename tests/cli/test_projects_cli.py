@@ -123,7 +123,7 @@ def test_actor_option_is_recorded(cpts, project):
 
 
 def test_workflow_show_validate_diagram(cpts, tmp_path):
-    data = json.loads(cpts("workflow show --json").stdout)
+    data = json.loads(cpts("workflow show --version 1 --json").stdout)
     assert data["id"] == "cpts_creation" and data["version"] == 1
     assert [s["id"] for s in data["stages"]][0] == "initiative"
     assert {"id", "label", "items"} <= set(data["stages"][0])
