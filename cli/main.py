@@ -44,11 +44,13 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import projects, workflow
+    from . import backup, privacy, projects, workflow
 
-    for command in projects.COMMANDS:
+    for command in [*projects.COMMANDS, *backup.COMMANDS]:
         cli.add_command(command)
     cli.add_command(workflow.workflow)
+    # Temporary home of `member export|erase` until the members commands' group takes them.
+    cli.add_command(privacy.privacy_member)
 
 
 _register()

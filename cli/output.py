@@ -79,20 +79,9 @@ def emit_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Pat
 
 def write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only (it may hold personal data), atomically."""
-    import os
-    import tempfile
+    from cpts_workflow.files import write_private as write
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write(path, data)
 
 
 def success(message: str) -> None:

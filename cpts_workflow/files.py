@@ -1,0 +1,49 @@
+"""Files the library writes for a user: private (owner-only) and atomic."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import BadInput
+
+
+def write_private(path: str | Path, data: bytes) -> Path:
+    """Write `data` readable by its owner only (0600: it may hold personal data), atomically.
+
+    The bytes go to a temporary file of the same folder, then replace the target in one
+    rename: a crash leaves either the old file or the new one, never half of it.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise BadInput(
+            f"Impossible d'écrire dans le dossier {path.parent} ({exc.strerror}).",
+            "Choisissez un autre chemin avec --out.",
+        ) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def inside(base: str | Path, path: str | Path) -> Path:
+    """`path` resolved under `base`; `BadInput` when it would leave it (`..`, absolute, link)."""
+    root = Path(base).resolve()
+    target = (root / path).resolve()
+    if target != root and root not in target.parents:
+        raise BadInput(
+            f"Le chemin « {path} » sort du dossier de sortie {root}.",
+            "Donnez un nom de fichier relatif à ce dossier, sans « .. ».",
+        )
+    return target
