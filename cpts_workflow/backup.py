@@ -179,7 +179,8 @@ def export_data(ws: Workspace, project: str | int | None = None) -> dict[str, An
         for table in _tables():
             root = _root(table)
             if project_ids is not None and root.name != Project.__tablename__:
-                continue  # reference data and grids are not a project's
+                tables[table.name] = []  # reference data and grids are not a project's
+                continue
             query = select(table).order_by(*table.primary_key.columns)
             rows = [dict(r._mapping) for r in session.execute(query)]
             link = _parent_fk(table)
@@ -302,7 +303,7 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
                 checked.append(models[name].model_validate(row).model_dump())
             except ValidationError as exc:
                 problems += [
-                    _problem(source, f"{name}[{index}]", _french_error(e)) for e in exc.errors()
+                    _problem(source, f"{name}[{index}]", _row_error(e)) for e in exc.errors()
                 ]
         tables[name] = checked
     problems += _reference_problems(source, tables)
@@ -311,8 +312,22 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
     return Backup(header=header, tables=tables)
 
 
+def _row_error(err: dict[str, Any]) -> str:
+    """A pydantic error on a backup row in French (dates and lengths, else the workflow wording)."""
+    field_ = str(err["loc"][-1]) if err["loc"] else "?"
+    kind = err["type"]
+    if kind.startswith(("datetime", "timezone")):
+        return (f"« {field_} » doit être une date et heure ISO 8601 avec fuseau, ex. "
+                f"2026-11-22T09:30:00+00:00 (trouvé : {err.get('input')!r}).")
+    if kind.startswith("date"):
+        return f"« {field_} » doit être une date AAAA-MM-JJ (trouvé : {err.get('input')!r})."
+    if kind == "string_too_long":
+        return f"« {field_} » dépasse {err['ctx']['max_length']} caractères."
+    return _french_error(err)
+
+
 def _invalid(source: str, exc: ValidationError, prefix: str) -> BadInput:
-    return _too_many([_problem(source, prefix, _french_error(e)) for e in exc.errors()])
+    return _too_many([_problem(source, prefix, _row_error(e)) for e in exc.errors()])
 
 
 def _too_many(problems: list[str]) -> BadInput:
