@@ -60,7 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     """Run `cpts`; map errors to one French sentence and an exit code (0, 1, 2)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="cpts", standalone_mode=False)
+        # Without standalone mode, click returns (not raises) the code of `ctx.exit(n)` /
+        # `raise click.exceptions.Exit(n)`: keep it, or `cpts doctor` would exit 0 on failure.
+        code = cli.main(args=argv, prog_name="cpts", standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Abandon.", err=True)
         sys.exit(1)
