@@ -1,0 +1,143 @@
+"""Property-based tests of the engine through the Workspace API (hypothesis state machine).
+
+Any sequence of check/uncheck/skip/advance/back/pause/resume/abandon, forced or not, keeps
+the invariants: the stage is a state of the workflow, replaying the stage events gives the
+current stage, a refused change writes nothing, and a project never leaves a stage with a
+required item to do unless the move was forced (and then the event says what was missing).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from cpts_workflow.errors import CptsError, Refused
+from cpts_workflow.integrity import check_integrity
+from cpts_workflow.workspace import Workspace
+
+WORKSPACE = Workspace("sqlite://", actor="x")  # only to read the workflow's items
+ITEMS = [(s.id, i.id, i.evidence) for s in WORKSPACE.definition().stages for i in s.items]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)  # events strictly ordered in time
+        return self.now
+
+
+class ProjectMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = tempfile.mkdtemp(prefix="cpts-hyp-")
+        self.ws = Workspace(f"sqlite:///{self.dir}/cpts.db", actor="Robot", now=Clock())
+        self.slug = self.ws.create_project("CPTS Hypothèse").slug
+        self.definition = self.ws.definition()
+
+    def teardown(self) -> None:
+        self.ws.db.dispose()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _snapshot(self):
+        project = self.ws.project(self.slug)
+        return project.stage, project.row_version, len(self.ws.history(self.slug))
+
+    def _attempt(self, fn, *args, **kwargs) -> bool:
+        """Run a change; a refusal must leave everything as it was."""
+        before = self._snapshot()
+        try:
+            fn(self.slug, *args, **kwargs)
+            after = self._snapshot()
+            assert after[1] == before[1] + 1 and after[2] == before[2] + 1  # one event each
+            return True
+        except CptsError:
+            assert self._snapshot() == before
+            return False
+
+    def _abandoned(self) -> bool:
+        return self.ws.project(self.slug).status == "abandoned"
+
+    # --- rules -----------------------------------------------------------------------
+
+    @rule(item=st.sampled_from(ITEMS))
+    def check(self, item):
+        _, item_id, evidence = item
+        value = {"date": "01/09/2026", "number": "3"}.get(evidence)
+        self._attempt(self.ws.check, item_id, value=value)
+
+    @rule(item=st.sampled_from(ITEMS))
+    def uncheck(self, item):
+        self._attempt(self.ws.uncheck, item[1])
+
+    @rule(item=st.sampled_from(ITEMS))
+    def skip(self, item):
+        self._attempt(self.ws.skip, item[1], reason="sans objet ici")
+
+    @rule(force=st.booleans())
+    def advance(self, force):
+        stage = self.ws.project(self.slug).stage
+        missing = [i for i in self.ws.checklist(self.slug) if i.required and i.status == "todo"] \
+            if stage in self.definition.stage_ids else []
+        moved = self._attempt(self.ws.advance, force=force, comment="forcé" if force else None)
+        if moved and not force:
+            assert not missing, f"left {stage} with {missing}"
+        if moved and force:
+            event = self.ws.history(self.slug)[-1]
+            assert event.payload["forced"] is True
+            assert len(event.payload["missing"]) == len(missing)
+        if not moved and not force and stage in self.definition.stage_ids and not missing \
+                and not self._abandoned():
+            assert stage == self.definition.stage_ids[-1]  # only the last stage cannot advance
+
+    @rule()
+    def back(self):
+        self._attempt(self.ws.back, comment="retour")
+
+    @rule()
+    def pause(self):
+        self._attempt(self.ws.pause, reason="attente")
+
+    @rule()
+    def resume(self):
+        before = self.ws.project(self.slug)
+        if self._attempt(self.ws.resume):
+            resume_to = [e for e in self.ws.history(self.slug) if e.kind == "paused"][-1].from_stage
+            assert self.ws.project(self.slug).stage == resume_to
+            assert before.status == "paused"
+
+    @rule(data=st.data())
+    def abandon(self, data):
+        # Rare: abandoning ends the interesting part of a run.
+        if data.draw(st.integers(0, 9)) == 0:
+            self._attempt(self.ws.abandon, reason="fin")
+            try:
+                self.ws.check(self.slug, ITEMS[0][1])
+                raise AssertionError("an abandoned project accepted a change")
+            except Refused:
+                pass
+
+    # --- invariants ------------------------------------------------------------------
+
+    @invariant()
+    def consistent(self):
+        report = check_integrity(self.ws)
+        assert report.ok, report.problems
+        stage = self.ws.project(self.slug).stage
+        known = {*self.definition.stage_ids, *(s.id for s in self.definition.side_states)}
+        assert stage in known
+
+
+ProjectMachine.TestCase.settings = settings(
+    max_examples=25, stateful_step_count=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestProjectMachine = ProjectMachine.TestCase
