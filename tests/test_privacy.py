@@ -69,3 +69,18 @@ def test_erase_needs_a_reason_and_a_person(ws):
     with pytest.raises(NotFound) as exc:
         export_person(ws, "Personne Inconnue")
     assert "Aucune personne « Personne Inconnue »" in exc.value.message
+
+
+def test_old_backup_does_not_bring_an_erased_person_back(ws, tmp_path):
+    from cpts_workflow.backup import export_to_file, import_backup
+    from cpts_workflow.errors import Conflict
+
+    populate(ws, complete_stage)
+    export_to_file(ws, tmp_path / "avant.json")
+    erase_person(ws, PERSON["email"], reason="Demande")
+    try:
+        report = import_backup(ws, tmp_path / "avant.json")
+        assert report.created == [] and report.replaced == []
+    except Conflict:
+        pass
+    assert PERSON["email"] not in json.dumps(export_data(ws), ensure_ascii=False)
