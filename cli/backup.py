@@ -14,7 +14,8 @@ from .output import emit_json, success
 @click.argument("project", metavar="PROJET", required=False)
 @click.option("--all", "all_", is_flag=True, help="Toute la base (projets, référentiels, grilles).")
 @click.option("--out", "out", required=True, metavar="FICHIER", type=click.Path(path_type=Path),
-              help="Fichier JSON à écrire (lisible par vous seul·e : il contient des données personnelles).")
+              help="Fichier JSON à écrire (lisible par vous seul·e : "
+                   "il contient des données personnelles).")
 @pass_app
 def export(app: AppContext, project: str | None, all_: bool, out: Path) -> None:
     """Sauvegarde un projet, ou toute la base avec --all, dans un fichier JSON."""
@@ -32,7 +33,8 @@ def export(app: AppContext, project: str | None, all_: bool, out: Path) -> None:
 @click.command("import")
 @click.argument("file", metavar="FICHIER", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True,
-              help="Remplace les projets déjà présents dont l'historique diffère de celui du fichier.")
+              help="Remplace les projets déjà présents dont l'historique diffère "
+                   "de celui du fichier.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
 def import_(app: AppContext, file: Path, replace: bool, as_json: bool) -> None:
@@ -45,8 +47,8 @@ def import_(app: AppContext, file: Path, replace: bool, as_json: bool) -> None:
         emit_json(report)
         return
     parts = [
-        f"{french.plural(len(slugs), 'projet')} {french.plural(len(slugs), label, plural_label).split(' ', 1)[1]}"
-        + (f" ({', '.join(slugs)})" if slugs else "")
+        f"{french.plural(len(slugs), 'projet')} {label if len(slugs) < 2 else plural_label}"
+        f" ({', '.join(slugs)})"
         for slugs, label, plural_label in (
             (report.created, "créé", "créés"),
             (report.replaced, "remplacé", "remplacés"),

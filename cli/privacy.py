@@ -40,7 +40,8 @@ def export_person(app: AppContext, person: str, out: Path | None) -> None:
 @click.command("erase")
 @PERSON
 @click.option("--reason", required=True, metavar="TEXTE",
-              help="Pourquoi (ex. « demande de l'intéressée du 20/11/2026 »), sans donnée personnelle.")
+              help="Pourquoi (ex. « demande de l'intéressée du 20/11/2026 »), "
+                   "sans donnée personnelle.")
 @click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
@@ -56,7 +57,8 @@ def erase_person(app: AppContext, person: str, reason: str, yes: bool, as_json: 
     if not yes:
         found = export(app.workspace, person)["members"]
         where = ", ".join(f"n° {m['id']} ({m['project']})" for m in found)
-        click.confirm(f"Effacer définitivement {len(found)} fiche(s) membre : {where} ?", abort=True)
+        click.confirm(f"Effacer définitivement {len(found)} fiche(s) membre : {where} ?",
+                      abort=True)
     report = erase(app.workspace, person, reason=reason)
     if as_json:
         emit_json(report)

@@ -202,7 +202,9 @@ def export_data(ws: Workspace, project: str | int | None = None) -> dict[str, An
     }
 
 
-def export_to_file(ws: Workspace, path: str | Path, project: str | int | None = None) -> ExportSummary:
+def export_to_file(
+    ws: Workspace, path: str | Path, project: str | int | None = None
+) -> ExportSummary:
     """Write a backup file (owner-only, atomic) and say what it holds."""
     data = export_data(ws, project)
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
@@ -268,7 +270,8 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
     """Check the envelope, every row against its table, and the references between rows."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BadInput(
-            f"{source} : ce n'est pas une sauvegarde cpts-workflow (clé « format » absente ou autre).",
+            f"{source} : ce n'est pas une sauvegarde cpts-workflow "
+            "(clé « format » absente ou autre).",
             "Donnez un fichier produit par « cpts export ».",
         )
     version = data.get("format_version")
@@ -364,7 +367,8 @@ def _reference_problems(source: str, tables: dict[str, list[dict[str, Any]]]) ->
             if row[column] not in parents:
                 problems.append(_problem(
                     source, f"{name}[{index}]",
-                    f"{column} = {row[column]} ne correspond à aucune ligne de « {parent.name} » du fichier.",
+                    f"{column} = {row[column]} ne correspond à aucune ligne de "
+                    f"« {parent.name} » du fichier.",
                 ))
     return problems
 
@@ -395,7 +399,9 @@ def _label(table: Table, row: dict[str, Any]) -> str:
     return f"{table.name} {', '.join(str(row[k]) for k in _natural_key(table))}"
 
 
-def import_backup(ws: Workspace, source: str | Path | Backup, *, replace: bool = False) -> ImportReport:
+def import_backup(
+    ws: Workspace, source: str | Path | Backup, *, replace: bool = False
+) -> ImportReport:
     """Import a backup in one transaction (see the module's docstring for the matching rules)."""
     backup = source if isinstance(source, Backup) else read_backup(source)
     _check_workflows(ws, backup)
@@ -568,5 +574,6 @@ class _Importer:
                 select(Event).where(Event.project_id == project_id, Event.to_stage.is_not(None))
                 .order_by(Event.at, Event.id)).all()
             items = [s.item_id for s in project.checklist]
-            problems += [f"{project.slug} : {m}" for m in _project_problems(self.ws, project, events, items)]
+            found = _project_problems(self.ws, project, events, items)
+            problems += [f"{project.slug} : {m}" for m in found]
         return problems

@@ -66,7 +66,8 @@ def _project_problems(
     try:
         definition = ws.definition_of(project)
     except CptsError as exc:
-        return [f"workflow {project.workflow_id} v{project.workflow_version} introuvable ({exc.message})"]
+        workflow = f"{project.workflow_id} v{project.workflow_version}"
+        return [f"workflow {workflow} introuvable ({exc.message})"]
     known = {*definition.stage_ids, *(s.id for s in definition.side_states)}
     if project.stage not in known:
         found.append(f"étape « {project.stage} » inconnue du workflow")
@@ -93,7 +94,9 @@ def _project_problems(
     if paused and project.resume_stage not in definition.stage_ids:
         found.append("projet en pause sans étape de reprise valide")
     if not paused and project.resume_stage is not None:
-        found.append(f"étape de reprise « {project.resume_stage} » alors que le projet n'est pas en pause")
+        found.append(
+            f"étape de reprise « {project.resume_stage} » alors que le projet n'est pas en pause"
+        )
     unknown = sorted(i for i in items if not definition.has_item(i))
     if unknown:
         found.append(f"éléments de checklist inconnus du workflow : {', '.join(unknown)}")

@@ -27,9 +27,13 @@ if TYPE_CHECKING:
 
 # Fields of a member that describe the person; `legal`, `college`, `role` stay (they are
 # what the collège and bureau counts need, and say nothing of who the person was).
-PERSONAL_FIELDS = ("profession", "structure_kind", "rpps", "siret", "finess", "email", "phone", "extra")
-MEMBER_FIELDS = ("id", "legal", "name", "profession", "structure_kind", "college", "role", "rpps",
-                 "siret", "finess", "email", "phone", "extra", "created_at", "updated_at", "erased_at")
+PERSONAL_FIELDS = (
+    "profession", "structure_kind", "rpps", "siret", "finess", "email", "phone", "extra",
+)
+MEMBER_FIELDS = (
+    "id", "legal", "name", "profession", "structure_kind", "college", "role", "rpps",
+    "siret", "finess", "email", "phone", "extra", "created_at", "updated_at", "erased_at",
+)
 
 
 def erased_name(member_id: int) -> str:
@@ -52,14 +56,19 @@ def _find(session: Session, person: str) -> list[Member]:
     """Members matching a number, an exact name or e-mail, plus every namesake row elsewhere."""
     wanted = _norm(person)
     if not wanted:
-        raise BadInput("Désignez la personne par son numéro de membre, son nom exact ou son e-mail.")
+        raise BadInput(
+            "Désignez la personne par son numéro de membre, son nom exact ou son e-mail."
+        )
     keys = {wanted}
     if wanted.isdigit():
         member = session.get(Member, int(wanted))
         if member is not None:
             keys = {k for k in (_norm(member.name), _norm(member.email)) if k}
     members = [
-        m for m in session.scalars(select(Member).where(Member.erased_at.is_(None)).order_by(Member.id))
+        m
+        for m in session.scalars(
+            select(Member).where(Member.erased_at.is_(None)).order_by(Member.id)
+        )
         if _norm(m.name) in keys or (m.email and _norm(m.email) in keys)
     ]
     if not members:
@@ -123,7 +132,8 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
         identifiers = _identifiers(members)
         ids = {m.id for m in members}
         project_ids = {m.project_id for m in members}
-        projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(project_ids)))}
+        query = select(Project).where(Project.id.in_(project_ids))
+        projects = {p.id: p for p in session.scalars(query)}
         events = [
             {**event_view(e).to_dict(), "project": projects[e.project_id].slug}
             for e in session.scalars(
@@ -182,7 +192,8 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
             if payload.get("member_id") in ids and "member_name" in payload:
                 payload["member_name"] = erased_name(payload["member_id"])
             # A fresh dict: the JSON column only notices a new value, not an in-place edit.
-            event.payload = _scrub(payload, identifiers, placeholder) if event.payload is not None else None
+            if event.payload is not None:
+                event.payload = _scrub(payload, identifiers, placeholder)
             event.comment = _scrub(event.comment, identifiers, placeholder)
             events_scrubbed += 1
         for answer in session.scalars(

@@ -35,11 +35,13 @@ def _fill(url: str) -> None:
         "checklist_states"]
     with engine.begin() as conn:
         pid = conn.execute(insert(projects).values(
-            slug="cpts-ancienne", name="CPTS ancienne", officer="Claire", workflow_id="cpts_creation",
+            slug="cpts-ancienne", name="CPTS ancienne", officer="Claire",
+            workflow_id="cpts_creation",
             workflow_version=1, stage="initiative", created_at=AT, created_by="Claire",
             updated_at=AT, stage_entered_at=AT, row_version=2)).inserted_primary_key[0]
         conn.execute(insert(events).values(project_id=pid, at=AT, actor="Claire", kind="created",
-                                           to_stage="initiative", payload={"name": "CPTS ancienne"}))
+                                           to_stage="initiative",
+                                           payload={"name": "CPTS ancienne"}))
         conn.execute(insert(events).values(project_id=pid, at=AT, actor="Claire", kind="checked",
                                            item_id="working_group", payload={"previous": "todo"}))
         conn.execute(insert(states).values(project_id=pid, item_id="working_group", status="done",

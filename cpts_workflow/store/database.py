@@ -224,7 +224,7 @@ def _is_unique_violation(exc: IntegrityError) -> bool:
 
 
 def _operational(exc: OperationalError | InterfaceError, db: Database) -> CptsError:
-    """A driver error as one French sentence: busy/serialization → `Conflict`, else `DatabaseError`."""
+    """A driver error as one French sentence: busy or serialization → `Conflict`."""
     text_ = str(exc.orig) if exc.orig else str(exc)
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate in _RETRYABLE_SQLSTATES:

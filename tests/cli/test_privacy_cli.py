@@ -64,7 +64,8 @@ def test_doctor_reports_a_broken_base(cpts, filled, sqlite_url):
 
     engine = create_engine(sqlite_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE projects SET stage = 'statutes' WHERE slug = 'cpts-du-pays-d-aix'"))
+        conn.execute(text("UPDATE projects SET stage = 'statutes' "
+                          "WHERE slug = 'cpts-du-pays-d-aix'"))
     engine.dispose()
     r = cpts("doctor")
     assert r.exit_code == 1
