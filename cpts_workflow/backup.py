@@ -564,16 +564,12 @@ class _Importer:
         self.session.flush()
 
     def integrity_problems(self) -> list[str]:
-        from .integrity import _project_problems
+        from .integrity import project_problems
 
         problems = []
         for project_id in self.new_projects:
             project = self.session.get(Project, project_id)
             assert project is not None
-            events = self.session.scalars(
-                select(Event).where(Event.project_id == project_id, Event.to_stage.is_not(None))
-                .order_by(Event.at, Event.id)).all()
-            items = [s.item_id for s in project.checklist]
-            found = _project_problems(self.ws, project, events, items)
-            problems += [f"{project.slug} : {m}" for m in found]
+            problems += [f"{project.slug} : {m}"
+                         for m in project_problems(self.ws, self.session, project)]
         return problems

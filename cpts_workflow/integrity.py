@@ -17,6 +17,8 @@ from .store.models import ChecklistState, Event, Project
 from .views import _View
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from .workspace import Workspace
 
 
@@ -44,24 +46,24 @@ def check_integrity(ws: Workspace) -> IntegrityReport:
         projects = list(session.scalars(select(Project).order_by(Project.id)))
         events_total = session.scalar(select(func.count()).select_from(Event)) or 0
         for project in projects:
-            stage_events = session.scalars(
-                select(Event)
-                .where(Event.project_id == project.id, Event.to_stage.is_not(None))
-                .order_by(Event.at, Event.id)
-            ).all()
-            items = session.scalars(
-                select(ChecklistState.item_id).where(ChecklistState.project_id == project.id)
-            ).all()
             problems += [
                 IntegrityProblem(project.slug, message)
-                for message in _project_problems(ws, project, stage_events, items)
+                for message in project_problems(ws, session, project)
             ]
     return IntegrityReport(projects=len(projects), events=events_total, problems=problems)
 
 
-def _project_problems(
-    ws: Workspace, project: Project, stage_events: list[Event], items: list[str]
-) -> list[str]:
+def project_problems(ws: Workspace, session: Session, project: Project) -> list[str]:
+    """What is wrong with one project, read in the caller's transaction."""
+    # By id, not by time: officers' clocks may differ, the row lock orders the writes.
+    stage_events = session.scalars(
+        select(Event)
+        .where(Event.project_id == project.id, Event.to_stage.is_not(None))
+        .order_by(Event.id)
+    ).all()
+    items = session.scalars(
+        select(ChecklistState.item_id).where(ChecklistState.project_id == project.id)
+    ).all()
     found: list[str] = []
     try:
         definition = ws.definition_of(project)
