@@ -34,7 +34,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Table, de
 from . import __version__ as program_version
 from .definition import _french_error
 from .errors import BadInput, Conflict, CptsError
-from .files import write_private
+from .files import os_reason, write_private
 from .store.database import SCHEMA_HEAD, known_revisions
 from .store.models import Base, Event, Project
 from .views import _View
@@ -246,7 +246,7 @@ def read_backup(path: str | Path) -> Backup:
             )
         raw = path.read_bytes()
     except OSError as exc:
-        raise BadInput(f"{source} : fichier illisible ({exc.strerror}).") from None
+        raise BadInput(f"{source} : fichier illisible ({os_reason(exc)}).") from None
     try:
         text = raw.decode("utf-8")
         if "\x00" in text:

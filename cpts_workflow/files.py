@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 from .errors import BadInput
+
+_OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EEXIST: "un fichier de ce nom existe déjà",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in French (the system's text is in English)."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
 
 
 def write_private(path: str | Path, data: bytes) -> Path:
@@ -21,7 +38,7 @@ def write_private(path: str | Path, data: bytes) -> Path:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as exc:
         raise BadInput(
-            f"Impossible d'écrire dans le dossier {path.parent} ({exc.strerror}).",
+            f"Impossible d'écrire dans le dossier {path.parent} ({os_reason(exc)}).",
             "Choisissez un autre chemin avec --out.",
         ) from None
     try:

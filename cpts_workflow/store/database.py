@@ -25,6 +25,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import Conflict, CptsError, DatabaseError
+from ..files import os_reason
 
 # Newest Alembic revision this program knows; tests check it matches the scripts.
 SCHEMA_HEAD = "0001"
@@ -90,7 +91,7 @@ class Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(
-                    f"Impossible de créer le dossier de la base {path.parent} ({exc.strerror})."
+                    f"Impossible de créer le dossier de la base {path.parent} ({os_reason(exc)})."
                 ) from None
         try:
             engine = create_engine(url, future=True)

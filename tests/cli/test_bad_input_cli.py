@@ -150,8 +150,9 @@ def _bad_import_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     other = tmp_path / "autre.json"
     other.write_text(json.dumps({"nom": "pas une sauvegarde"}), "utf-8")
     files["foreign"] = (other, "ce n'est pas une sauvegarde cpts-workflow")
-    files["missing"] = (tmp_path / "absent.json", "fichier illisible (No such file or directory)")
-    files["directory"] = (tmp_path, "fichier illisible")
+    files["missing"] = (tmp_path / "absent.json",
+                        "fichier illisible (fichier ou dossier introuvable)")
+    files["directory"] = (tmp_path, "fichier illisible (c'est un dossier)")
     return files
 
 
@@ -173,7 +174,9 @@ def test_bad_import_files(cpts, project, sqlite_url, tmp_path, case):
         ("postgresql+psycopg://cpts:mauvais-mot@localhost/postgres",
          "Impossible d'utiliser la base postgresql+psycopg://cpts:***@localhost/postgres",
          "mauvais-mot"),
-        ("sqlite:///{tmp}/fichier.txt/cpts.db", "Impossible de créer le dossier de la base", None),
+        ("sqlite:///{tmp}/fichier.txt/cpts.db",
+         "Impossible de créer le dossier de la base {tmp}/fichier.txt (un fichier de ce nom "
+         "existe déjà)", None),
         ("nonsense://", "Le type de base « nonsense » n'est pas pris en charge", None),
         ("n'importe quoi", "L'adresse de base « <URL illisible> » n'est pas comprise", None),
         ("mysql://u:pw-secret@h/x", "Le pilote de base « mysql » n'est pas installé", "pw-secret"),
@@ -182,7 +185,7 @@ def test_bad_import_files(cpts, project, sqlite_url, tmp_path, case):
 @pytest.mark.parametrize("debug", [False, True])
 def test_bad_database_urls(cpts, tmp_path, url, expected, secret, debug):
     (tmp_path / "fichier.txt").write_text("un fichier, pas un dossier")
-    url = url.format(tmp=tmp_path)
+    url, expected = url.format(tmp=tmp_path), expected.format(tmp=tmp_path)
     if "localhost" in url and not os.environ.get("CPTS_TEST_POSTGRES_URL"):
         pytest.skip("pas de serveur PostgreSQL local")
     args = ["--db", url, *(["--debug"] if debug else []), "list"]
