@@ -143,6 +143,11 @@ def _root(table: Table) -> Table:
     return table if link is None else _root(link[1])
 
 
+def _referenced_tables() -> set[str]:
+    """Tables whose ids other rows point to (by foreign key, or `member_id` in payloads)."""
+    return {fk.column.table.name for t in _tables() for fk in t.foreign_keys} | {"members"}
+
+
 def _ordered_tables() -> list[Table]:
     """Parents before children; `events` last so that member ids in payloads are known."""
     tables = _tables()
@@ -448,16 +453,25 @@ class _Importer:
         self.new_projects: list[int] = []
 
     def run(self, report: ImportReport) -> None:
+        referenced = _referenced_tables()
         for table in _ordered_tables():
             rows = self.backup.tables.get(table.name, [])
             self.ids.setdefault(table.name, {})
             self.skipped.setdefault(table.name, set())
-            count = 0
-            for row in rows:
-                if _parent_fk(table) is None:
-                    count += self._top_level(table, row, report)
-                else:
-                    count += self._child(table, row)
+            if _parent_fk(table) is None:
+                count = sum(self._top_level(table, row, report) for row in rows)
+            else:
+                batch = [v for v in (self._child(table, row) for row in rows) if v is not None]
+                if table.name in referenced:  # their new ids are needed: one by one
+                    for values in batch:
+                        self._insert(table, values, _surrogate(table))
+                elif batch:  # nobody points to these rows: one executemany
+                    surrogate = _surrogate(table)
+                    self.session.execute(insert(table), [
+                        {k: v for k, v in self._prepare(table, values).items() if k != surrogate}
+                        for values in batch
+                    ])
+                count = len(batch)
             report.rows[table.name] = count
 
     def _top_level(self, table: Table, row: dict[str, Any], report: ImportReport) -> int:
@@ -521,15 +535,18 @@ class _Importer:
         # The ORM may hold the deleted project; forget it so it is not flushed again.
         self.session.expire_all()
 
+    def _prepare(self, table: Table, row: dict[str, Any]) -> dict[str, Any]:
+        """A row ready for this base: the member ids named in event payloads remapped."""
+        if table.name != Event.__tablename__ or not isinstance(row.get("payload"), dict):
+            return row
+        payload = dict(row["payload"])
+        if payload.get("member_id") in self.ids.get("members", {}):
+            payload["member_id"] = self.ids["members"][payload["member_id"]]
+        return {**row, "payload": payload}
+
     def _insert(self, table: Table, row: dict[str, Any], surrogate: str | None) -> Any:
-        values = dict(row)
+        values = self._prepare(table, row)
         old = values.pop(surrogate) if surrogate else None
-        if table.name == Event.__tablename__ and isinstance(values.get("payload"), dict):
-            payload = dict(values["payload"])
-            member = payload.get("member_id")
-            if member in self.ids.get("members", {}):
-                payload["member_id"] = self.ids["members"][member]
-            values["payload"] = payload
         result = self.session.execute(insert(table).values(**values))
         if surrogate:
             new = result.inserted_primary_key[0]
@@ -537,16 +554,15 @@ class _Importer:
             return new
         return None
 
-    def _child(self, table: Table, row: dict[str, Any]) -> int:
+    def _child(self, table: Table, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The row with its parent's new id, or None when its parent was left alone."""
         column, parent = _parent_fk(table)  # type: ignore[misc]
         if row[column] in self.skipped.get(parent.name, set()):
             surrogate = _surrogate(table)
             if surrogate:
                 self.skipped[table.name].add(row[surrogate])
-            return 0
-        values = {**row, column: self.ids[parent.name][row[column]]}
-        self._insert(table, values, _surrogate(table))
-        return 1
+            return None
+        return {**row, column: self.ids[parent.name][row[column]]}
 
     def audit(self, report: ImportReport) -> None:
         """One `imported` event per project written, as every change is audited."""

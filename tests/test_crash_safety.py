@@ -84,6 +84,13 @@ def test_kill_during_transitions(ws):
     assert _count(ws, Event) > before + 10, "the loop must have done real work"
 
 
+def _delete_all(ws: Workspace) -> None:
+    """Start again from an empty base."""
+    with ws.session() as session:
+        for project in session.scalars(select(Project)):
+            session.delete(project)
+
+
 def test_kill_during_import(ws, tmp_path, clock):
     source = Workspace(f"sqlite:///{tmp_path / 'source.db'}", actor="Claire", now=clock)
     for i in range(40):
@@ -96,21 +103,28 @@ def test_kill_during_import(ws, tmp_path, clock):
               "from cpts_workflow.backup import import_backup; "
               "ws = Workspace(sys.argv[1], actor='robot'); ws.init(); print('ready', flush=True); "
               "import_backup(ws, sys.argv[2]); print('done', flush=True)")
+    # How long a whole import takes here, to kill the next ones in the middle of it.
+    proc = _spawn(["-c", script, ws.db.url, str(tmp_path / "b.json")])
+    assert proc.stdout.readline().strip() == "ready"
+    start = time.monotonic()
+    assert proc.stdout.readline().strip() == "done"
+    duration = time.monotonic() - start
+    proc.wait()
+    assert check_integrity(ws).ok and _count(ws, Project) == 40
+    _delete_all(ws)
     rng = random.Random(3)
     outcomes = set()
     for _ in range(5):
         proc = _spawn(["-c", script, ws.db.url, str(tmp_path / "b.json")])
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.0, 1.2))
+        time.sleep(rng.uniform(0.1, 0.9) * duration)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         projects, events = _count(ws, Project), _count(ws, Event)
         assert (projects, events) in ((0, 0), (40, expected)), (projects, events)
         assert check_integrity(ws).ok
         outcomes.add(projects)
-        if projects:  # start again from an empty base
-            with ws.session() as session:
-                for project in session.scalars(select(Project)):
-                    session.delete(project)
+        if projects:
+            _delete_all(ws)
         ws.db.dispose()
     assert 0 in outcomes, "at least one kill must have interrupted an import"
