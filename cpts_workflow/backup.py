@@ -477,8 +477,9 @@ class _Importer:
     def _top_level(self, table: Table, row: dict[str, Any], report: ImportReport) -> int:
         surrogate = _surrogate(table)
         key = _natural_key(table)
+        # Locked (PostgreSQL) so that nobody changes it between comparison and replacement.
         existing = self.session.execute(
-            select(table).where(*(table.c[k] == row[k] for k in key))
+            select(table).where(*(table.c[k] == row[k] for k in key)).with_for_update()
         ).first()
         is_project = table.name == Project.__tablename__
         if existing is not None:

@@ -8,13 +8,12 @@ required item to do unless the move was forced (and then the event says what was
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from cpts_workflow.errors import CptsError, Refused
 from cpts_workflow.integrity import check_integrity
@@ -34,16 +33,13 @@ class Clock:
 
 
 class ProjectMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.dir = tempfile.mkdtemp(prefix="cpts-hyp-")
-        self.ws = Workspace(f"sqlite:///{self.dir}/cpts.db", actor="Robot", now=Clock())
-        self.slug = self.ws.create_project("CPTS Hypothèse").slug
-        self.definition = self.ws.definition()
+    """One run = one new project in the shared base."""
 
-    def teardown(self) -> None:
-        self.ws.db.dispose()
-        shutil.rmtree(self.dir, ignore_errors=True)
+    def __init__(self, ws: Workspace, number: int) -> None:
+        super().__init__()
+        self.ws = ws
+        self.slug = self.ws.create_project(f"CPTS Hypothèse {number}").slug
+        self.definition = self.ws.definition()
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -129,15 +125,26 @@ class ProjectMachine(RuleBasedStateMachine):
 
     @invariant()
     def consistent(self):
-        report = check_integrity(self.ws)
-        assert report.ok, report.problems
+        from cpts_workflow.integrity import project_problems
+
+        with self.ws.session() as session:
+            problems = project_problems(self.ws, session, self.ws.get_project(session, self.slug))
+        assert not problems, problems
         stage = self.ws.project(self.slug).stage
         known = {*self.definition.stage_ids, *(s.id for s in self.definition.side_states)}
         assert stage in known
 
 
-ProjectMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-TestProjectMachine = ProjectMachine.TestCase
+def test_any_sequence_keeps_the_invariants(db_url):
+    """On SQLite and PostgreSQL: many projects in one base, each driven at random."""
+    ws = Workspace(db_url, actor="Robot", now=Clock())
+    numbers = itertools.count(1)
+    try:
+        run_state_machine_as_test(
+            lambda: ProjectMachine(ws, next(numbers)),
+            settings=settings(max_examples=25, stateful_step_count=25, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow]),
+        )
+        assert check_integrity(ws).ok  # and every project of the base together
+    finally:
+        ws.db.dispose()
