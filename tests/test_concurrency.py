@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import complete_stage
+from conftest import PG_ADMIN_URL, _postgres_database, complete_stage
 
 from cpts_workflow.errors import Conflict
 from cpts_workflow.integrity import check_integrity
@@ -116,11 +116,18 @@ def test_cli_processes_in_parallel(ws):
     assert check_integrity(ws).ok
 
 
+@pytest.fixture
+def pg_url():
+    """PostgreSQL only: SQLite serializes whole write transactions, these cannot happen."""
+    if not PG_ADMIN_URL:
+        pytest.skip("CPTS_TEST_POSTGRES_URL non défini : pas de serveur PostgreSQL pour ce test")
+    yield from _postgres_database()
+
+
 @pytest.mark.postgresql
-def test_postgres_stale_write_becomes_conflict(db_url, clock):
+def test_postgres_stale_write_becomes_conflict(pg_url, clock):
     """Without the row lock (a session of one's own), the version check still refuses."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL seulement : SQLite sérialise les transactions d'écriture")
+    db_url = pg_url
     a = Workspace(db_url, actor="A", now=clock)
     b = Workspace(db_url, actor="B", now=clock)
     slug = a.create_project("CPTS X").slug
@@ -135,9 +142,8 @@ def test_postgres_stale_write_becomes_conflict(db_url, clock):
 
 
 @pytest.mark.postgresql
-def test_postgres_deadlock_becomes_conflict(db_url, clock):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL seulement")
+def test_postgres_deadlock_becomes_conflict(pg_url, clock):
+    db_url = pg_url
     ws = Workspace(db_url, actor="A", now=clock)
     first, second = ws.create_project("CPTS Un").slug, ws.create_project("CPTS Deux").slug
     barrier, errors = threading.Barrier(2), []
