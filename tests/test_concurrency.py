@@ -185,3 +185,49 @@ def test_sqlite_busy_becomes_conflict(sqlite_url, clock):
         holder.execute("ROLLBACK")
         holder.close()
     assert [e.kind for e in ws.history(slug)] == ["created"]
+
+
+@pytest.mark.postgresql
+def test_postgres_serializable_base_gives_conflict(pg_url, clock):
+    """A DBA may make SERIALIZABLE the default: the loser then gets a serialization
+    failure from PostgreSQL, which must read as a conflict, with nothing written."""
+    import time
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(pg_url).database
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_isolation '
+                          "TO 'serializable'"))
+    admin.dispose()
+    a = Workspace(pg_url, actor="A", now=clock)
+    b = Workspace(pg_url, actor="B", now=clock)
+    slug = a.create_project("CPTS X").slug
+    barrier, errors = threading.Barrier(2), []
+
+    def first():
+        with a.changing(slug) as (session, project):
+            project.officer = "A"
+            a.record_event(session, project, "officer_changed")
+            barrier.wait()
+            time.sleep(0.5)  # B is now waiting for the row lock
+
+    def second():
+        barrier.wait()
+        try:
+            b.pause(slug, reason="Attente")
+        except Conflict as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(errors) == 1 and "conflit de sérialisation" in errors[0], errors
+    assert "Relancez la commande" in errors[0]
+    assert [e.kind for e in a.history(slug)] == ["created", "officer_changed"]
+    b.pause(slug, reason="Attente")  # the retry goes through
+    a.db.dispose(), b.db.dispose()
