@@ -7,8 +7,6 @@ import stat
 from collections.abc import Iterator
 
 import pytest
-from conftest import FixedClock, _postgres_database, complete_stage
-from reliability_data import populate
 from sqlalchemy import func, select
 
 from cpts_workflow.backup import FORMAT_VERSION, _tables, export_data, export_to_file, import_backup
@@ -17,6 +15,9 @@ from cpts_workflow.integrity import check_integrity
 from cpts_workflow.store.database import SCHEMA_HEAD
 from cpts_workflow.store.models import Event, Project
 from cpts_workflow.workspace import Workspace
+
+from .conftest import FixedClock, _postgres_database, complete_stage
+from .reliability_data import populate
 
 
 @pytest.fixture

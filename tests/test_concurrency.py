@@ -10,11 +10,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import PG_ADMIN_URL, _postgres_database, complete_stage
 
 from cpts_workflow.errors import Conflict
 from cpts_workflow.integrity import check_integrity
 from cpts_workflow.workspace import Workspace
+
+from .conftest import PG_ADMIN_URL, _postgres_database, complete_stage
 
 CTX = mp.get_context("spawn")  # a fresh interpreter: nothing shared but the base
 

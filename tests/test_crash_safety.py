@@ -11,13 +11,14 @@ import textwrap
 import time
 
 import pytest
-from conftest import complete_stage
 from sqlalchemy import func, select
 
 from cpts_workflow.backup import export_to_file
 from cpts_workflow.integrity import check_integrity
 from cpts_workflow.store.models import Event, Project
 from cpts_workflow.workspace import Workspace
+
+from .conftest import complete_stage
 
 pytestmark = pytest.mark.slow
 

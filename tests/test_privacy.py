@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import complete_stage
-from reliability_data import PERSON, add_member, populate
 from sqlalchemy import select
 
 from cpts_workflow.backup import export_data
@@ -14,6 +12,9 @@ from cpts_workflow.errors import BadInput, NotFound
 from cpts_workflow.integrity import check_integrity
 from cpts_workflow.privacy import erase_person, export_person
 from cpts_workflow.store.models import Member
+
+from .conftest import complete_stage
+from .reliability_data import PERSON, add_member, populate
 
 
 @pytest.mark.parametrize("how", ["name", "email", "id", "spaced"])

@@ -7,10 +7,11 @@ import os
 import stat
 
 import pytest
-from conftest import complete_stage
-from reliability_data import PERSON, populate
 
 from cpts_workflow.workspace import Workspace
+
+from ..conftest import complete_stage
+from ..reliability_data import PERSON, populate
 
 
 @pytest.fixture
