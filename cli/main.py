@@ -44,9 +44,9 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import aci, deadlines, demo, documents, funding, members, projects, reports, territory, workflow
+    from . import aci, backup, deadlines, demo, documents, funding, members, privacy, projects, reports, territory, workflow
 
-    for command in projects.COMMANDS:
+    for command in [*projects.COMMANDS, *backup.COMMANDS]:
         cli.add_command(command)
     cli.add_command(workflow.workflow)
     cli.add_command(members.member)
@@ -59,6 +59,8 @@ def _register() -> None:
         cli.add_command(command)
     cli.add_command(reports.report)
     cli.add_command(demo.demo)
+    # Temporary home of `member export|erase` until the members commands' group takes them.
+    cli.add_command(privacy.privacy_member)
 
 
 _register()
@@ -68,7 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     """Run `cpts`; map errors to one French sentence and an exit code (0, 1, 2)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="cpts", standalone_mode=False)
+        # Without standalone mode, click returns (not raises) the code of `ctx.exit(n)` /
+        # `raise click.exceptions.Exit(n)`: keep it, or `cpts doctor` would exit 0 on failure.
+        code = cli.main(args=argv, prog_name="cpts", standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Abandon.", err=True)
         sys.exit(1)

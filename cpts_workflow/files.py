@@ -6,6 +6,10 @@ import os
 import re
 import tempfile
 import unicodedata
+"""Files the library writes for a user: private (owner-only) and atomic."""
+
+
+import errno
 from pathlib import Path
 
 from .errors import BadInput
@@ -29,6 +33,37 @@ def write_private(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+_OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EEXIST: "un fichier de ce nom existe déjà",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in French (the system's text is in English)."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
+
+
+def write_private(path: str | Path, data: bytes) -> Path:
+    """Write `data` readable by its owner only (0600: it may hold personal data), atomically.
+
+    The bytes go to a temporary file of the same folder, then replace the target in one
+    rename: a crash leaves either the old file or the new one, never half of it.
+    """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise BadInput(
+            f"Impossible d'écrire dans le dossier {path.parent} ({os_reason(exc)}).",
+            "Choisissez un autre chemin avec --out.",
+        ) from None
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except BaseException:
@@ -61,4 +96,14 @@ def confined_path(directory: Path, name: str) -> Path:
     target = (base / candidate).resolve()
     if base != target and base not in target.parents:
         raise BadInput(f"Nom de fichier de sortie refusé : « {name} » sort du dossier {base}.")
+    return path
+
+
+def inside(base: str | Path, path: str | Path) -> Path:
+    """`path` resolved under `base`; `BadInput` when it would leave it (`..`, absolute, link)."""
+    root = Path(base).resolve()
+    target = (root / path).resolve()
+    if target != root and root not in target.parents:
+            f"Le chemin « {path} » sort du dossier de sortie {root}.",
+            "Donnez un nom de fichier relatif à ce dossier, sans « .. ».",
     return target

@@ -56,6 +56,8 @@ EVENT_LABELS = {
     "territory_changed": "Territoire modifié",
     "members_added": "Membres ajoutés",
     "workflow_migrated": "Changement de version du workflow",
+    "imported": "Import d'une sauvegarde",
+    "member_erased": "Effacement des données d'une personne (RGPD)",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000
@@ -142,14 +144,23 @@ class Workspace:
                 "Relancez la commande : elle s'appliquera à la version à jour.",
             ) from None
 
-    def get_project(self, session: Session, ref: str | int) -> Project:
-        """A project by slug or numeric id, or `NotFound` with close matches."""
+    def get_project(self, session: Session, ref: str | int, *, lock: bool = False) -> Project:
+        """A project by slug or numeric id, or `NotFound` with close matches.
+
+        `lock=True` takes the project's row lock (PostgreSQL `SELECT … FOR UPDATE`) so that
+        two changes of the same project run one after the other, each on fresh data.
+        SQLite needs no row lock: every transaction starts with `BEGIN IMMEDIATE`.
+        """
         text = str(ref).strip()
         project = None
         if text.isdigit():
-            project = session.get(Project, int(text))
+            project = session.get(Project, int(text), with_for_update=lock or None,
+                                  populate_existing=lock)
         if project is None:
-            project = session.scalar(select(Project).where(Project.slug == text))
+            query = select(Project).where(Project.slug == text)
+            if lock:
+                query = query.with_for_update().execution_options(populate_existing=True)
+            project = session.scalar(query)
         if project is None:
             slugs = session.scalars(select(Project.slug)).all()
             close = difflib.get_close_matches(slugify(text), slugs, n=3)
@@ -208,7 +219,7 @@ class Workspace:
     def changing(self, ref: str | int, expected_version: int | None = None) -> Iterator[tuple[Session, Project]]:
         """A transaction around one change of one project (refused once abandoned)."""
         with self.session() as session:
-            project = self.get_project(session, ref)
+            project = self.get_project(session, ref, lock=True)
             if expected_version is not None and project.row_version != expected_version:
                 raise Conflict(
                     f"Le projet « {project.slug} » a changé depuis votre lecture "

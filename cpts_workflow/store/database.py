@@ -14,10 +14,18 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import DatabaseError
+from ..errors import Conflict, CptsError, DatabaseError
+from ..files import os_reason
 
 # Newest Alembic revision this program knows; tests check it matches the scripts.
 SCHEMA_HEAD = "0001"
@@ -83,11 +91,16 @@ class Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(
-                    f"Impossible de créer le dossier de la base {path.parent} ({exc.strerror})."
+                    f"Impossible de créer le dossier de la base {path.parent} ({os_reason(exc)})."
                 ) from None
         try:
             engine = create_engine(url, future=True)
-        except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        except NoSuchModuleError:
+            raise DatabaseError(
+                f"Le type de base « {url.drivername} » n'est pas pris en charge.",
+                "Utilisez sqlite:///chemin.db ou postgresql+psycopg://utilisateur@hote/base.",
+            ) from None
+        except ModuleNotFoundError as exc:
             raise DatabaseError(
                 f"Le pilote de base « {url.drivername} » n'est pas installé ({exc}).",
                 "Pour PostgreSQL : pip install 'cpts-workflow[postgresql]'.",
@@ -107,8 +120,18 @@ class Database:
         try:
             with session.begin():
                 yield session
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             raise _operational(exc, self) from None
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                # Two people created the same thing at once (a slug, an item state): the
+                # loser's transaction is rolled back whole and can simply be replayed.
+                raise Conflict(
+                    "Une autre modification a enregistré la même donnée au même moment ; "
+                    "la vôtre n'a pas été enregistrée.",
+                    "Relancez la commande : elle s'appliquera à la version à jour.",
+                ) from None
+            raise
         finally:
             session.close()
 
@@ -188,11 +211,34 @@ def _sqlite_begin_immediate(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _operational(exc: OperationalError, db: Database) -> DatabaseError:
+# PostgreSQL SQLSTATEs meaning "someone else holds or changed this; replay the transaction".
+_RETRYABLE_SQLSTATES = {
+    "40001": "conflit de sérialisation",
+    "40P01": "interblocage",
+    "55P03": "verrou indisponible",
+}
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _operational(exc: OperationalError | InterfaceError, db: Database) -> CptsError:
+    """A driver error as one French sentence: busy or serialization → `Conflict`."""
     text_ = str(exc.orig) if exc.orig else str(exc)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return Conflict(
+            "Une autre personne modifiait les mêmes données au même moment "
+            f"({_RETRYABLE_SQLSTATES[sqlstate]}) ; votre modification n'a pas été enregistrée.",
+            "Relancez la commande : elle s'appliquera à la version à jour.",
+        )
     if "locked" in text_ or "busy" in text_:
-        return DatabaseError(
-            "La base est occupée par une autre opération.", "Réessayez dans un instant."
+        return Conflict(
+            "La base est occupée par une autre opération ; votre modification n'a pas été "
+            "enregistrée.",
+            "Réessayez dans un instant.",
         )
     return DatabaseError(
         f"Impossible d'utiliser la base {db.display_url} : {_first_line(text_, db)}.",

@@ -1,0 +1,77 @@
+"""`cpts member export|erase`: a person's data (RGPD rights of access and erasure).
+
+The group is named `privacy_member` here so as not to clash with the members commands;
+its commands are meant to join the main `member` group.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .context import AppContext, pass_app
+from .output import emit_json, success, write_private
+
+PERSON = click.argument("person", metavar="PERSONNE")
+
+
+@click.command("export")
+@PERSON
+@click.option("--out", metavar="FICHIER", type=click.Path(path_type=Path),
+              help="Fichier JSON à écrire (lisible par vous seul·e) ; sinon la sortie standard.")
+@pass_app
+def export_person(app: AppContext, person: str, out: Path | None) -> None:
+    """Exporte toutes les données d'une personne, dans tous les projets (droit d'accès RGPD).
+
+    PERSONNE : numéro de membre, nom exact ou adresse e-mail.
+    """
+    from cpts_workflow.privacy import export_person as export
+
+    data = export(app.workspace, person)
+    if out is None:
+        emit_json(data)
+        return
+    write_private(out, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    success(f"Données de la personne écrites dans {out} ({len(data['members'])} fiche(s) membre).")
+
+
+@click.command("erase")
+@PERSON
+@click.option("--reason", required=True, metavar="TEXTE",
+              help="Pourquoi (ex. « demande de l'intéressée du 20/11/2026 »), "
+                   "sans donnée personnelle.")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_app
+def erase_person(app: AppContext, person: str, reason: str, yes: bool, as_json: bool) -> None:
+    """Efface les données personnelles d'une personne dans tous les projets (droit à l'effacement).
+
+    Les fiches membre restent (comptes par collège), anonymisées ; l'historique reste,
+    sans son nom ni ses coordonnées. Irréversible.
+    """
+    from cpts_workflow.privacy import erase_person as erase
+    from cpts_workflow.privacy import export_person as export
+
+    if not yes:
+        found = export(app.workspace, person)["members"]
+        where = ", ".join(f"n° {m['id']} ({m['project']})" for m in found)
+        click.confirm(f"Effacer définitivement {len(found)} fiche(s) membre : {where} ?",
+                      abort=True)
+    report = erase(app.workspace, person, reason=reason)
+    if as_json:
+        emit_json(report)
+        return
+    success(f"Données effacées : {len(report.members)} fiche(s) membre dans "
+            f"{', '.join(report.projects)} ; {report.events_scrubbed} événement(s) et "
+            f"{report.answers_scrubbed} réponse(s) de document anonymisés.")
+
+
+@click.group("member")
+def privacy_member() -> None:
+    """Membres : données personnelles (RGPD)."""
+
+
+privacy_member.add_command(export_person)
+privacy_member.add_command(erase_person)

@@ -1,0 +1,592 @@
+"""Backups: every table of the base to one versioned JSON file, and back.
+
+The file lists the rows of each table of the schema (`Base.metadata`), so a table added
+by a later feature is exported and imported without touching this module. Import checks
+the whole file first (pydantic models built from the tables' columns, references between
+rows, known workflow versions) and then writes everything in ONE transaction: any error,
+or a crash half-way, leaves the base as it was.
+
+Importing twice does not duplicate. A project is matched by its slug: absent, it is
+created; present with every event of the file already in its history (same instant,
+actor, kind, stages, item, comment), it is left alone; otherwise it has diverged and the
+import is refused, unless `replace=True`, which puts the file's version in its place.
+Other top-level rows (funding grids, reference vintages) are matched by their natural key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Table, delete, insert, select
+
+from . import __version__ as program_version
+from .definition import _french_error
+from .errors import BadInput, Conflict, CptsError
+from .files import os_reason, write_private
+from .store.database import SCHEMA_HEAD, known_revisions
+from .store.models import Base, Event, Project
+from .views import _View
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .workspace import Workspace
+
+FORMAT = "cpts-workflow-sauvegarde"
+FORMAT_VERSION = 1
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+MAX_REPORTED_ERRORS = 10
+
+
+# --- the file's shape ---------------------------------------------------------------------
+
+
+class BackupHeader(BaseModel):
+    """The envelope of a backup file; `tables` maps a table name to its rows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["cpts-workflow-sauvegarde"]
+    format_version: int
+    generated_at: AwareDatetime
+    generator: str
+    schema_revision: str
+    scope: Literal["all", "project"]
+    tables: dict[str, list[dict[str, Any]]]
+
+
+def _python_type(column) -> Any:
+    kind = column.type
+    kind = getattr(kind, "impl_instance", None) or getattr(kind, "impl", kind)
+    if isinstance(kind, DateTime):
+        return AwareDatetime
+    if isinstance(kind, Boolean):
+        return bool
+    if isinstance(kind, Integer):
+        return int
+    if isinstance(kind, Date):
+        return date
+    if isinstance(kind, JSON):
+        return Any
+    if isinstance(kind, String) and kind.length:
+        return Annotated[str, StringConstraints(max_length=kind.length)]
+    return str
+
+
+def _row_models() -> dict[str, type[BaseModel]]:
+    """One strict pydantic model per table, derived from its columns."""
+    models = {}
+    for table in Base.metadata.sorted_tables:
+        fields: dict[str, Any] = {}
+        for column in table.columns:
+            kind = _python_type(column)
+            if column.nullable:
+                fields[column.name] = (kind | None, None)
+            elif column.default is not None and column.default.is_scalar:
+                fields[column.name] = (kind, column.default.arg)
+            else:
+                fields[column.name] = (kind, ...)
+        models[table.name] = create_model(
+            f"Row_{table.name}", __config__=ConfigDict(extra="forbid"), **fields
+        )
+    return models
+
+
+# --- table roles --------------------------------------------------------------------------
+
+
+def _tables() -> list[Table]:
+    return list(Base.metadata.sorted_tables)
+
+
+def _surrogate(table: Table) -> str | None:
+    """The name of a table's generated integer key (`id`), if it has one."""
+    pk = list(table.primary_key.columns)
+    if len(pk) == 1 and isinstance(pk[0].type, Integer) and not pk[0].foreign_keys:
+        return pk[0].name
+    return None
+
+
+def _natural_key(table: Table) -> list[str]:
+    """What identifies a top-level row across bases: a unique column, else the primary key."""
+    if _surrogate(table):
+        for column in table.columns:
+            if column.unique:
+                return [column.name]
+        for constraint in table.constraints:
+            if constraint.__class__.__name__ == "UniqueConstraint":
+                return [c.name for c in constraint.columns]
+    return [c.name for c in table.primary_key.columns]
+
+
+def _parent_fk(table: Table):
+    """The (column name, parent table) a child table hangs from, or None for a top-level table."""
+    for fk in table.foreign_keys:
+        return fk.parent.name, fk.column.table
+    return None
+
+
+def _root(table: Table) -> Table:
+    link = _parent_fk(table)
+    return table if link is None else _root(link[1])
+
+
+def _referenced_tables() -> set[str]:
+    """Tables whose ids other rows point to (by foreign key, or `member_id` in payloads)."""
+    return {fk.column.table.name for t in _tables() for fk in t.foreign_keys} | {"members"}
+
+
+def _ordered_tables() -> list[Table]:
+    """Parents before children; `events` last so that member ids in payloads are known."""
+    tables = _tables()
+    return sorted(tables, key=lambda t: (t.name == Event.__tablename__, tables.index(t)))
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class ExportSummary(_View):
+    path: str
+    scope: str
+    projects: int
+    rows: dict[str, int]
+
+
+def export_data(ws: Workspace, project: str | int | None = None) -> dict[str, Any]:
+    """The whole base (`project=None`) or one project with everything attached to it."""
+    with ws.session() as session:
+        project_ids: set[int] | None = None
+        if project is not None:
+            project_ids = {ws.get_project(session, project).id}
+        tables: dict[str, list[dict[str, Any]]] = {}
+        kept: dict[str, set[Any]] = {}
+        for table in _tables():
+            root = _root(table)
+            if project_ids is not None and root.name != Project.__tablename__:
+                tables[table.name] = []  # reference data and grids are not a project's
+                continue
+            query = select(table).order_by(*table.primary_key.columns)
+            rows = [dict(r._mapping) for r in session.execute(query)]
+            link = _parent_fk(table)
+            if table.name == Project.__tablename__ and project_ids is not None:
+                rows = [r for r in rows if r["id"] in project_ids]
+            elif link is not None and link[1].name in kept:
+                rows = [r for r in rows if r[link[0]] in kept[link[1].name]]
+            if _surrogate(table):
+                kept[table.name] = {r[_surrogate(table)] for r in rows}
+            tables[table.name] = [{k: _jsonable(v) for k, v in r.items()} for r in rows]
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "generated_at": ws.now().astimezone(UTC).isoformat(),
+        "generator": f"cpts-workflow {program_version}",
+        "schema_revision": SCHEMA_HEAD,
+        "scope": "all" if project is None else "project",
+        "tables": tables,
+    }
+
+
+def export_to_file(
+    ws: Workspace, path: str | Path, project: str | int | None = None
+) -> ExportSummary:
+    """Write a backup file (owner-only, atomic) and say what it holds."""
+    data = export_data(ws, project)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    written = write_private(path, text.encode("utf-8"))
+    return ExportSummary(
+        path=str(written),
+        scope=data["scope"],
+        projects=len(data["tables"][Project.__tablename__]),
+        rows={name: len(rows) for name, rows in data["tables"].items()},
+    )
+
+
+# --- reading and validating ---------------------------------------------------------------
+
+
+@dataclass
+class Backup:
+    """A validated backup: its header and, per table, rows as Python values."""
+
+    header: BackupHeader
+    tables: dict[str, list[dict[str, Any]]]
+
+
+def _problem(source: str, where: str, message: str) -> str:
+    return f"{source} : {where} : {message}" if where else f"{source} : {message}"
+
+
+def read_backup(path: str | Path) -> Backup:
+    """Read and validate a whole backup file; `BadInput` lists what is wrong, nothing is written."""
+    path = Path(path)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise BadInput(
+                f"{source} : fichier trop volumineux pour une sauvegarde "
+                f"({size // (1024 * 1024)} Mo, au plus {MAX_IMPORT_BYTES // (1024 * 1024)} Mo).",
+                "Vérifiez que c'est bien un fichier produit par « cpts export ».",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{source} : fichier illisible ({os_reason(exc)}).") from None
+    try:
+        text = raw.decode("utf-8")
+        if "\x00" in text:
+            raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL")
+    except UnicodeDecodeError:
+        raise BadInput(
+            f"{source} : ce n'est pas un fichier texte (JSON en UTF-8).",
+            "Donnez un fichier produit par « cpts export ».",
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(
+            f"{source}:{exc.lineno} : JSON illisible (colonne {exc.colno}).",
+            "Donnez un fichier produit par « cpts export », sans modification à la main.",
+        ) from None
+    return validate_backup(data, source)
+
+
+def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
+    """Check the envelope, every row against its table, and the references between rows."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BadInput(
+            f"{source} : ce n'est pas une sauvegarde cpts-workflow "
+            "(clé « format » absente ou autre).",
+            "Donnez un fichier produit par « cpts export ».",
+        )
+    version = data.get("format_version")
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise BadInput(
+            f"{source} : sauvegarde au format {version}, plus récent que celui de ce programme "
+            f"({FORMAT_VERSION}).",
+            "Mettez à jour le programme : pip install --upgrade cpts-workflow.",
+        )
+    try:
+        header = BackupHeader.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(source, exc, "") from None
+    if header.format_version < 1:
+        raise BadInput(f"{source} : numéro de format {header.format_version} invalide.")
+    if header.schema_revision not in known_revisions():
+        raise BadInput(
+            f"{source} : sauvegarde d'une base au schéma « {header.schema_revision} », inconnu de "
+            "ce programme (plus récent ?).",
+            "Mettez à jour le programme : pip install --upgrade cpts-workflow.",
+        )
+    models = _row_models()
+    unknown = sorted(set(header.tables) - set(models))
+    if unknown:
+        raise BadInput(f"{source} : table(s) inconnue(s) : {', '.join(unknown)}.")
+    problems: list[str] = []
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for name, rows in header.tables.items():
+        checked = []
+        for index, row in enumerate(rows):
+            try:
+                checked.append(models[name].model_validate(row).model_dump())
+            except ValidationError as exc:
+                problems += [
+                    _problem(source, f"{name}[{index}]", _row_error(e)) for e in exc.errors()
+                ]
+        tables[name] = checked
+    problems += _reference_problems(source, tables)
+    if problems:
+        raise _too_many(problems)
+    return Backup(header=header, tables=tables)
+
+
+def _row_error(err: dict[str, Any]) -> str:
+    """A pydantic error on a backup row in French (dates and lengths, else the workflow wording)."""
+    field_ = str(err["loc"][-1]) if err["loc"] else "?"
+    kind = err["type"]
+    if kind.startswith(("datetime", "timezone")):
+        return (f"« {field_} » doit être une date et heure ISO 8601 avec fuseau, ex. "
+                f"2026-11-22T09:30:00+00:00 (trouvé : {err.get('input')!r}).")
+    if kind.startswith("date"):
+        return f"« {field_} » doit être une date AAAA-MM-JJ (trouvé : {err.get('input')!r})."
+    if kind == "string_too_long":
+        return f"« {field_} » dépasse {err['ctx']['max_length']} caractères."
+    return _french_error(err)
+
+
+def _invalid(source: str, exc: ValidationError, prefix: str) -> BadInput:
+    return _too_many([_problem(source, prefix, _row_error(e)) for e in exc.errors()])
+
+
+def _too_many(problems: list[str]) -> BadInput:
+    shown = problems[:MAX_REPORTED_ERRORS]
+    more = len(problems) - len(shown)
+    lines = [f"Sauvegarde invalide, rien n'a été importé ({len(problems)} problème(s)) :", *shown]
+    if more:
+        lines.append(f"… et {more} autre(s).")
+    return BadInput("\n".join(lines), "Corrigez le fichier ou refaites-le avec « cpts export ».")
+
+
+def _reference_problems(source: str, tables: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Every child row points to a parent of the file; natural keys are unique."""
+    problems = []
+    by_name = {t.name: t for t in _tables()}
+    for name, rows in tables.items():
+        table = by_name[name]
+        key = _natural_key(table) if _parent_fk(table) is None else None
+        if key:
+            seen: set[tuple[Any, ...]] = set()
+            for index, row in enumerate(rows):
+                value = tuple(row[k] for k in key)
+                if value in seen:
+                    problems.append(_problem(source, f"{name}[{index}]",
+                                             f"{', '.join(key)} {value} en double."))
+                seen.add(value)
+        link = _parent_fk(table)
+        if link is None:
+            continue
+        column, parent = link
+        parent_key = _surrogate(parent) or [c.name for c in parent.primary_key.columns][0]
+        parents = {r[parent_key] for r in tables.get(parent.name, [])}
+        for index, row in enumerate(rows):
+            if row[column] not in parents:
+                problems.append(_problem(
+                    source, f"{name}[{index}]",
+                    f"{column} = {row[column]} ne correspond à aucune ligne de "
+                    f"« {parent.name} » du fichier.",
+                ))
+    return problems
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportReport(_View):
+    created: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def event_identity(row: dict[str, Any] | Event) -> tuple[Any, ...]:
+    """What makes two events the same across bases (ids differ from base to base)."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    at = get("at")
+    at = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+    return (at, get("actor"), get("kind"), get("from_stage"), get("to_stage"),
+            get("item_id"), get("comment"))
+
+
+def _label(table: Table, row: dict[str, Any]) -> str:
+    if table.name == Project.__tablename__:
+        return row["slug"]
+    return f"{table.name} {', '.join(str(row[k]) for k in _natural_key(table))}"
+
+
+def import_backup(
+    ws: Workspace, source: str | Path | Backup, *, replace: bool = False
+) -> ImportReport:
+    """Import a backup in one transaction (see the module's docstring for the matching rules)."""
+    backup = source if isinstance(source, Backup) else read_backup(source)
+    _check_workflows(ws, backup)
+    report = ImportReport()
+    with ws.session() as session:
+        importer = _Importer(ws, session, backup, replace)
+        importer.run(report)
+        if importer.conflicts:
+            raise Conflict(
+                "Ces éléments existent déjà dans la base avec un autre contenu ; rien n'a été "
+                "importé : " + " ; ".join(importer.conflicts) + ".",
+                "Ajoutez --replace pour remplacer leur version par celle du fichier.",
+            )
+        importer.audit(report)
+        problems = importer.integrity_problems()
+        if problems:
+            raise BadInput(
+                "Sauvegarde incohérente, rien n'a été importé : " + " ; ".join(problems) + ".",
+                "Refaites la sauvegarde avec « cpts export ».",
+            )
+    return report
+
+
+def _check_workflows(ws: Workspace, backup: Backup) -> None:
+    for row in backup.tables.get(Project.__tablename__, []):
+        try:
+            ws.catalog.get(row["workflow_id"], row["workflow_version"])
+        except CptsError as exc:
+            raise BadInput(
+                f"Le projet « {row['slug']} » de la sauvegarde suit un workflow inconnu ici : "
+                f"{exc.message}",
+                "Ajoutez le fichier de ce workflow avec --workflow-file.",
+            ) from None
+
+
+class _Importer:
+    """One import: id maps from the file's ids to the base's, and what was skipped."""
+
+    def __init__(self, ws: Workspace, session: Session, backup: Backup, replace: bool) -> None:
+        self.ws, self.session, self.backup, self.replace = ws, session, backup, replace
+        self.ids: dict[str, dict[Any, Any]] = {}
+        self.skipped: dict[str, set[Any]] = {}
+        self.conflicts: list[str] = []
+        self.new_projects: list[int] = []
+
+    def run(self, report: ImportReport) -> None:
+        referenced = _referenced_tables()
+        for table in _ordered_tables():
+            rows = self.backup.tables.get(table.name, [])
+            self.ids.setdefault(table.name, {})
+            self.skipped.setdefault(table.name, set())
+            if _parent_fk(table) is None:
+                count = sum(self._top_level(table, row, report) for row in rows)
+            else:
+                batch = [v for v in (self._child(table, row) for row in rows) if v is not None]
+                if table.name in referenced:  # their new ids are needed: one by one
+                    for values in batch:
+                        self._insert(table, values, _surrogate(table))
+                elif batch:  # nobody points to these rows: one executemany
+                    surrogate = _surrogate(table)
+                    self.session.execute(insert(table), [
+                        {k: v for k, v in self._prepare(table, values).items() if k != surrogate}
+                        for values in batch
+                    ])
+                count = len(batch)
+            report.rows[table.name] = count
+
+    def _top_level(self, table: Table, row: dict[str, Any], report: ImportReport) -> int:
+        surrogate = _surrogate(table)
+        key = _natural_key(table)
+        # Locked (PostgreSQL) so that nobody changes it between comparison and replacement.
+        existing = self.session.execute(
+            select(table).where(*(table.c[k] == row[k] for k in key)).with_for_update()
+        ).first()
+        is_project = table.name == Project.__tablename__
+        if existing is not None:
+            existing = dict(existing._mapping)
+            if self._up_to_date(table, row, existing):
+                self._skip(table, row, existing, report if is_project else None)
+                return 0
+            if not self.replace:
+                self.conflicts.append(f"« {_label(table, row)} »")
+                self._skip(table, row, existing, None)
+                return 0
+            self._delete(table, existing)
+            if is_project:
+                report.replaced.append(row["slug"])
+        elif is_project:
+            report.created.append(row["slug"])
+        new_id = self._insert(table, row, surrogate)
+        if is_project:
+            self.new_projects.append(new_id)
+        return 1
+
+    def _skip(self, table: Table, row: dict[str, Any], existing: dict[str, Any],
+              report: ImportReport | None) -> None:
+        surrogate = _surrogate(table)
+        old = row[surrogate] if surrogate else tuple(row[c.name] for c in table.primary_key.columns)
+        self.skipped[table.name].add(old)
+        if report is not None:
+            report.unchanged.append(row["slug"])
+
+    def _up_to_date(self, table: Table, row: dict[str, Any], existing: dict[str, Any]) -> bool:
+        if table.name == Project.__tablename__:
+            ours = {event_identity(e) for e in self.session.scalars(
+                select(Event).where(Event.project_id == existing["id"]))}
+            theirs = {event_identity(e) for e in self.backup.tables.get(Event.__tablename__, [])
+                      if e["project_id"] == row["id"]}
+            return theirs <= ours
+        surrogate = _surrogate(table)
+        return all(
+            _jsonable(row[c.name]) == _jsonable(existing[c.name])
+            for c in table.columns if c.name != surrogate
+        )
+
+    def _delete(self, table: Table, existing: dict[str, Any]) -> None:
+        """Remove a top-level row and everything hanging from it (children first)."""
+        surrogate = _surrogate(table)
+        pk = existing[surrogate] if surrogate else None
+        for child in reversed(_tables()):
+            link = _parent_fk(child)
+            if link is not None and link[1] is table and pk is not None:
+                self.session.execute(delete(child).where(child.c[link[0]] == pk))
+        self.session.execute(
+            delete(table).where(*(c == existing[c.name] for c in table.primary_key.columns))
+        )
+        # The ORM may hold the deleted project; forget it so it is not flushed again.
+        self.session.expire_all()
+
+    def _prepare(self, table: Table, row: dict[str, Any]) -> dict[str, Any]:
+        """A row ready for this base: the member ids named in event payloads remapped."""
+        if table.name != Event.__tablename__ or not isinstance(row.get("payload"), dict):
+            return row
+        payload = dict(row["payload"])
+        if payload.get("member_id") in self.ids.get("members", {}):
+            payload["member_id"] = self.ids["members"][payload["member_id"]]
+        return {**row, "payload": payload}
+
+    def _insert(self, table: Table, row: dict[str, Any], surrogate: str | None) -> Any:
+        values = self._prepare(table, row)
+        old = values.pop(surrogate) if surrogate else None
+        result = self.session.execute(insert(table).values(**values))
+        if surrogate:
+            new = result.inserted_primary_key[0]
+            self.ids[table.name][old] = new
+            return new
+        return None
+
+    def _child(self, table: Table, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The row with its parent's new id, or None when its parent was left alone."""
+        column, parent = _parent_fk(table)  # type: ignore[misc]
+        if row[column] in self.skipped.get(parent.name, set()):
+            surrogate = _surrogate(table)
+            if surrogate:
+                self.skipped[table.name].add(row[surrogate])
+            return None
+        return {**row, column: self.ids[parent.name][row[column]]}
+
+    def audit(self, report: ImportReport) -> None:
+        """One `imported` event per project written, as every change is audited."""
+        header = self.backup.header
+        for project_id in self.new_projects:
+            project = self.session.get(Project, project_id)
+            assert project is not None
+            self.ws.record_event(
+                self.session, project, "imported",
+                comment="Importé depuis une sauvegarde",
+                payload={"format_version": header.format_version,
+                         "generated_at": header.generated_at.astimezone(UTC).isoformat(),
+                         "replaced": project.slug in report.replaced},
+            )
+        self.session.flush()
+
+    def integrity_problems(self) -> list[str]:
+        from .integrity import project_problems
+
+        problems = []
+        for project_id in self.new_projects:
+            project = self.session.get(Project, project_id)
+            assert project is not None
+            problems += [f"{project.slug} : {m}"
+                         for m in project_problems(self.ws, self.session, project)]
+        return problems

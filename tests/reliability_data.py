@@ -1,0 +1,73 @@
+"""Test data reaching every table of the schema, shared by the backup, privacy and
+migration tests. When a feature adds a table, `populate` must fill it too:
+tests/test_backup.py fails on any empty table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cpts_workflow.store.models import (
+    DocumentAnswers,
+    FundingGrid,
+    GeneratedDocument,
+    Member,
+    ProjectCommune,
+    ProjectMission,
+    ReferenceCommune,
+    ReferenceVintage,
+)
+from cpts_workflow.workspace import Workspace
+
+PERSON = {"name": "Élise Durand", "email": "elise.durand@example.fr", "phone": "06 12 34 56 78"}
+
+
+def add_member(ws: Workspace, project: str, name: str, **fields) -> int:
+    """A member added as the members feature will: row + audited event naming them."""
+    with ws.changing(project) as (session, p):
+        now = ws.now()
+        member = Member(project_id=p.id, name=name, created_at=now, updated_at=now, **fields)
+        session.add(member)
+        session.flush()
+        ws.record_event(session, p, "member_added", comment=f"Ajout de {name}",
+                        payload={"member_id": member.id, "member_name": name,
+                                 "email": fields.get("email")})
+        return member.id
+
+
+def populate(ws: Workspace, complete_stage) -> dict[str, str]:
+    """Two projects with history, members, territory, documents, missions; grids; references."""
+    aix = ws.create_project("CPTS du Pays d'Aix", officer="Claire Martin").slug
+    gap = ws.create_project("CPTS du Gapençais", officer="Marc Petit").slug
+    complete_stage(ws, aix)
+    ws.advance(aix, comment="Diagnostic lancé")
+    ws.pause(gap, reason="Attente de l'ARS")
+    add_member(ws, aix, PERSON["name"], profession="infirmière", rpps="10101010101",
+               email=PERSON["email"], phone=PERSON["phone"], college="1", role="president",
+               extra={"note": "disponible le mardi"})
+    add_member(ws, gap, PERSON["name"], profession="infirmière", email=PERSON["email"], college="1")
+    add_member(ws, aix, "Maison de santé du Tholonet", legal=True, siret="73282932000074",
+               structure_kind="msp", college="2")
+    with ws.changing(aix) as (session, p):
+        now = ws.now()
+        session.add(ProjectCommune(project_id=p.id, insee="13001", added_at=now, added_by=ws.actor))
+        session.add(DocumentAnswers(project_id=p.id, template="statuts",
+                                    answers={"president": PERSON["name"], "siege": "Aix"},
+                                    updated_by=ws.actor, updated_at=now))
+        session.add(GeneratedDocument(project_id=p.id, template="statuts", template_version="1",
+                                      format="docx", path="/tmp/statuts.docx", checksum="a" * 64,
+                                      answers_checksum="b" * 64, created_by=ws.actor,
+                                      created_at=now))
+        session.add(ProjectMission(project_id=p.id, mission="acces_soins", chosen=True,
+                                   started_on=date(2026, 9, 1), updated_by=ws.actor,
+                                   updated_at=now))
+        session.add(FundingGrid(id="aci_2019", label="ACI 2019", content={"taille_1": 50000},
+                                imported_by=ws.actor, imported_at=now))
+        vintage = ReferenceVintage(label="COG 2026", source="INSEE", rows=1,
+                                   imported_by=ws.actor, imported_at=now)
+        session.add(vintage)
+        session.flush()
+        session.add(ReferenceCommune(vintage_id=vintage.id, insee="13001", type="COM",
+                                     nom="Aix-en-Provence", departement="13", region="93",
+                                     population=145000))
+        ws.record_event(session, p, "territory_changed", payload={"added": ["13001"]})
+    return {"aix": aix, "gap": gap}
