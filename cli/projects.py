@@ -124,7 +124,7 @@ def checklist(app: AppContext, project: str, stage: str | None, fmt: str) -> Non
             "mark": marks[i.status],
             "required_label": "oui" if i.required else "non",
             "status_label": STATUS_LABELS[i.status],
-            "detail": " ; ".join(x for x in (i.value, i.note, i.reason,
+            "detail": " ; ".join(x for x in (_shown_value(i), i.note, i.reason,
                                              i.due_date and f"échéance {french.short_date(i.due_date)}") if x),
             "updated": f"{french.short_date(i.updated_at)} {i.updated_by}" if i.updated_at else None,
         }
@@ -134,6 +134,15 @@ def checklist(app: AppContext, project: str, stage: str | None, fmt: str) -> Non
         emit_csv(ITEM_COLUMNS[1:], rows)
     else:
         emit_table(ITEM_COLUMNS, rows)
+
+
+def _shown_value(item) -> str | None:
+    """A dated item's value in French format."""
+    from cpts_workflow import french
+
+    if item.value and item.evidence == "date":
+        return french.short_date(french.parse_date(item.value))
+    return item.value
 
 
 @click.command()

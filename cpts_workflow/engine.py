@@ -101,9 +101,7 @@ class Engine:
 
     def triggers_from(self, state: str) -> list[str]:
         """Triggers that exist from a state (whether or not their guards pass)."""
-        return [
-            name for name in self.machine.get_triggers(state) if name in TRIGGER_LABELS
-        ] or self.machine.get_triggers(state)
+        return self.machine.get_triggers(state)
 
     def fire(
         self,

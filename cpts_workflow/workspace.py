@@ -20,9 +20,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import french
+from .catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 from .clock import Clock, system_now
 from .definition import Item, WorkflowDefinition
 from .engine import engine_for
@@ -31,7 +33,6 @@ from .guards import GuardContext
 from .store.database import Database
 from .store.models import ChecklistState, Event, Project
 from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
-from .catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 
 EVENT_LABELS = {
     "created": "Création du projet",
@@ -59,8 +60,10 @@ def default_actor() -> str:
 
 def slugify(name: str) -> str:
     """`CPTS du Pays d'Aix` → `cpts-du-pays-d-aix`."""
-    ascii_ = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:100] or "projet"
+    # Drop accents only; any other non-ASCII character (’, —) separates words.
+    decomposed = unicodedata.normalize("NFKD", name.replace("œ", "oe").replace("æ", "ae"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:100] or "projet"
 
 
 def _clean_text(value: str | None, what: str, required: bool = False) -> str | None:
@@ -186,6 +189,8 @@ class Workspace:
         )
         session.add(event)
         project.updated_at = now
+        # Bump the row version even when the clock has not moved (fixed clocks, same second).
+        flag_modified(project, "updated_at")
         return event
 
     @contextmanager
@@ -256,9 +261,7 @@ class Workspace:
 
     def summary(self, project: Project) -> ProjectSummary:
         definition = self.definition_of(project)
-        state = definition.state(project.stage) if project.stage in definition.stage_ids or any(
-            s.id == project.stage for s in definition.side_states) else None
-        status = getattr(state, "kind", None)
+        side = next((s for s in definition.side_states if s.id == project.stage), None)
         return ProjectSummary(
             id=project.id,
             slug=project.slug,
@@ -266,7 +269,7 @@ class Workspace:
             officer=project.officer,
             stage=project.stage,
             stage_label=definition.state_label(project.stage),
-            status={"pause": "paused", "end": "abandoned"}.get(status or "", "active"),
+            status={"pause": "paused", "end": "abandoned"}[side.kind] if side else "active",
             workflow_id=project.workflow_id,
             workflow_version=project.workflow_version,
             created_at=project.created_at,
