@@ -34,11 +34,12 @@ class Size:
     communes: int
     members: int  # per project
     events: int  # total, at least one per recorded change
+    operations: int  # check/advance operations timed through the library
 
 
 SIZES = {
-    "full": Size("full", projects=1000, communes=35_000, members=50, events=200_000),
-    "smoke": Size("smoke", projects=40, communes=1_500, members=5, events=2_000),
+    "full": Size("full", projects=1000, communes=35_000, members=50, events=200_000, operations=1000),
+    "smoke": Size("smoke", projects=40, communes=1_500, members=5, events=2_000, operations=80),
 }
 
 # Share of projects per stage: many young projects, fewer running ones, a few stopped.

@@ -243,13 +243,14 @@ def _fresh_initiative_projects(bench: Bench, count: int, tag: str) -> list[int]:
     return ids
 
 
-def operations(bench: Bench, total: int = 1000) -> list[Row]:
+def operations(bench: Bench) -> list[Row]:
     """`total` check/advance operations through the library, against the same writes done
     with raw SQLAlchemy Core (one transaction each: the change, the event, the project)."""
     from sqlalchemy import insert, update
 
     from cpts_workflow.store.models import ChecklistState, Event, Project
 
+    total = bench.base.size.operations
     ws = bench.workspace()
     definition = ws.definition()
     stage = definition.stages[0]
@@ -310,12 +311,13 @@ def engine_memory(bench: Bench) -> list[Row]:
     done = subprocess.run([PYTHON, "-m", "benchmarks.probe_engine", bench.base.url],
                           capture_output=True, text=True, check=False,
                           cwd=Path(__file__).resolve().parent.parent)
-    row = Row("engine_memory", f"{bench.base.counts['projects']} projets chargés dans le moteur",
+    row = Row("engine_memory", "tous les projets chargés dans le moteur",
               "RSS avant chargement", unit="Mo", target=30.0)
     if done.returncode != 0:
         row.note = f"non mesuré : {done.stderr.strip().splitlines()[-1:]}"
         return [row]
     probe = json.loads(done.stdout)
+    row.label = f"{probe['models']} projets chargés dans le moteur"
     row.value = round(probe["extra_rss_mb"], 1)
     row.baseline = round(probe["rss_before_mb"], 1)
     row.note = f"{probe['machines']} machine(s) transitions pour {probe['models']} projets"
@@ -434,8 +436,8 @@ MEASURES: dict[str, Measure] = {
     "cli_report": cli_report,
     "portfolio_list": portfolio_list,
     "report_figures": report_figures,
-    "operations": operations,
     "engine_memory": engine_memory,
+    "operations": operations,
     "territory": territory,
     "documents": documents,
 }
