@@ -7,7 +7,6 @@ other: the second gets `Conflict` and nothing of theirs is written.
 
 from __future__ import annotations
 
-import difflib
 import getpass
 import os
 import re
@@ -144,6 +143,8 @@ class Workspace:
         if project is None:
             project = session.scalar(select(Project).where(Project.slug == text))
         if project is None:
+            import difflib  # only to suggest close names, after a miss
+
             slugs = session.scalars(select(Project.slug)).all()
             close = difflib.get_close_matches(slugify(text), slugs, n=3)
             hint = (
@@ -156,6 +157,8 @@ class Workspace:
 
     def _item(self, definition: WorkflowDefinition, item_id: str, project: Project) -> Item:
         if not definition.has_item(item_id):
+            import difflib
+
             ids = [i.id for s in definition.stages for i in s.items]
             close = difflib.get_close_matches(item_id, ids, n=3)
             hint = (
