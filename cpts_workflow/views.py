@@ -26,7 +26,10 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, _SCALARS):
         return value
     if hasattr(value, "__dataclass_fields__"):
-        return {name: to_jsonable(getattr(value, name)) for name in _field_names(type(value))}
+        return {
+            name: field if isinstance(field := getattr(value, name), _SCALARS) else to_jsonable(field)
+            for name in _field_names(type(value))
+        }
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple):
