@@ -204,20 +204,27 @@ def report_figures(bench: Bench) -> list[Row]:
     """The national report's figures against the same figures from hand-written SQL."""
     row = Row("report_figures", "chiffres du rapport national (bibliothèque)",
               "SQL écrit à la main (sqlite3)", target=3.0)
+    if bench.sqlite_path is None:
+        row.note = "non mesuré : la référence sqlite3 demande une base SQLite"
+        return [row]
+    return _feature_row(bench, row, portfolio_report,
+                        lambda: _hand_written_report(bench.sqlite_path))
+
+
+def _feature_row(bench: Bench, row: Row, adapter: Callable[..., Callable[[], object]],
+                 baseline: Callable[[], object]) -> list[Row]:
+    """Time a feature of another branch through its adapter, or say why it cannot be."""
     ws = bench.workspace()
     try:
-        report = portfolio_report(ws)
-        if bench.sqlite_path is None:
-            raise Unplugged("non mesuré : la référence sqlite3 demande une base SQLite")
+        run = adapter(ws)
         with counting_queries(ws.db.engine) as counter:
-            report()
+            run()
         row.queries = counter.count
-        row.value, row.baseline = paired_medians(
-            report, lambda: _hand_written_report(bench.sqlite_path), bench.repeats
-        )
+        row.value, row.baseline = paired_medians(run, baseline, bench.repeats)
     except Unplugged as why:
         row.note = str(why)
-    ws.db.dispose()
+    finally:
+        ws.db.dispose()
     return [row]
 
 
@@ -358,43 +365,30 @@ def _plain_territory(bench: Bench) -> tuple[dict, dict]:
 def territory(bench: Bench) -> list[Row]:
     row = Row("territory_france", "chevauchements + zones blanches, France entière",
               "passe Python dict/set sur les mêmes lignes", target=2.0)
-    ws = bench.workspace()
-    try:
-        run = territory_pass(ws)
-        with counting_queries(ws.db.engine) as counter:
-            run()
-        row.queries = counter.count
-        row.value, row.baseline = paired_medians(run, lambda: _plain_territory(bench), bench.repeats)
-    except Unplugged as why:
-        row.note = str(why)
-    ws.db.dispose()
-    return [row]
+    return _feature_row(bench, row, territory_pass, lambda: _plain_territory(bench))
 
 
 def documents(bench: Bench) -> list[Row]:
     """All documents of one project as DOCX, against one raw pandoc call per document."""
     row = Row("documents_docx", f"tous les documents de {bench.base.sample_slug} (DOCX)",
               "un appel pandoc brut par document", target=1.5)
-    ws = bench.workspace()
     out = Path(tempfile.mkdtemp(dir=bench.workdir))
-    try:
+    sources = _template_sources()
+
+    def adapter(ws) -> Callable[[], object]:
         run = all_documents(ws, bench.base.sample_slug, out)
-        sources = _template_sources()
         if not sources:
             raise Unplugged("non mesuré : aucun modèle de document livré")
+        return run
 
-        def raw() -> None:
-            import pypandoc
+    def raw() -> None:
+        import pypandoc
 
-            for n, source in enumerate(sources):
-                pypandoc.convert_text(source.read_text(encoding="utf-8"), "docx", format="md",
-                                      outputfile=str(out / f"raw-{n}.docx"))
+        for n, source in enumerate(sources):
+            pypandoc.convert_text(source.read_text(encoding="utf-8"), "docx", format="md",
+                                  outputfile=str(out / f"raw-{n}.docx"))
 
-        row.value, row.baseline = paired_medians(run, raw, bench.repeats)
-    except Unplugged as why:
-        row.note = str(why)
-    ws.db.dispose()
-    return [row]
+    return _feature_row(bench, row, adapter, raw)
 
 
 def _template_sources() -> list[Path]:

@@ -73,3 +73,20 @@ def test_rows_judge_targets():
     assert Row("m", "m", "b", value=31.0, baseline=50.0, target=30.0, unit="Mo").status == "NON ATTEINT"
     absent = Row("t", "t", "b", target=2.0, note="non mesuré : fonctionnalité absente")
     assert absent.status == "non mesuré : fonctionnalité absente" and absent.ratio is None
+
+
+def test_a_plugged_feature_is_timed_and_an_absent_one_says_so(tmp_path):
+    from benchmarks.features import Unplugged
+    from benchmarks.measures import Bench, _feature_row
+
+    base = build(f"sqlite:///{tmp_path / 'b.db'}", SIZES["smoke"])
+    bench = Bench(base=base, repeats=1, workdir=tmp_path)
+    [row] = _feature_row(bench, Row("f", "f", "b", target=2.0),
+                         lambda ws: ws.list_projects, lambda: None)
+    assert row.value > 0 and row.baseline > 0 and row.queries >= 1
+
+    def absent(ws):
+        raise Unplugged("non mesuré : fonctionnalité absente (cpts_workflow.x)")
+
+    [row] = _feature_row(bench, Row("g", "g", "b", target=2.0), absent, lambda: None)
+    assert row.value is None and row.status.endswith("(cpts_workflow.x)")
