@@ -103,6 +103,8 @@ def _cache_file(contents: list[bytes]) -> Path | None:
 
 def _read(path: Path, count: int) -> list[WorkflowDefinition] | None:
     try:
+        if not _trusted(path):
+            return None
         data = pickle.loads(path.read_bytes())
     except FileNotFoundError:
         return None
@@ -113,6 +115,13 @@ def _read(path: Path, count: int) -> list[WorkflowDefinition] | None:
     ):
         return data
     return None
+
+
+def _trusted(path: Path) -> bool:
+    """Only a cache file of this user that nobody else may write is unpickled."""
+    info = path.stat()
+    getuid = getattr(os, "getuid", None)
+    return getuid is None or (info.st_uid == getuid() and not info.st_mode & 0o022)
 
 
 def _write(path: Path, definitions: list[WorkflowDefinition]) -> None:

@@ -70,3 +70,17 @@ def test_cache_off_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert WorkflowCatalog().get().id == "cpts_creation"
     assert not list(tmp_path.rglob("*.pickle"))
+
+
+def test_a_cache_file_others_may_write_is_ignored(cache_dir, monkeypatch):
+    WorkflowCatalog()
+    [cached] = list(cache_dir.glob("workflows-*.pickle"))
+    cached.chmod(0o666)
+
+    import cpts_workflow.catalog as catalog
+
+    parsed = []
+    real = catalog.load_definition
+    monkeypatch.setattr(catalog, "load_definition", lambda p: parsed.append(p) or real(p))
+    assert WorkflowCatalog().get().id == "cpts_creation"
+    assert parsed  # read again from the YAML, not from the suspicious file
