@@ -218,7 +218,11 @@ def _feature_row(bench: Bench, row: Row, adapter: Callable[..., Callable[[], obj
     try:
         run = adapter(ws)
         with counting_queries(ws.db.engine) as counter:
-            run()
+            try:
+                run()
+            except Exception as exc:  # noqa: BLE001 - an adapter guessing a new API
+                raise Unplugged(f"non mesuré : l'adaptateur de benchmarks/features.py est à "
+                                f"brancher ({exc.__class__.__name__} : {exc})"[:200]) from exc
         row.queries = counter.count
         row.value, row.baseline = paired_medians(run, baseline, bench.repeats)
     except Unplugged as why:

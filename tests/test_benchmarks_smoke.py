@@ -90,3 +90,16 @@ def test_a_plugged_feature_is_timed_and_an_absent_one_says_so(tmp_path):
 
     [row] = _feature_row(bench, Row("g", "g", "b", target=2.0), absent, lambda: None)
     assert row.value is None and row.status.endswith("(cpts_workflow.x)")
+
+
+def test_an_adapter_calling_a_different_api_gives_a_row_not_a_crash(tmp_path):
+    from benchmarks.measures import Bench, _feature_row
+
+    base = build(f"sqlite:///{tmp_path / 'b.db'}", SIZES["smoke"])
+    bench = Bench(base=base, repeats=1, workdir=tmp_path)
+
+    def wrong_signature(ws):
+        return lambda: ws.list_projects("unexpected positional argument")
+
+    [row] = _feature_row(bench, Row("h", "h", "b", target=2.0), wrong_signature, lambda: None)
+    assert row.value is None and "à brancher (TypeError" in row.status
