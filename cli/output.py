@@ -30,7 +30,15 @@ def emit_json(data: Any) -> None:
     """Any view, list of views or plain data as indented UTF-8 JSON."""
     from cpts_workflow.views import to_jsonable
 
-    click.echo(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2))
+    data = to_jsonable(data)
+    if isinstance(data, list):
+        # One record per line: `indent` switches json to its pure-Python encoder, which took
+        # most of `cpts list --json` on a national base; the C encoder writes each line.
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        lines = ",\n".join(f"  {encode(item)}" for item in data)
+        click.echo(f"[\n{lines}\n]" if data else "[]")
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _cell(value: Any) -> str:

@@ -16,8 +16,14 @@ from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import DefinitionError
+
+if TYPE_CHECKING:
+    import yaml
 
 EvidenceKind = Literal["none", "date", "number", "document", "note"]
 SideKind = Literal["pause", "end"]
@@ -33,7 +39,7 @@ EVIDENCE_LABELS = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Item(_Model):
@@ -208,12 +214,11 @@ class WorkflowDefinition(_Model):
 Path_ = tuple[Any, ...]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loader that remembers the line of every mapping key and sequence entry."""
-
-
 def _construct_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
-    loader = _LineLoader(text)
+    """The data of a YAML text and the line of every mapping key and sequence entry."""
+    import yaml  # lazily: most commands read the workflows from the catalogue's cache
+
+    loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
     finally:
@@ -414,6 +419,18 @@ M = TypeVar("M", bound=BaseModel)
 
 def read_yaml(text: str, source: str = "<texte>") -> tuple[dict[str, Any], Lines]:
     """The mapping at the top of a workflow file, with the line of every key."""
+def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
+    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem."""
+    import yaml
+
+    from .guards import action_names, guard_names
+
+    # Every command loads the shipped workflows: read them with libyaml first (ten times
+    # faster), and only when something is wrong again with the line-tracking loader, to
+    # say where.
+    definition = _parse_fast(text)
+    if definition is not None and not _semantic_problems(definition, guard_names(), action_names()):
+        return definition
     try:
         data, lines = _construct_with_lines(text)
     except yaml.MarkedYAMLError as exc:
@@ -463,6 +480,17 @@ def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
 
         return WorkflowCatalog(user_files=False).load_text(text, source)
     return build_definition(data, lines, source)
+def _parse_fast(text: str) -> WorkflowDefinition | None:
+    """The definition if the text is a valid workflow, else None (errors are found again,
+    with their lines, by the slow path)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        return WorkflowDefinition.model_validate(data) if isinstance(data, dict) else None
+    except (yaml.YAMLError, ValidationError):
+        return None
 
 
 MAX_DEFINITION_BYTES = 1_000_000

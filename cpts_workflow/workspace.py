@@ -7,7 +7,6 @@ other: the second gets `Conflict` and nothing of theirs is written.
 
 from __future__ import annotations
 
-import difflib
 import getpass
 import os
 import re
@@ -61,6 +60,9 @@ EVENT_LABELS = {
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 MAX_TEXT = 5000
+# What a project's summary is made of, in the order `Workspace._summary_of` reads them.
+SUMMARY_COLUMNS = ("id", "slug", "name", "officer", "stage", "workflow_id", "workflow_version",
+                   "created_at", "updated_at", "stage_entered_at", "row_version")
 
 
 def default_actor() -> str:
@@ -110,6 +112,7 @@ class Workspace:
         self.now = now
         self._workflow_files = workflow_files
         self._catalog: WorkflowCatalog | None = None
+        self._facts: dict[tuple[str, int], dict[str, tuple[str, str]]] = {}
 
     @property
     def catalog(self) -> WorkflowCatalog:
@@ -162,6 +165,8 @@ class Workspace:
                 query = query.with_for_update().execution_options(populate_existing=True)
             project = session.scalar(query)
         if project is None:
+            import difflib  # only to suggest close names, after a miss
+
             slugs = session.scalars(select(Project.slug)).all()
             close = difflib.get_close_matches(slugify(text), slugs, n=3)
             hint = (
@@ -174,6 +179,8 @@ class Workspace:
 
     def _item(self, definition: WorkflowDefinition, item_id: str, project: Project) -> Item:
         if not definition.has_item(item_id):
+            import difflib
+
             ids = [i.id for s in definition.stages for i in s.items]
             close = difflib.get_close_matches(item_id, ids, n=3)
             hint = (
@@ -198,8 +205,12 @@ class Workspace:
     ) -> Event:
         """Append an audit event and touch the project (bumping its row version)."""
         now = self.now()
+        if project.id is None:
+            session.flush()  # a new project: its id is needed for the event
+        # By id rather than through the relationship: the unit of work then has no
+        # dependency between the two rows to sort out, a visible cost per change.
         event = Event(
-            project=project,
+            project_id=project.id,
             at=now,
             actor=self.actor,
             kind=kind,
@@ -282,35 +293,56 @@ class Workspace:
             return self.summary(project)
 
     def summary(self, project: Project) -> ProjectSummary:
-        definition = self.definition_of(project)
-        side = next((s for s in definition.side_states if s.id == project.stage), None)
+        """A project's summary: where it stands, in which workflow, since when."""
+        return self._summary_of(tuple(getattr(project, name) for name in SUMMARY_COLUMNS))
+
+    def _summary_of(self, values: tuple[Any, ...]) -> ProjectSummary:
+        """A summary from the values of `SUMMARY_COLUMNS`, in that order (a plain row)."""
+        pid, slug, name, officer, stage, workflow_id, version, created, updated, entered, row = values
+        label, status = self._stage_facts(workflow_id, version).get(stage, (stage, "active"))
         return ProjectSummary(
-            id=project.id,
-            slug=project.slug,
-            name=project.name,
-            officer=project.officer,
-            stage=project.stage,
-            stage_label=definition.state_label(project.stage),
-            status={"pause": "paused", "end": "abandoned"}[side.kind] if side else "active",
-            workflow_id=project.workflow_id,
-            workflow_version=project.workflow_version,
-            created_at=project.created_at,
-            updated_at=project.updated_at,
-            stage_entered_at=project.stage_entered_at,
-            row_version=project.row_version,
+            id=pid,
+            slug=slug,
+            name=name,
+            officer=officer,
+            stage=stage,
+            stage_label=label,
+            status=status,
+            workflow_id=workflow_id,
+            workflow_version=version,
+            created_at=created,
+            updated_at=updated,
+            stage_entered_at=entered,
+            row_version=row,
         )
+
+    def _stage_facts(self, workflow_id: str, version: int) -> dict[str, tuple[str, str]]:
+        """Label and status (active, paused, abandoned) of every state of a definition,
+        worked out once: a national list asks for them a thousand times."""
+        key = (workflow_id, version)
+        facts = self._facts.get(key)
+        if facts is None:
+            definition = self.catalog.get(workflow_id, version)
+            facts = {s.id: (s.label, "active") for s in definition.stages}
+            for side in definition.side_states:
+                facts[side.id] = (side.label, {"pause": "paused", "end": "abandoned"}[side.kind])
+            self._facts[key] = facts
+        return facts
 
     def list_projects(self, *, officer: str | None = None, stage: str | None = None) -> list[ProjectSummary]:
         """Projects ordered by name, optionally filtered by officer and stage."""
         if stage is not None:
             self._check_stage(self.definition(), stage)
         with self.session() as session:
-            query = select(Project).order_by(Project.name, Project.id)
+            # Plain rows, not ORM objects: a national list needs no identity map nor change
+            # tracking, and building 1 000 tracked objects was most of its time.
+            columns = [Project.__table__.c[name] for name in SUMMARY_COLUMNS]
+            query = select(*columns).order_by(Project.name, Project.id)
             if officer:
                 query = query.where(Project.officer == officer)
             if stage:
                 query = query.where(Project.stage == stage)
-            return [self.summary(p) for p in session.scalars(query)]
+            return [self._summary_of(tuple(row)) for row in session.execute(query)]
 
     def project(self, ref: str | int) -> ProjectSummary:
         with self.session() as session:
@@ -407,10 +439,13 @@ class Workspace:
         value: str | None = None,
         reason: str | None = None,
         due: date | None = None,
+        check_value: bool = False,
     ) -> ItemView:
         with self.changing(ref) as (session, project):
             definition = self.definition_of(project)
             item = self._item(definition, item_id, project)
+            if check_value:
+                value = normalise_value(item, value)
             stage_id = definition.item(item_id)[0].id
             state = session.scalar(
                 select(ChecklistState).where(
@@ -449,11 +484,10 @@ class Workspace:
         """Mark an item done; its evidence (`date`, `number`) is validated and normalised."""
         note = _clean_text(note, "La note")
         value = _clean_text(value, "La valeur")
-        definition = self._definition_for_ref(ref)
-        if definition.has_item(item_id):
-            value = normalise_value(definition.item(item_id)[1], value)
+        # The value is checked inside the change's own transaction: looking the project up
+        # in a transaction of its own first cost one more BEGIN/COMMIT per check.
         return self._set_item(ref, item_id, "checked", status="done", note=note, value=value,
-                              due=french.parse_date(due) if due else None)
+                              due=french.parse_date(due) if due else None, check_value=True)
 
     def set_due(self, ref: str | int, item_id: str, due: date | str) -> ItemView:
         """Set a due date on an item without changing its status."""
@@ -467,10 +501,6 @@ class Workspace:
         """Mark an item not applicable; a reason is required."""
         reason = _clean_text(reason, "La raison", required=True)
         return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason)
-
-    def _definition_for_ref(self, ref: str | int) -> WorkflowDefinition:
-        with self.session() as session:
-            return self.definition_of(self.get_project(session, ref))
 
     # --- stage changes -----------------------------------------------------------------
 
