@@ -44,11 +44,26 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
 
 def _register() -> None:
-    from . import aci, backup, deadlines, demo, documents, funding, members, privacy, projects, reports, territory, workflow
+    from . import (
+        aci,
+        backup,
+        deadlines,
+        demo,
+        documents,
+        funding,
+        members,
+        privacy,
+        projects,
+        reports,
+        territory,
+        workflow,
+    )
 
     for command in [*projects.COMMANDS, *backup.COMMANDS]:
         cli.add_command(command)
     cli.add_command(workflow.workflow)
+    members.member.add_command(privacy.export_person)
+    members.member.add_command(privacy.erase_person)
     cli.add_command(members.member)
     cli.add_command(documents.doc)
     cli.add_command(territory.communes)
@@ -59,8 +74,6 @@ def _register() -> None:
         cli.add_command(command)
     cli.add_command(reports.report)
     cli.add_command(demo.demo)
-    # Temporary home of `member export|erase` until the members commands' group takes them.
-    cli.add_command(privacy.privacy_member)
 
 
 _register()

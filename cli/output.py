@@ -87,13 +87,6 @@ def emit_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Pat
         write_private(out, text.encode("utf-8-sig"))
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only (it may hold personal data), atomically."""
-    from cpts_workflow.files import write_private as write
-
-    write(path, data)
-
-
 def success(message: str) -> None:
     click.secho(message, fg="green" if is_terminal() else None)
 

@@ -1,7 +1,6 @@
 """`cpts member export|erase`: a person's data (RGPD rights of access and erasure).
 
-The group is named `privacy_member` here so as not to clash with the members commands;
-its commands are meant to join the main `member` group.
+The commands join the `member` group of `cli/members.py` (see `cli/main.py`).
 """
 
 from __future__ import annotations
@@ -66,12 +65,3 @@ def erase_person(app: AppContext, person: str, reason: str, yes: bool, as_json: 
     success(f"Données effacées : {len(report.members)} fiche(s) membre dans "
             f"{', '.join(report.projects)} ; {report.events_scrubbed} événement(s) et "
             f"{report.answers_scrubbed} réponse(s) de document anonymisés.")
-
-
-@click.group("member")
-def privacy_member() -> None:
-    """Membres : données personnelles (RGPD)."""
-
-
-privacy_member.add_command(export_person)
-privacy_member.add_command(erase_person)

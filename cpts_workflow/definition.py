@@ -16,14 +16,8 @@ from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import DefinitionError
-
-if TYPE_CHECKING:
-    import yaml
 
 EvidenceKind = Literal["none", "date", "number", "document", "note"]
 SideKind = Literal["pause", "end"]
@@ -39,7 +33,7 @@ EVIDENCE_LABELS = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Item(_Model):
@@ -96,6 +90,8 @@ class Clock(_Model):
     stop_items: tuple[str, ...] = ()
     action: str = Field(min_length=1)
     expired_label: str | None = None
+
+
 Pairs = tuple[tuple[str, str], ...]
 
 
@@ -111,6 +107,7 @@ class Changes(_Model):
 
     Added and removed items are found by comparing ids; only what a comparison cannot
     guess is declared: renamed items and stages, and where projects at a removed stage go.
+    """
 
     from_version: int = Field(ge=1)
     note: str = ""
@@ -214,11 +211,12 @@ class WorkflowDefinition(_Model):
 Path_ = tuple[Any, ...]
 
 
-def _construct_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
-    """The data of a YAML text and the line of every mapping key and sequence entry."""
-    import yaml  # lazily: most commands read the workflows from the catalogue's cache
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader that remembers the line of every mapping key and sequence entry."""
 
-    loader = yaml.SafeLoader(text)
+
+def _construct_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
+    loader = _LineLoader(text)
     try:
         node = loader.get_single_node()
     finally:
@@ -419,18 +417,6 @@ M = TypeVar("M", bound=BaseModel)
 
 def read_yaml(text: str, source: str = "<texte>") -> tuple[dict[str, Any], Lines]:
     """The mapping at the top of a workflow file, with the line of every key."""
-def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
-    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem."""
-    import yaml
-
-    from .guards import action_names, guard_names
-
-    # Every command loads the shipped workflows: read them with libyaml first (ten times
-    # faster), and only when something is wrong again with the line-tracking loader, to
-    # say where.
-    definition = _parse_fast(text)
-    if definition is not None and not _semantic_problems(definition, guard_names(), action_names()):
-        return definition
     try:
         data, lines = _construct_with_lines(text)
     except yaml.MarkedYAMLError as exc:
@@ -480,17 +466,6 @@ def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
 
         return WorkflowCatalog(user_files=False).load_text(text, source)
     return build_definition(data, lines, source)
-def _parse_fast(text: str) -> WorkflowDefinition | None:
-    """The definition if the text is a valid workflow, else None (errors are found again,
-    with their lines, by the slow path)."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-        return WorkflowDefinition.model_validate(data) if isinstance(data, dict) else None
-    except (yaml.YAMLError, ValidationError):
-        return None
 
 
 MAX_DEFINITION_BYTES = 1_000_000

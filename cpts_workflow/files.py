@@ -1,18 +1,26 @@
-"""Writing files safely: owner-only permissions, atomic replace, confined names."""
+"""Files the library writes for a user: private (owner-only), atomic, confined names."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
 import unicodedata
-"""Files the library writes for a user: private (owner-only) and atomic."""
-
-
-import errno
 from pathlib import Path
 
 from .errors import BadInput
+
+_OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EEXIST: "un fichier de ce nom existe déjà",
+    errno.ENOSPC: "disque plein",
+    errno.EROFS: "système de fichiers en lecture seule",
+}
 
 # Names Windows refuses whatever the extension.
 _RESERVED = {
@@ -23,25 +31,6 @@ _RESERVED = {
     *(f"com{i}" for i in range(1, 10)),
     *(f"lpt{i}" for i in range(1, 10)),
 }
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only (it may hold personal data), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-_OS_REASONS = {
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.EACCES: "accès refusé",
-    errno.EPERM: "opération non permise",
-    errno.EISDIR: "c'est un dossier",
-    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    errno.EEXIST: "un fichier de ce nom existe déjà",
-    errno.ENOSPC: "disque plein",
-    errno.EROFS: "système de fichiers en lecture seule",
 
 
 def os_reason(exc: OSError) -> str:
@@ -55,6 +44,8 @@ def write_private(path: str | Path, data: bytes) -> Path:
     The bytes go to a temporary file of the same folder, then replace the target in one
     rename: a crash leaves either the old file or the new one, never half of it.
     """
+    path = Path(path)
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as exc:
@@ -62,6 +53,9 @@ def write_private(path: str | Path, data: bytes) -> Path:
             f"Impossible d'écrire dans le dossier {path.parent} ({os_reason(exc)}).",
             "Choisissez un autre chemin avec --out.",
         ) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
@@ -69,6 +63,19 @@ def write_private(path: str | Path, data: bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
+
+
+def inside(base: str | Path, path: str | Path) -> Path:
+    """`path` resolved under `base`; `BadInput` when it would leave it (`..`, absolute, link)."""
+    root = Path(base).resolve()
+    target = (root / path).resolve()
+    if target != root and root not in target.parents:
+        raise BadInput(
+            f"Le chemin « {path} » sort du dossier de sortie {root}.",
+            "Donnez un nom de fichier relatif à ce dossier, sans « .. ».",
+        )
+    return target
 
 
 def safe_stem(text: str) -> str:
@@ -92,18 +99,4 @@ def confined_path(directory: Path, name: str) -> Path:
             f"Nom de fichier de sortie refusé : « {name} ».",
             "Donnez un simple nom de fichier ; le dossier se choisit avec --out.",
         )
-    base = Path(directory).resolve()
-    target = (base / candidate).resolve()
-    if base != target and base not in target.parents:
-        raise BadInput(f"Nom de fichier de sortie refusé : « {name} » sort du dossier {base}.")
-    return path
-
-
-def inside(base: str | Path, path: str | Path) -> Path:
-    """`path` resolved under `base`; `BadInput` when it would leave it (`..`, absolute, link)."""
-    root = Path(base).resolve()
-    target = (root / path).resolve()
-    if target != root and root not in target.parents:
-            f"Le chemin « {path} » sort du dossier de sortie {root}.",
-            "Donnez un nom de fichier relatif à ce dossier, sans « .. ».",
-    return target
+    return inside(directory, candidate)
