@@ -36,15 +36,16 @@ FIRST_NAMES = ["Camille", "Léa", "Hugo", "Manon", "Thomas", "Inès", "Lucas", "
 LAST_NAMES = ["Martin", "Bernard", "Giraud", "Roux", "Fabre", "Blanc", "Garcia", "Mercier",
               "Faure", "Michel", "Arnaud", "Barthélemy", "Chabert", "Imbert", "Pellegrin",
               "Bonnet", "Rey", "Meunier", "Lambert", "Ferrand", "Aubert", "Ollivier", "Nguyen"]
-PROFESSIONS = [("médecin généraliste", "libéraux"), ("infirmier·e", "libéraux"),
-               ("masseur-kinésithérapeute", "libéraux"), ("pharmacien·ne", "libéraux"),
-               ("sage-femme", "libéraux"), ("orthophoniste", "libéraux"),
-               ("chirurgien-dentiste", "libéraux"), ("diététicien·ne", "libéraux")]
-STRUCTURES = [("Maison de santé pluriprofessionnelle", "msp", "structures d'exercice coordonné"),
-              ("Centre hospitalier", "hopital", "établissements sanitaires"),
-              ("Ehpad", "ehpad", "médico-social et social"),
-              ("SSIAD", "ssiad", "médico-social et social"),
-              ("Association France Assos Santé", "association", "usagers")]
+# Collège, role and structure ids are those of `members.py` (French labels on screen).
+PROFESSIONS = [("médecin généraliste", "liberaux"), ("infirmier·e", "liberaux"),
+               ("masseur-kinésithérapeute", "liberaux"), ("pharmacien·ne", "liberaux"),
+               ("sage-femme", "liberaux"), ("orthophoniste", "liberaux"),
+               ("chirurgien-dentiste", "liberaux"), ("diététicien·ne", "liberaux")]
+STRUCTURES = [("Maison de santé pluriprofessionnelle", "msp", "structures"),
+              ("Centre hospitalier", "etablissement", "etablissements"),
+              ("Ehpad", "medico_social", "medico_social"),
+              ("SSIAD", "medico_social", "medico_social"),
+              ("Association France Assos Santé", "association_usagers", "usagers")]
 
 
 class MovingClock:
@@ -253,7 +254,7 @@ def _members(ws: Workspace, clock: MovingClock, slug: str, porteur: str, rng: ra
     """A dozen professionals and a few structures; a bureau once the association exists."""
     clock.current += timedelta(days=rng.randint(2, 8))
     people = [porteur] + [_person(rng) for _ in range(rng.randint(8, 14))]
-    roles = iter(["président", "secrétaire", "trésorier"] if bureau else [])
+    roles = iter(["president", "secretary", "treasurer"] if bureau else [])
     with ws.changing(slug) as (session, project):
         for index, name in enumerate(dict.fromkeys(people)):
             profession, college = PROFESSIONS[0] if index == 0 else rng.choice(PROFESSIONS)

@@ -205,7 +205,8 @@ class Workspace:
     ) -> Event:
         """Append an audit event and touch the project (bumping its row version)."""
         now = self.now()
-        if project.id is None:
+        created = project.id is None
+        if created:
             session.flush()  # a new project: its id is needed for the event
         # By id rather than through the relationship: the unit of work then has no
         # dependency between the two rows to sort out, a visible cost per change.
@@ -221,9 +222,10 @@ class Workspace:
             payload=payload,
         )
         session.add(event)
-        project.updated_at = now
-        # Bump the row version even when the clock has not moved (fixed clocks, same second).
-        flag_modified(project, "updated_at")
+        if not created:
+            project.updated_at = now
+            # Bump the row version even when the clock has not moved (fixed clocks, same second).
+            flag_modified(project, "updated_at")
         return event
 
     @contextmanager

@@ -118,9 +118,37 @@ def cpts(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRun:
     return run
 
 
-def complete_stage(ws: Workspace, project: str, value: str = "01/09/2026") -> None:
-    """Tick every required item of the project's current stage (dated items get `value`)."""
+def complete_stage(ws: Workspace, project: str, value: str = "01/09/2026", *, guards: bool = True) -> None:
+    """Make the current stage ready to leave: every required item ticked (dated items get
+    `value`) and what the other guards ask for (a territory, a bureau) when it is missing."""
     for item in ws.checklist(project):
         if item.required and item.status == "todo":
             evidence = {"date": value, "number": "1"}.get(item.evidence)
             ws.check(project, item.id, value=evidence)
+    if guards:
+        satisfy_guards(ws, project)
+
+
+BUREAU = (("Jeanne Durand", "president"), ("Paul Garcia", "treasurer"), ("Léa Martin", "secretary"))
+
+
+def satisfy_guards(ws: Workspace, project: str) -> None:
+    """Give the project a commune (leaving `diagnostic`) or a bureau (leaving `statutes`)."""
+    from cpts_workflow import members
+    from cpts_workflow.store.models import ProjectCommune
+    from cpts_workflow.territory.changes import add_communes
+
+    summary = ws.project(project)
+    definition = ws.definition_of(summary)
+    guards = {g for t in definition.transitions_from(summary.stage) for g in t.guards}
+    if "territory_valid" in guards:
+        with ws.session() as session:
+            has_commune = session.query(ProjectCommune).filter_by(project_id=summary.id).first()
+        if not has_commune:
+            add_communes(ws, project, ["04001"], force=True, reason="commune de test")
+    if "bureau_complete" in guards:
+        with ws.session() as session:
+            missing = members.missing_offices(session, ws.get_project(session, project))
+        if missing:
+            for name, role in BUREAU:
+                members.add_member(ws, project, name, role=role)

@@ -36,7 +36,7 @@ def communes(ws: Workspace, slug: str, codes: list[str]) -> None:
     with ws.changing(slug) as (session, project):
         for code in codes:
             session.add(ProjectCommune(project_id=project.id, insee=code, added_at=ws.now(),
-                                       added_by=ws.actor))
+                                       added_by=ws.actor, forced_reason="chevauchement connu"))
         ws.record_event(session, project, "territory_changed", payload={"added": codes})
 
 

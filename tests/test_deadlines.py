@@ -17,7 +17,7 @@ from cpts_workflow.resources import workflows_dir
 try:  # tests/ is a package on main
     from .conftest import complete_stage
 except ImportError:
-    from conftest import complete_stage
+    from .conftest import complete_stage
 
 P = "cpts-du-pays-d-aix"
 TACIT = "clock-health_project_tacit_validation"

@@ -39,7 +39,8 @@ def test_days_in_stage_progress_and_last_event(report_ws):
     assert {s: r.days_in_stage for s, r in rows.items()} == {
         "alpha": 60, "beta": 10, "gamma": 30, "delta": 5, "epsilon": 200, "zeta": 50}
     assert (rows["alpha"].checklist_done, rows["alpha"].checklist_total) == (1, 7)
-    assert (rows["beta"].checklist_done, rows["beta"].checklist_total) == (0, 7)
+    # Projet de santé in v2: 7 items of v1, the ARS objection and the support letters.
+    assert (rows["beta"].checklist_done, rows["beta"].checklist_total) == (0, 9)
     assert (rows["epsilon"].checklist_done, rows["epsilon"].checklist_total) == (0, 9)
     assert rows["alpha"].last_event_kind == "checked"
     assert rows["alpha"].last_event_at == T0 - timedelta(days=50)

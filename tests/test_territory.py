@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import complete_stage
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -16,6 +15,8 @@ from cpts_workflow.territory import project_population, taille
 from cpts_workflow.territory.changes import add_communes, remove_communes
 from cpts_workflow.territory.coverage import gaps, overlaps, territory
 from cpts_workflow.territory.reference import SHIPPED_LABEL, normalise_name, shipped_reference
+
+from .conftest import complete_stage
 
 MARSEILLE_ARM = [f"132{i:02d}" for i in range(1, 17)]
 

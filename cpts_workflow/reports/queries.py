@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import BadInput
+from ..errors import BadInput, CptsError
 from ..store.models import ChecklistState, Event, Member, Project, ProjectCommune
 from .territory_link import CommuneFacts, TerritoryLink, department_of, load_link, population_of
 from .views import (
@@ -409,6 +409,15 @@ def coverage_map(ws: Workspace, report: Portfolio) -> str | None:
     """The territory feature's coverage map of the report's projects (None without it)."""
     if not report.coverage:
         return None
+    try:
+        from ..territory.coverage_map import map_svg
+    except ImportError:
+        map_svg = None
+    if map_svg is not None:
+        try:
+            return map_svg(ws, region=report.coverage.region, color_by="stage")
+        except CptsError:
+            return None  # no outlines shipped for this region
     positions = {r.id: r.position for r in report.projects if r.status != "abandoned"}
     with ws.session() as session:
         link = load_link(session)

@@ -62,9 +62,6 @@ def population_of(codes: set[str], facts: dict[str, CommuneFacts]) -> int | None
 class _ReferenceTable:
     """Fallback on the `reference_communes` table of the base (newest vintage)."""
 
-    # Until the territory feature takes over: ACI taille bounds (upper bounds, exclusive).
-    _TAILLE = ((40_000, 1), (80_000, 2), (175_000, 3))
-
     def __init__(self, session: Session, vintage: int) -> None:
         self.session, self.vintage = session, vintage
 
@@ -93,7 +90,9 @@ class _ReferenceTable:
         return {"93": "Provence-Alpes-Côte d'Azur"}.get(region)
 
     def taille(self, population: int) -> int | None:
-        return next((t for bound, t in self._TAILLE if population < bound), 4)
+        from ..taille import taille
+
+        return taille(population)
 
     def coverage_map_svg(self, stage_by_insee: dict[str, str], region: str) -> str | None:
         return None

@@ -23,3 +23,36 @@ def project_population(session_or_ws: Any, project_id: int) -> tuple[int, str]:
     from .coverage import project_population as compute
 
     return compute(session_or_ws, project_id)
+
+
+def reports_link(session: Any) -> Any:
+    """What portfolio reports read from the territory: see `reports.territory_link`."""
+    from ..reports.territory_link import CommuneFacts
+    from .reference import reference_for, regions
+
+    reference = reference_for(session)
+
+    class _Link:
+        def communes(self, codes: set[str]) -> dict[str, CommuneFacts]:
+            found = (reference.get(c) for c in codes)
+            return {
+                c.insee: CommuneFacts(c.insee, c.nom, c.departement, c.region, c.population,
+                                      c.commune_parent)
+                for c in found
+                if c is not None
+            }
+
+        def region_population(self, region: str) -> int | None:
+            return sum(c.population or 0 for c in reference.in_area(region=region)
+                       if c.type == "COM") or None
+
+        def region_name(self, region: str) -> str | None:
+            return regions().get(region)
+
+        def taille(self, population: int) -> int | None:
+            return taille(population)
+
+        def coverage_map_svg(self, stage_by_insee: dict[str, str], region: str) -> str | None:
+            return None  # drawn by `coverage_map.map_svg`, which needs the workspace
+
+    return _Link()

@@ -1,9 +1,8 @@
-"""The ACI « taille » of a CPTS, from the population it covers: the rule lives here only."""
+"""The ACI « taille » as the territory sees it: the rule itself lives in `cpts_workflow.taille`."""
 
 from __future__ import annotations
 
-# Upper bounds (inclusive) of tailles 1, 2 and 3; above the last one is taille 4.
-TAILLE_BOUNDS: tuple[int, int, int] = (39_999, 79_999, 175_000)
+from ..taille import taille
 
 TAILLE_LABELS = {
     1: "moins de 40 000 habitants",
@@ -12,23 +11,4 @@ TAILLE_LABELS = {
     4: "plus de 175 000 habitants",
 }
 
-
-def taille(population: int) -> int:
-    """Taille (1 to 4) of a CPTS covering `population` inhabitants.
-
-    1: < 40 000; 2: 40 000 – 80 000; 3: 80 000 – 175 000; 4: > 175 000.
-
-    The sources do not say which side a boundary value falls on (« à confirmer »), so
-    the rule is fixed here, once: a lower bound belongs to the upper taille, and 175 000
-    itself is still taille 3 (« plus de 175 000 » is strictly more):
-
-    - 39 999 → 1, 40 000 → 2;
-    - 79 999 → 2, 80 000 → 3;
-    - 175 000 → 3, 175 001 → 4.
-    """
-    if population < 0:
-        raise ValueError("population must not be negative")
-    for index, upper in enumerate(TAILLE_BOUNDS, start=1):
-        if population <= upper:
-            return index
-    return 4
+__all__ = ["TAILLE_LABELS", "taille"]

@@ -121,7 +121,7 @@ def test_user_workflow_file_validate_diff_and_new_projects(cpts, tmp_path, monke
     result = cpts(f"workflow validate {good}")
     assert result.exit_code == 0
     assert result.stdout == (f"{good} : workflow « cpts_creation » version 3 valide "
-                             "(7 étapes, 51 éléments, étend cpts_creation@2).\n")
+                             "(7 étapes, 52 éléments, étend cpts_creation@2).\n")
     diff = cpts(f"workflow diff 2 {good}").stdout
     assert "  + statutes / urps_convention_signed « Convention d'accompagnement signée avec l'Inter URPS » (requis)" in diff
     # With --workflow-file the version exists for every command; new projects take it.
