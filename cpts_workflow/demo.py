@@ -8,7 +8,6 @@ holds projects not made by the demo is never touched unless the caller forces it
 
 from __future__ import annotations
 
-import csv
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -22,11 +21,11 @@ from . import french
 from .clock import Clock, system_now
 from .errors import Refused
 from .resources import data_dir
-from .store.models import Event, Member, Project, ProjectCommune, ReferenceCommune, ReferenceVintage
+from .store.models import Event, Member, Project, ProjectCommune
+from .territory.reference import Reference, shipped_reference
 from .workspace import Workspace
 
 DEMO_ACTOR = "Démonstration cpts-workflow"
-DEMO_VINTAGE = "démo PACA (INSEE, COG)"
 # Days each finished stage took (drawn between these bounds); nothing official, see README.
 STAGE_DAYS = {"initiative": (45, 120), "diagnostic": (70, 160), "health_project": (90, 200),
               "statutes": (45, 110), "aci_contract": (50, 130), "coordinator_hiring": (35, 90)}
@@ -79,11 +78,6 @@ def _specs() -> list[dict[str, Any]]:
     return yaml.safe_load((data_dir() / "demo" / "projects.yaml").read_text("utf-8"))["projects"]
 
 
-def _reference_rows() -> list[dict[str, str]]:
-    with (data_dir() / "demo" / "communes_paca.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def foreign_projects(ws: Workspace) -> int:
     """How many projects of the base were not made by the demo."""
     with ws.session() as session:
@@ -112,11 +106,10 @@ def build_demo(url: str, *, force: bool = False, now: Clock = system_now,
             )
         with ws.session() as session:
             session.execute(delete(Project).where(Project.created_by == DEMO_ACTOR))
-            _reference(session, ws)
-        populations = _populations()
+        reference = shipped_reference()
         rng = random.Random(seed)
         for spec in _specs():
-            _history(ws, clock, spec, end, rng, populations)
+            _history(ws, clock, spec, end, rng, reference)
         with ws.session() as session:
             ids = select(Project.id).where(Project.created_by == DEMO_ACTOR)
             return DemoResult(
@@ -127,29 +120,6 @@ def build_demo(url: str, *, force: bool = False, now: Clock = system_now,
             )
     finally:
         ws.db.dispose()
-
-
-def _reference(session: Any, ws: Workspace) -> None:
-    """Load the PACA communes (population) unless the territory feature brings its own."""
-    from .reports.territory_link import load_link
-
-    if load_link(session) is not None:
-        return
-    rows = _reference_rows()
-    vintage = ReferenceVintage(label=DEMO_VINTAGE, source="INSEE, COG et populations légales",
-                               rows=len(rows), imported_by=DEMO_ACTOR, imported_at=ws.now())
-    session.add(vintage)
-    session.flush()
-    session.add_all(ReferenceCommune(
-        vintage_id=vintage.id, insee=r["insee"], type=r["type"], nom=r["nom"],
-        departement=r["departement"], region=r["region"],
-        commune_parent=r["commune_parent"] or None,
-        population=int(r["population"]) if r["population"] else None) for r in rows)
-
-
-def _populations() -> dict[str, int]:
-    return {r["insee"]: int(r["population"] or 0) for r in _reference_rows() if r["type"] == "COM"
-            or r["insee"].startswith("132")}
 
 
 def _person(rng: random.Random) -> str:
@@ -171,7 +141,7 @@ def _plan(spec: dict[str, Any], stages: list[str], end: datetime,
 
 
 def _history(ws: Workspace, clock: MovingClock, spec: dict[str, Any], end: datetime,
-             rng: random.Random, populations: dict[str, int]) -> None:
+             rng: random.Random, reference: Reference) -> None:
     definition = ws.definition()
     stages = list(definition.stage_ids)
     finished, current = _plan(spec, stages, end, rng)
@@ -184,7 +154,7 @@ def _history(ws: Workspace, clock: MovingClock, spec: dict[str, Any], end: datet
     ws.actor = officer
     _territory(ws, clock, slug, spec, rng)
     _members(ws, clock, slug, porteur, rng, bureau=stages.index(spec["stage"]) > 3)
-    population = sum(populations.get(c, 0) for c in spec["communes"])
+    population, _ = reference.population(spec["communes"])
     for stage, days in finished:
         stage_end = clock.current + timedelta(days=days)
         _tick(ws, clock, slug, definition.state(stage).items, stage_end, officer, porteur, rng,

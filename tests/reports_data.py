@@ -52,7 +52,7 @@ def reference(ws: Workspace) -> None:
                                          region="93", population=population))
 
 
-def build(ws: Workspace, clock, with_reference: bool = True) -> None:
+def build(ws: Workspace, clock) -> None:
     """Write the fixed portfolio; leaves the clock at T0."""
     at(clock, 200)
     ws.create_project("epsilon", officer="Claire")
@@ -85,6 +85,5 @@ def build(ws: Workspace, clock, with_reference: bool = True) -> None:
     ws.advance("beta")
     at(clock, 5)
     ws.create_project("delta")
-    if with_reference:
-        reference(ws)
+    reference(ws)
     at(clock, 0)

@@ -15,15 +15,6 @@ from .conftest import complete_stage
 from .reports_data import T0, build
 
 
-def territory_feature_links() -> bool:
-    """After integration the territory feature's real data replace the test reference."""
-    try:
-        from cpts_workflow import territory  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return hasattr(territory, "reports_link")
-
-
 @pytest.fixture
 def report_ws(ws, clock):
     build(ws, clock)
@@ -91,8 +82,6 @@ def test_abandoned_projects_leave_the_funnel_and_free_their_communes(report_ws):
 
 
 def test_departments_population_and_coverage(report_ws):
-    if territory_feature_links():
-        pytest.skip("les populations viennent du module territoire (données réelles)")
     report = portfolio(report_ws)
     rows = by_slug(report)
     assert rows["alpha"].departments == ["13"] and rows["beta"].departments == ["13", "84"]
@@ -104,17 +93,6 @@ def test_departments_population_and_coverage(report_ws):
     assert shares["diagnostic"] == (4000, 0.4) and shares["health_project"] == (3500, 0.35)
     assert shares["initiative"] == (0, 0.0)
     assert (cover.covered_population, cover.share) == (4500, 0.45)  # 13002 counted once
-
-
-def test_without_reference_data_no_population(ws, clock):
-    if territory_feature_links():
-        pytest.skip("le module territoire fournit les populations")
-    build(ws, clock, with_reference=False)
-    report = portfolio(ws)
-    rows = by_slug(report)
-    assert rows["beta"].departments == ["13", "84"]  # read from the INSEE codes
-    assert rows["beta"].population is None and rows["beta"].taille is None
-    assert report.coverage is None and report.territory_available is False
 
 
 def test_filters(report_ws):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cpts_workflow.demo import build_demo
+from cpts_workflow.documents.convert import HEADLESS_FLAGS
 from cpts_workflow.reports import portfolio, project_report, queries, render_html
 from cpts_workflow.workspace import Workspace
 
@@ -52,9 +53,7 @@ PROBE_END = """<script>window.addEventListener("load", function () {
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'chromium-profile'}", "--hide-scrollbars", *args],
+        [CHROMIUM, *HEADLESS_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}", "--hide-scrollbars", *args],
         capture_output=True, text=True, timeout=120, check=False,
     )
 

@@ -40,6 +40,18 @@ class ConversionError(CptsError):
     """pandoc or Chromium failed."""
 
 
+# Headless Chromium that makes no network call of its own (the machines here have none).
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 def _pandoc(markdown: str, to: str, title: str, extra: list[str] | None = None) -> bytes:
     import pypandoc
 
@@ -89,13 +101,7 @@ def html_to_pdf(html: bytes) -> bytes:
         page.write_bytes(html)
         command = [
             browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS_FLAGS,
             f"--user-data-dir={Path(tmp) / 'profile'}",
             "--no-pdf-header-footer",
             "--print-to-pdf-no-header",

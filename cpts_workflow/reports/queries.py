@@ -289,7 +289,7 @@ def _rows(ws: Workspace, raw: _Raw, facts: dict[str, CommuneFacts], link: Territ
             last_event_label=EVENT_LABELS.get(last.kind, last.kind) if last else None,
             days_since_last_event=since_last, departments=departments, communes=len(codes),
             population=population,
-            taille=link.taille(population) if link and population else None,
+            taille=link.taille(population) if population else None,
             flags=flags,
         ))
     return rows
@@ -323,9 +323,9 @@ def portfolio(
         progress(PORTFOLIO_STEPS[5])
         link = load_link(session)
         codes = set().union(*raw.communes.values()) if raw.communes else set()
-        facts = link.communes(codes) if link and codes else {}
+        facts = link.communes(codes) if codes else {}
         rows = _rows(ws, raw, facts, link, stalled_days)
-        cover = coverage(rows, raw.communes, facts, link, definition) if link and facts else None
+        cover = coverage(rows, raw.communes, facts, link, definition) if facts else None
     return Portfolio(
         schema_version=SCHEMA_VERSION,
         generated_at=ws.now(),
@@ -377,7 +377,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
         raw = _fetch(session, select(Project.id).where(Project.id == pid), lambda _s: None)
         link = load_link(session)
         codes = raw.communes.get(pid, set())
-        facts = link.communes(codes) if link and codes else {}
+        facts = link.communes(codes) if codes else {}
         row = _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS)[0]
         members: Counter[str] = Counter()
         bureau: dict[str, str] = {}
@@ -406,27 +406,12 @@ __all__ = ["portfolio", "stalled", "project_report", "coverage_map", "funnel", "
 
 
 def coverage_map(ws: Workspace, report: Portfolio) -> str | None:
-    """The territory feature's coverage map of the report's projects (None without it)."""
+    """The territory feature's coverage map of the report's region, coloured by stage."""
+    from ..territory.coverage_map import map_svg
+
     if not report.coverage:
         return None
     try:
-        from ..territory.coverage_map import map_svg
-    except ImportError:
-        map_svg = None
-    if map_svg is not None:
-        try:
-            return map_svg(ws, region=report.coverage.region, color_by="stage")
-        except CptsError:
-            return None  # no outlines shipped for this region
-    positions = {r.id: r.position for r in report.projects if r.status != "abandoned"}
-    with ws.session() as session:
-        link = load_link(session)
-        if link is None:
-            return None
-        stage_by_insee: dict[str, str] = {}
-        for pid, insee in session.execute(
-            select(ProjectCommune.project_id, ProjectCommune.insee)
-            .where(ProjectCommune.project_id.in_(list(positions)))
-        ):
-            stage_by_insee.setdefault(insee, positions[pid])
-        return link.coverage_map_svg(stage_by_insee, report.coverage.region)
+        return map_svg(ws, region=report.coverage.region, color_by="stage")
+    except CptsError:
+        return None  # no outlines shipped for this region

@@ -52,7 +52,4 @@ def reports_link(session: Any) -> Any:
         def taille(self, population: int) -> int | None:
             return taille(population)
 
-        def coverage_map_svg(self, stage_by_insee: dict[str, str], region: str) -> str | None:
-            return None  # drawn by `coverage_map.map_svg`, which needs the workspace
-
     return _Link()

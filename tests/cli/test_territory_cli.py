@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cpts_workflow.documents.convert import HEADLESS_FLAGS
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -92,13 +94,7 @@ def _chromium(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS_FLAGS,
             f"--user-data-dir={tmp_path / 'chromium'}",
             *args,
         ],
