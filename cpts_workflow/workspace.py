@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -64,6 +64,17 @@ MAX_TEXT = 5000
 SUMMARY_COLUMNS = ("id", "slug", "name", "officer", "stage", "workflow_id", "workflow_version",
                    "created_at", "updated_at", "stage_entered_at", "row_version")
 
+
+# Statements of the write path, built once: building them on every change (coercing each
+# value) cost more than running them.
+_BY_SLUG = select(Project).where(Project.slug == bindparam("slug"))
+_BY_SLUG_LOCKED = _BY_SLUG.with_for_update().execution_options(populate_existing=True)
+_STATES = ChecklistState.__table__
+_STATE = select(_STATES).where(_STATES.c.project_id == bindparam("project"),
+                               _STATES.c.item_id == bindparam("item"))
+_STATE_INSERT = insert(_STATES)
+_STATE_UPDATE = update(_STATES).where(_STATES.c.id == bindparam("state_id"))
+_EVENT_INSERT = insert(Event.__table__)
 
 def default_actor() -> str:
     """`CPTS_ACTOR`, else the operating-system user."""
@@ -160,10 +171,7 @@ class Workspace:
             project = session.get(Project, int(text), with_for_update=lock or None,
                                   populate_existing=lock)
         if project is None:
-            query = select(Project).where(Project.slug == text)
-            if lock:
-                query = query.with_for_update().execution_options(populate_existing=True)
-            project = session.scalar(query)
+            project = session.scalar(_BY_SLUG_LOCKED if lock else _BY_SLUG, {"slug": text})
         if project is None:
             import difflib  # only to suggest close names, after a miss
 
@@ -202,31 +210,24 @@ class Workspace:
         item_id: str | None = None,
         comment: str | None = None,
         payload: dict[str, Any] | None = None,
-    ) -> Event:
+    ) -> None:
         """Append an audit event and touch the project (bumping its row version)."""
         now = self.now()
         created = project.id is None
         if created:
             session.flush()  # a new project: its id is needed for the event
-        # By id rather than through the relationship: the unit of work then has no
-        # dependency between the two rows to sort out, a visible cost per change.
-        event = Event(
-            project_id=project.id,
-            at=now,
-            actor=self.actor,
-            kind=kind,
-            from_stage=from_stage,
-            to_stage=to_stage,
-            item_id=item_id,
-            comment=comment,
-            payload=payload,
-        )
-        session.add(event)
+        # A plain INSERT rather than an ORM object: the audit trail is append-only and
+        # never read back in the same transaction, and the unit of work's bookkeeping
+        # for one more object was a visible share of every change.
+        session.connection().execute(_EVENT_INSERT, {
+            "project_id": project.id, "at": now, "actor": self.actor, "kind": kind,
+            "from_stage": from_stage, "to_stage": to_stage, "item_id": item_id,
+            "comment": comment, "payload": payload,
+        })
         if not created:
             project.updated_at = now
             # Bump the row version even when the clock has not moved (fixed clocks, same second).
             flag_modified(project, "updated_at")
-        return event
 
     @contextmanager
     def changing(self, ref: str | int, expected_version: int | None = None) -> Iterator[tuple[Session, Project]]:
@@ -449,21 +450,24 @@ class Workspace:
             if check_value:
                 value = normalise_value(item, value)
             stage_id = definition.item(item_id)[0].id
-            state = session.scalar(
-                select(ChecklistState).where(
-                    ChecklistState.project_id == project.id, ChecklistState.item_id == item_id
-                )
-            )
-            if state is None:
-                state = ChecklistState(project_id=project.id, item_id=item_id, status="todo")
-                session.add(state)
-            previous = state.status
+            # Core statements rather than an ORM object: a check is the most frequent
+            # change of all, and the unit of work's bookkeeping cost more than its SQL.
+            conn = session.connection()
+            row = conn.execute(_STATE, {"project": project.id, "item": item_id}).mappings().first()
+            state = {k: v for k, v in row.items() if k != "id"} if row else {
+                "project_id": project.id, "item_id": item_id, "status": "todo",
+                "note": None, "value": None, "reason": None, "due_date": None,
+            }
+            previous = state["status"]
             if status is not None:
-                state.status = status
-                state.note, state.value, state.reason = note, value, reason
+                state.update(status=status, note=note, value=value, reason=reason)
             if due is not None:
-                state.due_date = due
-            state.updated_by, state.updated_at = self.actor, self.now()
+                state["due_date"] = due
+            state.update(updated_by=self.actor, updated_at=self.now())
+            if row:
+                conn.execute(_STATE_UPDATE, {**state, "state_id": row["id"]})
+            else:
+                conn.execute(_STATE_INSERT, state)
             payload: dict[str, Any] = {"previous": previous}
             if value is not None:
                 payload["value"] = value
@@ -472,7 +476,7 @@ class Workspace:
             self.record_event(session, project, kind, item_id=item_id,
                               comment=note or reason, payload=payload)
             session.flush()
-            return self._item_view(stage_id, item, state)
+            return self._item_view(stage_id, item, ChecklistState(**state))
 
     def check(
         self,
