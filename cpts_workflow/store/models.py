@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -99,7 +100,12 @@ class Event(Base):
     """Append-only audit trail: who, when, what, from, to, why."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_project_at", "project_id", "at"),)
+    __table_args__ = (
+        Index("ix_events_project_at", "project_id", "at"),
+        # Stage changes only (migration 0002): what reports read to time each stage.
+        Index("ix_events_stage_changes", "project_id", "at",
+              sqlite_where=text("to_stage IS NOT NULL"), postgresql_where=text("to_stage IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

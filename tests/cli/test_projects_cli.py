@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from cpts_workflow.store.database import SCHEMA_HEAD
+
 
 @pytest.fixture
 def project(cpts) -> str:
@@ -19,7 +21,7 @@ def project(cpts) -> str:
 def test_init_says_where_the_base_is(cpts, sqlite_url):
     result = cpts("init")
     assert result.exit_code == 0
-    assert "Base prête" in result.stdout and "schéma 0001" in result.stdout
+    assert "Base prête" in result.stdout and f"schéma {SCHEMA_HEAD}" in result.stdout
 
 
 def test_new_prints_the_slug(project):
