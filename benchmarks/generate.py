@@ -1,18 +1,16 @@
 """A realistic national base, written fast with SQLAlchemy Core bulk inserts.
 
 Projects at every stage (and some paused or abandoned), their checklists filled up to
-where they stand, members, territories cut from the communes reference (the shipped file
-when the package has one, else synthetic communes) with a few overlaps and white zones,
-and an audit trail padded to the wanted number of events. Deterministic (seeded).
+where they stand, members, territories cut from the communes reference shipped in the
+package (real INSEE codes and populations) with a few overlaps and white zones, and an
+audit trail padded to the wanted number of events. Deterministic (seeded).
 """
 
 from __future__ import annotations
 
-import csv
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import create_engine, insert
 
@@ -39,8 +37,11 @@ class Size:
 
 SIZES = {
     "full": Size("full", projects=1000, communes=35_000, members=50, events=200_000, operations=1000),
-    "smoke": Size("smoke", projects=40, communes=1_500, members=5, events=2_000, operations=80),
+    "smoke": Size("smoke", projects=40, communes=1_250, members=5, events=2_000, operations=80),
 }
+# The smoke size cuts its territories in these departments (PACA, then Lyon's and Paris's,
+# whose split communes exercise the arrondissements), in this order, up to its size.
+SMOKE_DEPARTMENTS = ("13", "84", "83", "06", "04", "05", "69", "75")
 
 # Share of projects per stage: many young projects, fewer running ones, a few stopped.
 STAGE_SHARES = {
@@ -50,8 +51,13 @@ STAGE_SHARES = {
 }
 PROFESSIONS = ["médecin généraliste", "infirmier", "pharmacien", "masseur-kinésithérapeute",
                "sage-femme", "chirurgien-dentiste", "orthophoniste", "podologue", "psychologue"]
-COLLEGES = ["libéraux", "structures d'exercice coordonné", "établissements", "médico-social"]
-ROLES = ["président", "trésorier", "secrétaire"]
+# The library's ids (`cpts_workflow.members`): professionals in the libéraux collège, mostly;
+# structures in theirs.
+PROFESSIONAL_COLLEGES = ["liberaux"] * 8 + ["structures", "usagers"]
+STRUCTURE_COLLEGES = ["structures", "etablissements", "medico_social"]
+STRUCTURE_KINDS = {"structures": "msp", "etablissements": "etablissement",
+                   "medico_social": "medico_social"}
+ROLES = ["president", "treasurer", "secretary"]
 START = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
 CHUNK = 5_000
 
@@ -60,7 +66,7 @@ CHUNK = 5_000
 class Commune:
     insee: str
     departement: str
-    population: int
+    population: int | None
 
 
 @dataclass
@@ -69,30 +75,27 @@ class NationalBase:
 
     url: str
     size: Size
-    communes: list[Commune]
+    communes: list[Commune]  # those the territories were cut from
     communes_source: str
     sample_slug: str = ""
     slugs: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def reference_communes(limit: int) -> tuple[list[Commune], str]:
-    """Communes of the shipped reference if the package has one, else synthetic ones."""
-    from cpts_workflow.resources import data_dir
+def reference_communes(size: Size) -> tuple[list[Commune], str]:
+    """Communes (not arrondissements) of the shipped reference, in INSEE code order: all of
+    them for the national size, those of `SMOKE_DEPARTMENTS` for the smoke size."""
+    from cpts_workflow.territory.reference import shipped_reference
 
-    for path in sorted(Path(data_dir()).glob("communes*.csv")) if data_dir().exists() else []:
-        with path.open(encoding="utf-8") as handle:
-            rows = [r for r in csv.DictReader(handle) if r.get("type", "COM") == "COM"]
-        if rows and "insee" in rows[0]:
-            communes = [Commune(r["insee"], r.get("departement", r["insee"][:2]),
-                                int(r.get("population") or 0)) for r in rows[:limit]]
-            return communes, f"{path.name} ({len(communes)} communes)"
-    rng = random.Random(7)
-    departments = [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"]
-    per = max(1, limit // len(departments) + 1)
-    communes = [Commune(f"{d}{i:03d}", d, rng.randint(50, 20_000))
-                for d in departments for i in range(1, per + 1)][:limit]
-    return communes, f"synthétiques ({len(communes)} communes)"
+    reference = shipped_reference()
+    every = sorted((c for c in reference.communes.values() if c.type == "COM"),
+                   key=lambda c: c.insee)
+    if size.name == "smoke":
+        order = {d: i for i, d in enumerate(SMOKE_DEPARTMENTS)}
+        every = sorted((c for c in every if c.departement in order),
+                       key=lambda c: (order[c.departement], c.insee))
+    communes = [Commune(c.insee, c.departement, c.population) for c in every[: size.communes]]
+    return communes, f"{reference.label}, {len(communes)} communes"
 
 
 def build(url: str, size: Size, seed: int = 42) -> NationalBase:
@@ -102,7 +105,7 @@ def build(url: str, size: Size, seed: int = 42) -> NationalBase:
     ws.init()
     ws.db.dispose()
     definition = WorkflowCatalog().get()
-    communes, source = reference_communes(size.communes)
+    communes, source = reference_communes(size)
     base = NationalBase(url=url, size=size, communes=communes, communes_source=source)
     officers = [f"Chargé·e {n:02d}" for n in range(1, max(2, size.projects // 25) + 1)]
     stage_of = _stage_plan(size.projects, rng)
@@ -151,16 +154,17 @@ def build(url: str, size: Size, seed: int = 42) -> NationalBase:
             events.append(_event(pid, at, stage, from_stage=reached, to_stage=stage, comment="raison"))
         for m in range(size.members):
             legal = m % 10 == 9
+            college = rng.choice(STRUCTURE_COLLEGES if legal else PROFESSIONAL_COLLEGES)
             members.append(dict(
                 project_id=pid, legal=legal,
                 name=f"Structure {m}" if legal else f"Professionnel·le {pid}-{m}",
                 profession=None if legal else rng.choice(PROFESSIONS),
-                structure_kind="MSP" if legal else None, college=rng.choice(COLLEGES),
+                structure_kind=STRUCTURE_KINDS[college] if legal else None, college=college,
                 role=ROLES[m] if m < len(ROLES) else None,
                 rpps=None if legal else f"{10_000_000_000 + pid * 100 + m}",
                 email=f"membre{pid}.{m}@exemple.fr", created_at=created, updated_at=created,
             ))
-    territory = _territories(size.projects, communes, rng)
+    territory = _territories(size.projects, communes, _arrondissements(), rng)
     # Pad the audit trail with everyday changes up to the wanted number of events.
     for n in range(max(0, size.events - len(events))):
         pid = rng.randint(1, size.projects)
@@ -206,13 +210,26 @@ def _event(pid: int, at: datetime, kind: str, **fields) -> dict:
                 comment=fields.get("comment"), payload=None)
 
 
-def _territories(n_projects: int, communes: list[Commune], rng: random.Random) -> list[dict]:
-    """Consecutive runs of communes per project; about 8 % left out (white zones) and a
-    few communes shared with the next project (overlaps, forced with a reason)."""
+def _arrondissements() -> dict[str, tuple[str, ...]]:
+    from cpts_workflow.territory.reference import shipped_reference
+
+    return shipped_reference().arrondissements
+
+
+def _territories(n_projects: int, communes: list[Commune],
+                 arrondissements: dict[str, tuple[str, ...]], rng: random.Random) -> list[dict]:
+    """Consecutive runs of communes per project; about 8 % left out (white zones), a few
+    communes shared with the next project, and, for each split commune a project holds
+    (Paris, Lyon, Marseille), its first arrondissement held by the next project too
+    (overlaps, forced with a reason)."""
     rows: list[dict] = []
     per = max(1, int(len(communes) * 0.92 / n_projects))
     position = 0
-    at = START
+
+    def claim(pid: int, insee: str, reason: str | None = None) -> None:
+        rows.append(dict(project_id=pid, insee=insee, added_at=START, added_by="Générateur",
+                         forced_reason=reason))
+
     for pid in range(1, n_projects + 1):
         if rng.random() < 0.08:
             position += per  # a white zone
@@ -220,10 +237,10 @@ def _territories(n_projects: int, communes: list[Commune], rng: random.Random) -
         chunk = communes[position : position + take]
         position += take
         for c in chunk:
-            rows.append(dict(project_id=pid, insee=c.insee, added_at=at, added_by="Générateur",
-                             forced_reason=None))
+            claim(pid, c.insee)
+            if c.insee in arrondissements and pid < n_projects:
+                claim(pid + 1, arrondissements[c.insee][0], "accord des deux projets")
         if pid < n_projects and rng.random() < 0.05:
             for c in communes[position : position + 2]:  # overlaps with the next project
-                rows.append(dict(project_id=pid, insee=c.insee, added_at=at, added_by="Générateur",
-                                 forced_reason="accord des deux projets"))
+                claim(pid, c.insee, "accord des deux projets")
     return rows

@@ -14,13 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from .features import Unplugged, all_documents, portfolio_report, territory_pass
 from .generate import NationalBase
 from .timing import (
     command_works,
@@ -76,10 +76,12 @@ class Bench:
     def env(self) -> dict[str, str]:
         return {"CPTS_DATABASE_URL": self.base.url, "CPTS_ACTOR": "Banc d'essai"}
 
-    def workspace(self):
+    def workspace(self, now: datetime | None = None):
         from cpts_workflow.workspace import Workspace
 
-        return Workspace(self.base.url, actor="Banc d'essai")
+        if now is None:
+            return Workspace(self.base.url, actor="Banc d'essai")
+        return Workspace(self.base.url, actor="Banc d'essai", now=lambda: now)
 
     @property
     def sqlite_path(self) -> str | None:
@@ -98,8 +100,10 @@ def _command_row(bench: Bench, key: str, label: str, args: list[str], floor: lis
     if not works:
         row.note = f"non mesuré : « cpts {' '.join(args)} » échoue ({error[:80]})"
         return row
-    row.value, row.baseline = paired_medians(run_process(argv, bench.env), run_process(floor),
-                                             bench.repeats)
+    baseline = run_process(floor)
+    baseline()  # the command's warm-up was the check above
+    row.value, row.baseline = paired_medians(run_process(argv, bench.env), baseline, bench.repeats,
+                                             warmed=True)
     return row
 
 
@@ -182,54 +186,201 @@ def portfolio_list(bench: Bench) -> list[Row]:
     return [row]
 
 
-REPORT_SQL = {
-    "by_stage": "SELECT stage, COUNT(*) FROM projects GROUP BY stage",
-    "by_officer": "SELECT officer, stage, COUNT(*) FROM projects GROUP BY officer, stage",
-    "last_event": "SELECT project_id, MAX(at) FROM events GROUP BY project_id",
-    "overdue": "SELECT project_id, COUNT(*) FROM checklist_states WHERE status = 'todo' "
-               "AND due_date < ? GROUP BY project_id",
-    "members": "SELECT project_id, college, COUNT(*) FROM members WHERE erased_at IS NULL "
-               "GROUP BY project_id, college",
-    "communes": "SELECT project_id, COUNT(*) FROM project_communes GROUP BY project_id",
-}
-
-
-def _hand_written_report(path: str) -> dict:
-    with sqlite3.connect(path) as conn:
-        return {key: conn.execute(sql, ("2026-11-22",) if "?" in sql else ()).fetchall()
-                for key, sql in REPORT_SQL.items()}
-
-
-def report_figures(bench: Bench) -> list[Row]:
-    """The national report's figures against the same figures from hand-written SQL."""
-    row = Row("report_figures", "chiffres du rapport national (bibliothèque)",
-              "SQL écrit à la main (sqlite3)", target=3.0)
-    if bench.sqlite_path is None:
-        row.note = "non mesuré : la référence sqlite3 demande une base SQLite"
-        return [row]
-    return _feature_row(bench, row, portfolio_report,
-                        lambda: _hand_written_report(bench.sqlite_path))
-
-
-def _feature_row(bench: Bench, row: Row, adapter: Callable[..., Callable[[], object]],
-                 baseline: Callable[[], object]) -> list[Row]:
-    """Time a feature of another branch through its adapter, or say why it cannot be."""
-    ws = bench.workspace()
+def _library_row(bench: Bench, row: Row, ws, subject: Callable[[], Any],
+                 baseline: Callable[[], Any], check: Callable[[Any, Any], None]) -> list[Row]:
+    """Time a library call against its baseline, interleaved. Their first calls warm both
+    up, count the library's SQL, and give the results `check` compares: a baseline that
+    computed something else would make the ratio meaningless."""
     try:
-        run = adapter(ws)
         with counting_queries(ws.db.engine) as counter:
-            try:
-                run()
-            except Exception as exc:  # noqa: BLE001 - an adapter guessing a new API
-                raise Unplugged(f"non mesuré : l'adaptateur de benchmarks/features.py est à "
-                                f"brancher ({exc.__class__.__name__} : {exc})"[:200]) from exc
+            found = subject()
         row.queries = counter.count
-        row.value, row.baseline = paired_medians(run, baseline, bench.repeats)
-    except Unplugged as why:
-        row.note = str(why)
+        check(found, baseline())
+        row.value, row.baseline = paired_medians(subject, baseline, bench.repeats, warmed=True)
     finally:
         ws.db.dispose()
     return [row]
+
+
+# --- the national report -------------------------------------------------------------
+
+# The six queries of `cpts_workflow.reports.queries._fetch`, written by hand.
+REPORT_SQL = {
+    "projects": "SELECT id, slug, name, officer, stage, resume_stage, stage_entered_at, "
+                "workflow_id, workflow_version FROM projects ORDER BY name, id",
+    "last_events": "SELECT project_id, at, kind FROM (SELECT project_id, at, kind, ROW_NUMBER() "
+                   "OVER (PARTITION BY project_id ORDER BY at DESC, id DESC) AS rank FROM events) "
+                   "WHERE rank = 1",
+    "done_items": "SELECT project_id, item_id FROM checklist_states WHERE status <> 'todo'",
+    "communes": "SELECT project_id, insee FROM project_communes",
+    "overlapping": "SELECT pc.insee FROM project_communes pc JOIN projects p ON p.id = pc.project_id "
+                   "WHERE p.stage <> :ended GROUP BY pc.insee "
+                   "HAVING COUNT(DISTINCT pc.project_id) > 1",
+    "stage_changes": "SELECT project_id, to_stage, at, LEAD(at) OVER (PARTITION BY project_id "
+                     "ORDER BY at, id) FROM events WHERE to_stage IS NOT NULL",
+}
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    """What the hand-written report knows without a query: the workflow (one definition,
+    as in the generated base) and the communes reference, both held in memory as the
+    library holds them."""
+
+    stage_ids: tuple[str, ...]
+    items: dict[str, tuple[str, ...]]  # stage → its checklist items
+    required: dict[str, tuple[str, ...]]
+    paused: str
+    ended: str
+    # insee → (population, commune it is an arrondissement of, department, region)
+    facts: dict[str, tuple[int | None, str | None, str, str]]
+    communes: tuple[tuple[str, int | None], ...]  # (region, population) of every commune
+    now: datetime
+    stalled_days: int = 60
+
+    @classmethod
+    def of(cls, ws, now: datetime) -> ReportPlan:
+        from cpts_workflow.reports import DEFAULT_STALLED_DAYS
+        from cpts_workflow.territory.reference import reference_for
+
+        definition = ws.definition()
+        with ws.session() as session:
+            reference = reference_for(session)
+        return cls(
+            stage_ids=tuple(definition.stage_ids),
+            items={s.id: tuple(i.id for i in s.items) for s in definition.stages},
+            required={s.id: tuple(i.id for i in s.items if i.required) for s in definition.stages},
+            paused=definition.side_state("pause").id, ended=definition.side_state("end").id,
+            facts={c.insee: (c.population, c.commune_parent, c.departement, c.region)
+                   for c in reference.communes.values()},
+            communes=tuple((c.region, c.population) for c in reference.communes.values()
+                           if c.type == "COM"),
+            now=now, stalled_days=DEFAULT_STALLED_DAYS,
+        )
+
+
+def _at(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _population(codes: set[str], facts: dict) -> int | None:
+    known = [(c, facts[c]) for c in codes if c in facts]
+    if not known or all(f[0] is None for _, f in known):
+        return None
+    return sum(f[0] or 0 for _, f in known if not (f[1] and f[1] in codes))
+
+
+def _hand_written_report(path: str, plan: ReportPlan) -> dict[str, Any]:
+    """The national report's figures from the same six queries, run through sqlite3."""
+    with sqlite3.connect(path) as conn:
+        projects = conn.execute(REPORT_SQL["projects"]).fetchall()
+        last = {pid: (at, kind) for pid, at, kind in conn.execute(REPORT_SQL["last_events"])}
+        done: dict[int, set[str]] = defaultdict(set)
+        for pid, item in conn.execute(REPORT_SQL["done_items"]):
+            done[pid].add(item)
+        communes: dict[int, set[str]] = defaultdict(set)
+        for pid, insee in conn.execute(REPORT_SQL["communes"]):
+            communes[pid].add(insee)
+        overlapping = {insee for (insee,) in conn.execute(REPORT_SQL["overlapping"],
+                                                            {"ended": plan.ended})}
+        changes: dict[int, list[tuple[str, datetime, datetime | None]]] = defaultdict(list)
+        for pid, stage, at, left in conn.execute(REPORT_SQL["stage_changes"]):
+            changes[pid].append((stage, _at(at), _at(left)))
+    order = {s: i for i, s in enumerate(plan.stage_ids)}
+    rows = []
+    for pid, slug, _name, officer, stage, resume, _entered, _wf, _version in projects:
+        status = "paused" if stage == plan.paused else "abandoned" if stage == plan.ended else "active"
+        position = resume or stage
+        mine = done.get(pid, set())
+        items = plan.items.get(position, ())
+        codes = communes.get(pid, set())
+        at, kind = last.get(pid, (None, None))
+        last_at = _at(at)
+        since = None if last_at is None else max(0, (plan.now - last_at).days)
+        flags = []
+        if status == "active" and since is not None and since >= plan.stalled_days:
+            flags.append("stalled")
+        if status != "active":
+            flags.append(status)
+        if status != "abandoned" and codes & overlapping:
+            flags.append("overlap")
+        rows.append(dict(
+            id=pid, slug=slug, officer=officer, status=status, position=position,
+            checklist_done=sum(1 for i in items if i in mine), checklist_total=len(items),
+            required_todo=[i for i in plan.required.get(position, ()) if i not in mine],
+            last_event_at=last_at, last_event_kind=kind, days_since_last_event=since,
+            communes=len(codes), population=_population(codes, plan.facts),
+            departments=sorted({plan.facts[c][2] for c in codes if c in plan.facts}), flags=flags,
+        ))
+    kept = [r for r in rows if r["status"] != "abandoned"]
+    counts = Counter(r["position"] for r in kept)
+    paused = Counter(r["position"] for r in rows if r["status"] == "paused")
+    spent: dict[str, list[float]] = defaultdict(list)
+    positions = {r["id"]: r["position"] for r in rows}
+    for pid, visits in changes.items():
+        position = order.get(positions.get(pid, ""), -1)
+        if position < 0:
+            position = next((order[s] for s, _, _ in reversed(visits) if s in order), -1)
+        total: dict[str, float] = defaultdict(float)
+        for stage, entered, left in visits:
+            if left is not None and stage in order:
+                total[stage] += (left - entered).total_seconds() / 86400
+        for stage, days in total.items():
+            if order[stage] < position:
+                spent[stage].append(days)
+    regions = Counter(plan.facts[c][3] for r in kept for c in communes.get(r["id"], ())
+                      if c in plan.facts)
+    region = regions.most_common(1)[0][0] if regions else None
+    in_region = {c for r in kept for c in communes.get(r["id"], ())
+                 if c in plan.facts and plan.facts[c][3] == region}
+    return {
+        "projects": rows,
+        "funnel": [(s, counts[s], paused[s]) for s in plan.stage_ids],
+        "abandoned": len(rows) - len(kept),
+        "durations": [(s, round(statistics.median(spent[s]), 1) if spent[s] else None, len(spent[s]))
+                      for s in plan.stage_ids],
+        "officers": sorted(Counter(r["officer"] for r in kept).items(), key=lambda kv: (-kv[1], kv[0])),
+        "region": region,
+        "region_population": sum(p or 0 for r, p in plan.communes if r == region),
+        "covered_population": _population(in_region, plan.facts) or 0,
+    }
+
+
+def report_figures(bench: Bench) -> list[Row]:
+    """`reports.portfolio(ws)` against the same six queries by hand through sqlite3."""
+    from cpts_workflow.reports import portfolio
+
+    row = Row("report_figures", "chiffres du rapport national (reports.portfolio)",
+              "les six mêmes requêtes écrites à la main (sqlite3)", target=3.0)
+    if bench.sqlite_path is None:
+        row.note = "non mesuré : la référence sqlite3 demande une base SQLite"
+        return [row]
+    now = datetime.now(UTC)
+    ws = bench.workspace(now=now)
+    plan = ReportPlan.of(ws, now)
+    return _library_row(bench, row, ws, lambda: portfolio(ws),
+                        lambda: _hand_written_report(bench.sqlite_path, plan), _same_report)
+
+
+def _same_report(report, by_hand: dict[str, Any]) -> None:
+    """The figures both sides give agree (else the comparison would be meaningless)."""
+    def check(what: str, library: object, hand: object) -> None:
+        assert library == hand, f"rapport : {what} différent(e)s — bibliothèque {library!r}, à la main {hand!r}"
+
+    check("projets", [p.slug for p in report.projects], [p["slug"] for p in by_hand["projects"]])
+    check("entonnoir", [(f.stage, f.count, f.paused) for f in report.funnel], by_hand["funnel"])
+    check("abandons", report.abandoned, by_hand["abandoned"])
+    check("durées", [(d.stage, d.median_days, d.finished) for d in report.durations],
+          by_hand["durations"])
+    check("chargé·es de mission", [(o.officer, o.count) for o in report.officers], by_hand["officers"])
+    keys = ("checklist_done", "checklist_total", "required_todo", "last_event_at", "last_event_kind",
+            "days_since_last_event", "communes", "population", "departments", "flags")
+    for mine, hand in zip(report.projects, by_hand["projects"], strict=True):
+        check(f"{mine.slug}", {k: getattr(mine, k) for k in keys}, {k: hand[k] for k in keys})
+    if report.coverage is not None:
+        check("couverture", (report.coverage.region, report.coverage.region_population,
+                             report.coverage.covered_population),
+              (by_hand["region"], by_hand["region_population"], by_hand["covered_population"]))
 
 
 def _fresh_initiative_projects(bench: Bench, count: int, tag: str) -> list[int]:
@@ -345,71 +496,210 @@ def engine_memory(bench: Bench) -> list[Row]:
     return [row]
 
 
-def _plain_territory(bench: Bench) -> tuple[dict, dict]:
-    """Overlaps and white zones by hand: a dict of sets over the same rows."""
-    from sqlalchemy import create_engine, text
+TERRITORY_SQL = ("SELECT pc.project_id, p.slug, pc.insee, pc.forced_reason FROM project_communes pc "
+                 "JOIN projects p ON p.id = pc.project_id WHERE p.stage NOT IN ({})")
 
-    engine = create_engine(bench.base.url)
-    holders: dict[str, set[int]] = defaultdict(set)
-    with engine.connect() as conn:
-        for project_id, insee in conn.execute(text(
-            "SELECT pc.project_id, pc.insee FROM project_communes pc JOIN projects p "
-            "ON p.id = pc.project_id WHERE p.stage <> 'abandoned'"
-        )):
-            holders[insee].add(project_id)
-    engine.dispose()
-    overlaps = {insee: ids for insee, ids in holders.items() if len(ids) > 1}
-    gaps: dict[str, list[str]] = defaultdict(list)
-    for commune in bench.base.communes:
-        if commune.insee not in holders:
-            gaps[commune.departement].append(commune.insee)
-    return overlaps, gaps
+# (code, name, department, population) of a commune, as the reference holds it in memory.
+CommuneLine = tuple[str, str, str, int | None]
+
+
+def _plain_territory(path: str, communes: list[CommuneLine], names: dict[str, CommuneLine],
+                     arrondissements: dict[str, tuple[str, ...]], inactive: list[str]) -> dict:
+    """Overlaps and white zones by hand: one query, then dicts and sets over its rows.
+
+    Same rules and same lists as the library: abandoned projects hold nothing, a split
+    commune (Paris, Lyon, Marseille) is its arrondissements, two projects holding the same
+    whole commune are one overlap (with its holders, resolved when one gave a reason), a
+    commune is covered when all its arrondissements are; white zones listed by department
+    and name (the library sorts names in natural order: « 2e » before « 10e »).
+    """
+    holders: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    reasons: dict[str, list[str]] = defaultdict(list)
+    with sqlite3.connect(path) as conn:
+        for _pid, slug, insee, reason in conn.execute(
+                TERRITORY_SQL.format(", ".join("?" * len(inactive))), inactive):
+            for atom in arrondissements.get(insee, (insee,)):
+                holders[atom][slug].add(insee)
+                if reason:
+                    reasons[atom].append(reason)
+    overlaps = {}
+    for atom, by_project in holders.items():
+        if len(by_project) > 1:
+            held_as = set().union(*by_project.values())
+            code = held_as.pop() if len(held_as) == 1 else atom
+            key = (code, frozenset(by_project))
+            if key not in overlaps:
+                line = names.get(code)
+                overlaps[key] = (code, line[1] if line else code, line[3] if line else None,
+                                 bool(reasons.get(atom)), sorted(by_project))
+    covered, covered_population, total_population, gaps, partial = 0, 0, 0, [], []
+    for line in communes:
+        insee, population = line[0], line[3] or 0
+        total_population += population
+        atoms = arrondissements.get(insee, (insee,))
+        open_ = [a for a in atoms if a not in holders]
+        if not open_:
+            covered += 1
+            covered_population += population
+        elif len(open_) == len(atoms):
+            gaps.append(line)
+        else:
+            partial.append(insee)
+            gaps.extend(names[a] for a in open_)
+            covered_population += sum(names[a][3] or 0 for a in atoms if a in holders)
+    gaps.sort(key=lambda g: (g[2], g[1], g[0]))
+    return {"overlaps": sorted(overlaps.values()), "communes": len(communes),
+            "population": total_population, "covered": covered,
+            "covered_population": covered_population, "partial": sorted(partial), "gaps": gaps,
+            "gap_population": sum(g[3] or 0 for g in gaps)}
+
+
+def _same_territory(found: tuple[Any, Any], by_hand: dict) -> None:
+    overlaps, gaps = found
+    library = {
+        "overlaps": sorted((o.insee, o.population, o.resolved, sorted({c.project for c in o.claims}))
+                           for o in overlaps.overlaps),
+        "gaps": sorted(g.insee for g in gaps.gaps),
+        "figures": (gaps.communes_total, gaps.population_total, gaps.covered_communes,
+                    gaps.covered_population, gaps.partial, gaps.gap_population),
+    }
+    hand = {
+        "overlaps": sorted((o[0], o[2], o[3], o[4]) for o in by_hand["overlaps"]),
+        "gaps": sorted(g[0] for g in by_hand["gaps"]),
+        "figures": (by_hand["communes"], by_hand["population"], by_hand["covered"],
+                    by_hand["covered_population"], by_hand["partial"], by_hand["gap_population"]),
+    }
+    for key in library:
+        assert library[key] == hand[key], f"territoire, {key} : bibliothèque {library[key]!r:.300}, " \
+                                          f"à la main {hand[key]!r:.300}"
+    assert hand["overlaps"] and hand["gaps"], "ni chevauchement ni zone blanche"
 
 
 def territory(bench: Bench) -> list[Row]:
+    """`territory.coverage.overlaps` and `gaps` of all France (as `cpts territory gaps`
+    without filter), against a plain Python pass over the same rows."""
+    from cpts_workflow.territory import coverage
+    from cpts_workflow.territory.claims import inactive_for
+    from cpts_workflow.territory.reference import reference_for
+
     row = Row("territory_france", "chevauchements + zones blanches, France entière",
               "passe Python dict/set sur les mêmes lignes", target=2.0)
-    return _feature_row(bench, row, territory_pass, lambda: _plain_territory(bench))
+    if bench.sqlite_path is None:
+        row.note = "non mesuré : la référence sqlite3 demande une base SQLite"
+        return [row]
+    ws = bench.workspace()
+    with ws.session() as session:
+        reference = reference_for(session)
+    # The reference in memory, as the library keeps it, and the stages holding no territory.
+    names = {c.insee: (c.insee, c.nom, c.departement, c.population)
+             for c in reference.communes.values()}
+    communes = [names[c.insee] for c in reference.communes.values() if c.type == "COM"]
+    arrondissements = dict(reference.arrondissements)
+    inactive = sorted(inactive_for(ws))
+
+    def library() -> tuple[Any, Any]:
+        return coverage.overlaps(ws), coverage.gaps(ws)
+
+    def plain() -> dict:
+        return _plain_territory(bench.sqlite_path, communes, names, arrondissements, inactive)
+
+    def check(found: tuple[Any, Any], by_hand: dict) -> None:
+        _same_territory(found, by_hand)
+        row.note = (f"{len(by_hand['overlaps'])} chevauchements, {len(by_hand['gaps'])} communes "
+                    f"en zone blanche sur {by_hand['communes']}")
+
+    return _library_row(bench, row, ws, library, plain, check)
+
+
+# --- documents -----------------------------------------------------------------------
+
+# Answers to the questions the shipped templates ask without a default.
+SAMPLE_ANSWERS: dict[str, Any] = {
+    "date_ag": "2027-03-15",
+    "heure": "19 h 30",
+    "heure_debut": "19 h 30",
+    "heure_fin": "21 h 45",
+    "lieu": "Salle des fêtes, 1 place de la Mairie, 13100 Aix-en-Provence",
+    "presents": 42,
+    "siege": "12 rue des Écoles, 13100 Aix-en-Provence",
+    "ville": "Aix-en-Provence",
+    "ville_signature": "Aix-en-Provence",
+    "contact": "recrutement@cpts-exemple.fr",
+    "constats": "Délais d'accès à un médecin traitant, soins non programmés difficiles à "
+                "organiser le soir et le week-end, parcours des personnes âgées à coordonner.",
+}
+
+
+def _sample_answer(question) -> Any:
+    """A plausible answer to a question, for a template added after this file was written."""
+    if question.id in SAMPLE_ANSWERS:
+        return SAMPLE_ANSWERS[question.id]
+    by_type = {"date": "2027-03-15", "integer": 1, "number": 1, "boolean": True,
+               "choice": question.choices[0] if question.choices else "à préciser",
+               "multi_choice": list(question.choices[:1])}
+    return by_type.get(question.type, "À préciser")
+
+
+def answer_every_template(docs, slug: str) -> list[str]:
+    """Save answers for every question without one (untimed setup); the template ids."""
+    ids = [t.id for t in docs.templates()]
+    for template_id in ids:
+        stored = docs.stored_answers(slug, template_id)
+        missing = {q.id: _sample_answer(q) for q in docs.template(template_id).questions
+                   if q.required and q.default is None and q.id not in stored}
+        if missing:
+            docs.save_answers(slug, template_id, missing)
+    return ids
 
 
 def documents(bench: Bench) -> list[Row]:
-    """All documents of one project as DOCX, against one raw pandoc call per document."""
-    row = Row("documents_docx", f"tous les documents de {bench.base.sample_slug} (DOCX)",
+    """Every document template of one project as DOCX through `Documents.generate_many`,
+    against one raw pandoc call per document (its Markdown rendered beforehand)."""
+    import pypandoc
+
+    from cpts_workflow.documents import Documents
+    from cpts_workflow.documents.convert import MARKDOWN
+
+    slug = bench.base.sample_slug
+    row = Row("documents_docx", f"tous les documents de {slug} (DOCX)",
               "un appel pandoc brut par document", target=1.5)
     out = Path(tempfile.mkdtemp(dir=bench.workdir))
-    sources = _template_sources()
-
-    def adapter(ws) -> Callable[[], object]:
-        run = all_documents(ws, bench.base.sample_slug, out)
-        if not sources:
-            raise Unplugged("non mesuré : aucun modèle de document livré")
-        return run
+    ws = bench.workspace()
+    docs = Documents(ws)
+    ids = answer_every_template(docs, slug)
+    # The Markdown and the pandoc options `convert._pandoc` uses (title and language).
+    sources = [(docs.render(slug, t)[0], docs.template(t).title) for t in ids]
 
     def raw() -> None:
-        import pypandoc
+        for n, (markdown, title) in enumerate(sources):
+            pypandoc.convert_text(markdown, "docx", format=MARKDOWN, outputfile=str(out / f"raw-{n}.docx"),
+                                  extra_args=[f"--metadata=pagetitle:{title}", "--metadata=lang:fr-FR"])
 
-        for n, source in enumerate(sources):
-            pypandoc.convert_text(source.read_text(encoding="utf-8"), "docx", format="md",
-                                  outputfile=str(out / f"raw-{n}.docx"))
+    def library() -> tuple[list, list]:
+        return docs.generate_many(slug, ids, ["docx"], out)
 
-    return _feature_row(bench, row, adapter, raw)
+    def check(found: tuple[list, list], _raw: None) -> None:
+        written, failed = found
+        assert not failed and len(written) == len(ids), f"documents en échec : {failed}"
+        row.note = f"{len(written)} documents"
 
-
-def _template_sources() -> list[Path]:
-    from cpts_workflow.resources import templates_dir
-
-    return sorted(p for p in templates_dir().rglob("*.md") if p.is_file())
+    return _library_row(bench, row, ws, library, raw, check)
 
 
-def postgresql_list_show(bench: Bench) -> list[Row]:
-    """The same national list and show on PostgreSQL (information, next to SQLite's)."""
+def postgresql_commands(bench: Bench) -> list[Row]:
+    """The same national list, show and report on PostgreSQL (information, next to SQLite's)."""
     admin = os.environ.get("CPTS_TEST_POSTGRES_URL")
-    row_list = Row("pg_list_json", "PostgreSQL : cpts list --json", "plancher d'imports")
-    row_show = Row("pg_show", "PostgreSQL : cpts show", "plancher d'imports")
+    rows = {
+        "list": (Row("pg_list_json", "PostgreSQL : cpts list --json", "plancher d'imports"),
+                 ["list", "--json"]),
+        "show": (Row("pg_show", "PostgreSQL : cpts show", "plancher d'imports"), ["show"]),
+        "report": (Row("pg_report_json", "PostgreSQL : cpts report --format json", "plancher d'imports"),
+                   ["report", "--format", "json"]),
+    }
     if not admin:
-        for row in (row_list, row_show):
+        for row, _args in rows.values():
             row.note = "non mesuré : CPTS_TEST_POSTGRES_URL non défini"
-        return [row_list, row_show]
+        return [row for row, _args in rows.values()]
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -425,15 +715,20 @@ def postgresql_list_show(bench: Bench) -> list[Row]:
         pg = build(url, bench.base.size)
         env = {"CPTS_DATABASE_URL": url, "CPTS_ACTOR": "Banc d'essai"}
         floor = run_process(IMPORT_FLOOR)
-        row_list.value, row_list.baseline = paired_medians(
-            run_process([*cpts_command(), "list", "--json"], env), floor, bench.repeats)
-        row_show.value, row_show.baseline = paired_medians(
-            run_process([*cpts_command(), "show", pg.sample_slug], env), floor, bench.repeats)
+        for key, (row, args) in rows.items():
+            argv = [*cpts_command(), *args, *([pg.sample_slug] if key == "show" else [])]
+            works, error = command_works(argv, env)
+            if not works:
+                row.note = f"non mesuré : « cpts {' '.join(args)} » échoue ({error[:80]})"
+                continue
+            floor()  # the command's warm-up was the check above
+            row.value, row.baseline = paired_medians(run_process(argv, env), floor, bench.repeats,
+                                                     warmed=True)
     finally:
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
-    return [row_list, row_show]
+    return [row for row, _args in rows.values()]
 
 
 MEASURES: dict[str, Measure] = {
@@ -447,4 +742,4 @@ MEASURES: dict[str, Measure] = {
     "territory": territory,
     "documents": documents,
 }
-OPTIONAL: dict[str, Measure] = {"postgresql": postgresql_list_show}
+OPTIONAL: dict[str, Measure] = {"postgresql": postgresql_commands}

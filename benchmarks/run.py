@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import IMPORTED_ELSEWHERE, checkout
 from .generate import SIZES, build
 from .measures import MEASURES, OPTIONAL, Bench, Row
+from .timing import cpts_command
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -27,14 +32,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="répétitions par mesure (défaut : 7, 2 en smoke)")
     parser.add_argument("--only", nargs="*", choices=[*MEASURES, *OPTIONAL], help="seulement ces mesures")
     parser.add_argument("--postgresql", action="store_true",
-                        help="mesure aussi list/show sur PostgreSQL (CPTS_TEST_POSTGRES_URL)")
+                        help="mesure aussi list/show/report sur PostgreSQL (CPTS_TEST_POSTGRES_URL)")
     parser.add_argument("--out", type=Path, help="fichier JSON des résultats")
     return parser.parse_args(argv)
 
 
 def machine() -> dict[str, str | int | None]:
-    import os
-
     cpu = platform.processor() or ""
     try:
         with open("/proc/cpuinfo") as handle:
@@ -66,14 +69,42 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+PYCACHE = Path(tempfile.gettempdir()) / "cpts-bench-pycache"
+
+
+@contextmanager
+def cached_bytecode() -> Iterator[None]:
+    """Child processes keep their compiled bytecode, as an installed `cpts` does: with
+    PYTHONDONTWRITEBYTECODE set, every command would compile its own modules again
+    (≈ 0.1 s) while the import floor reads site-packages' bytecode. The bytecode goes to a
+    folder of its own (checked against the sources' dates, kept from one run to the next),
+    never into the checkout or the venv."""
+    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if IMPORTED_ELSEWHERE:
+        print("Modules déjà importés depuis une autre copie du code : "
+              + ", ".join(IMPORTED_ELSEWHERE), file=sys.stderr)
+        return 2
+    print(f"Code mesuré : {checkout.ROOT} (cpts : {' '.join(cpts_command())})", file=sys.stderr)
     size = SIZES[args.size]
     repeats = args.repeats or (2 if size.name == "smoke" else 7)
     names = args.only or list(MEASURES)
     if args.postgresql and "postgresql" not in names:
         names.append("postgresql")
-    with tempfile.TemporaryDirectory(prefix="cpts-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="cpts-bench-") as tmp, cached_bytecode():
         workdir = Path(tmp)
         started = time.perf_counter()
         base = build(f"sqlite:///{workdir / 'national.db'}", size)
@@ -84,14 +115,16 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(base=base, repeats=repeats, workdir=workdir)
         rows: list[Row] = []
         for name in names:
-            print(f"… {name}", file=sys.stderr)
+            measured = time.perf_counter()
             rows.extend({**MEASURES, **OPTIONAL}[name](bench))
+            print(f"… {name} ({time.perf_counter() - measured:.1f} s)", file=sys.stderr)
     table = format_table(rows)
     print(table)
     RESULTS.mkdir(exist_ok=True)
     out = args.out or RESULTS / f"{size.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps({
-        "size": size.name, "repeats": repeats, "machine": machine(), "base": base.counts,
+        "size": size.name, "repeats": repeats, "machine": machine(), "checkout": checkout.ROOT,
+        "cpts_command": cpts_command(), "base": base.counts,
         "communes_source": base.communes_source, "generated_in_s": round(built, 2),
         "rows": [r.to_dict() for r in rows],
     }, indent=2, ensure_ascii=False), encoding="utf-8")

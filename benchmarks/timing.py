@@ -9,15 +9,23 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+
+from . import checkout
 
 VENV_BIN = Path(sys.executable).parent
 
 
+@lru_cache(maxsize=1)
 def cpts_command() -> list[str]:
-    """The `cpts` of the interpreter running the suite (the venv's), as a user starts it."""
+    """`cpts` of this checkout: the venv's script, as a user starts it, when the venv is an
+    editable install of this checkout; else the same entry point through `checkout.py`
+    (another worktree sharing the venv), which maps the packages to this checkout."""
     script = VENV_BIN / "cpts"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cpts_cli.main"]
+    if script.exists() and checkout.installed_from_here():
+        return [str(script)]
+    return [sys.executable, "-P", str(Path(checkout.__file__).resolve())]
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
@@ -33,10 +41,12 @@ def _timed(fn: Callable[[], object]) -> float:
 
 
 def paired_medians(subject: Callable[[], object], baseline: Callable[[], object],
-                   repeats: int) -> tuple[float, float]:
+                   repeats: int, *, warmed: bool = False) -> tuple[float, float]:
     """Medians of subject and baseline timed alternately, so that both see the same noise
-    of a shared machine."""
-    subject(), baseline()
+    of a shared machine (after one warm-up call of each, unless `warmed` says the caller
+    already made them)."""
+    if not warmed:
+        subject(), baseline()
     subject_times, baseline_times = [], []
     for _ in range(max(1, repeats)):
         subject_times.append(_timed(subject))
