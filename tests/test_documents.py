@@ -296,13 +296,22 @@ def test_missing_answer_names_the_question_and_writes_nothing(ws, docs, tmp_path
     assert [e.kind for e in ws.history(slug)] == ["created"]
 
 
-def test_territory_degrades_to_insee_codes_or_not_filled(ws, docs, tmp_path):
+def test_territory_from_the_shipped_reference_or_insee_codes_or_not_filled(ws, docs, tmp_path):
     slug = ws.create_project("CPTS Sans Référentiel").slug
     text = Path(docs.generate(slug, "diagnostic", "md", tmp_path).path).read_text()
     assert "Territoire non renseigné" in text
+    # No imported vintage: names, population and taille come from the shipped reference.
     add_territory(ws, slug, with_reference=False)
+    text = Path(docs.generate(slug, "diagnostic", "md", tmp_path).path).read_text()
+    assert "Aix-en-Provence" in text and "Pennes-Mirabeau" in text
+    assert "164 399 habitants" in text.replace("\u202f", " ") and "taille 3" in text
+    # A code the reference does not know is listed as such, and the population left unknown.
+    with ws.session() as session:
+        project = ws.get_project(session, slug)
+        session.add(ProjectCommune(project_id=project.id, insee="13999", added_at=ws.now(),
+                                   added_by="test"))
     text = Path(docs.generate(slug, "statuts", "md", tmp_path, answers=STATUTS).path).read_text()
-    assert "commune INSEE 13001" in text and "3 communes" in text
+    assert "commune INSEE 13999" in text and "4 communes" in text and "habitants" not in text
 
 
 def test_answers_are_validated_and_saved_without_values_in_audit(ws, docs, demo):

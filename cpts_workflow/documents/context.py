@@ -3,19 +3,16 @@ the ACI missions, the answers and today's date in French."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..members import COLLEGES, ROLES, STRUCTURE_KINDS, project_members
 from ..store.models import (
     Member,
     ProjectCommune,
     ProjectMission,
-    ReferenceCommune,
-    ReferenceVintage,
 )
 from .render import join_fr, long_date_fr
 
@@ -137,12 +134,15 @@ def members_context(session: Session, project: Project) -> dict[str, Any]:
 
 
 def territory_context(session: Session, project: Project) -> dict[str, Any]:
-    """Communes of the territory, with names and population when they are known.
+    """Communes of the territory with their names, its population and CPTS taille, from
+    the base's communes reference (its newest imported vintage, else the shipped one).
 
-    The territory feature (`cpts_workflow.territory`) may provide a richer description
-    through `document_context(session, project)`; without it, names and population come
-    from an imported reference vintage, else only INSEE codes are listed.
+    A code missing from the reference is listed by its INSEE code, and the population is
+    then left unknown rather than understated.
     """
+    from ..taille import taille
+    from ..territory.reference import reference_for
+
     codes = list(
         session.scalars(
             select(ProjectCommune.insee)
@@ -150,49 +150,34 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
             .order_by(ProjectCommune.insee)
         )
     )
-    empty = {
-        "known": False,
-        "communes": [],
-        "count": 0,
-        "population": None,
-        "taille": None,
-        "description": "territoire non renseigné",
-    }
     if not codes:
-        return empty
-    try:
-        module = importlib.import_module("cpts_workflow.territory")
-        hook = getattr(module, "document_context", None)
-    except ImportError:
-        hook = None
-    if hook is not None:
-        return {**empty, "known": True, **hook(session, project)}
-    names: dict[str, ReferenceCommune] = {}
-    vintage = session.scalar(select(func.max(ReferenceVintage.id)))
-    if vintage is not None:
-        rows = session.scalars(
-            select(ReferenceCommune).where(
-                ReferenceCommune.vintage_id == vintage, ReferenceCommune.insee.in_(codes)
-            )
-        )
-        names = {r.insee: r for r in rows}
+        return {
+            "known": False,
+            "communes": [],
+            "count": 0,
+            "population": None,
+            "taille": None,
+            "description": "territoire non renseigné",
+        }
+    reference = reference_for(session)
+    found = {c: reference.get(c) for c in codes}
     communes = [
         {
             "insee": c,
-            "name": names[c].nom if c in names else None,
-            "population": names[c].population if c in names else None,
-            "label": f"{names[c].nom} ({c})" if c in names else f"commune INSEE {c}",
+            "name": commune.nom if commune else None,
+            "population": commune.population if commune else None,
+            "label": f"{commune.nom} ({c})" if commune else f"commune INSEE {c}",
         }
-        for c in codes
+        for c, commune in found.items()
     ]
-    populations = [c["population"] for c in communes]
-    population = sum(populations) if populations and None not in populations else None
+    total, without_figure = reference.population(codes)
+    population = None if without_figure or None in found.values() else total
     return {
         "known": True,
         "communes": communes,
         "count": len(communes),
         "population": population,
-        "taille": None,
+        "taille": taille(population) if population else None,
         "description": join_fr([c["label"] for c in communes]),
     }
 
