@@ -16,14 +16,15 @@ from ..store.models import Project
 from .claims import (
     ClaimRow,
     StageLabels,
-    active_claims,
     claims_touching,
     commune_row,
+    covered_codes,
     holders_overlapping,
     inactive_for,
     inactive_stages,
     project_codes,
     reading_order,
+    shared_claims,
     taille_or_none,
 )
 from .reference import (
@@ -169,7 +170,7 @@ def overlaps(ws: Workspace) -> OverlapReport:
     """Every commune held by two active projects or more, with who holds it and why."""
     with ws.session() as session:
         reference = reference_for(session)
-        claims = active_claims(session, inactive_for(ws))
+        claims = shared_claims(session, reference, inactive_for(ws))
         return OverlapReport(reference.label, compute_overlaps(reference, claims, StageLabels(ws)))
 
 
@@ -185,11 +186,12 @@ def area_label(department: str | None, region: str | None) -> tuple[str, str | N
 
 
 def compute_gaps(
-    reference: Reference, claims: Iterable[ClaimRow], department: str | None, region: str | None
+    reference: Reference, held: Iterable[str], department: str | None, region: str | None
 ) -> GapsView:
-    """White zones of an area from claims already loaded (no query)."""
+    """White zones of an area from the codes held by active projects (no query)."""
     kind, code, label = area_label(department, region)
-    covered_atoms = {a for claim in claims for a in reference.atoms(claim.insee)}
+    split = reference.arrondissements
+    covered_atoms = {a for insee in held for a in split.get(insee, (insee,))}
     area = reference.in_area(
         code if kind == "department" else None, code if kind == "region" else None
     )
@@ -199,7 +201,7 @@ def compute_gaps(
     for commune in area:
         population = commune.population or 0
         total += population
-        atoms = reference.atoms(commune.insee)
+        atoms = split.get(commune.insee, (commune.insee,))
         open_ = [a for a in atoms if a not in covered_atoms]
         if not open_:
             covered += 1
@@ -233,7 +235,7 @@ def gaps(ws: Workspace, *, department: str | None = None, region: str | None = N
     area_label(department, region)  # refuse a wrong code before opening the base
     with ws.session() as session:
         reference = reference_for(session)
-        return compute_gaps(reference, active_claims(session, inactive_for(ws)), department, region)
+        return compute_gaps(reference, covered_codes(session, inactive_for(ws)), department, region)
 
 
 # --- the guard -----------------------------------------------------------------------

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from .. import french
 from ..errors import BadInput, Refused
-from .coverage import ClaimRow, StageLabels, active_claims, area_label, inactive_for
+from .claims import ClaimRow, StageLabels, active_claims, inactive_for
+from .coverage import area_label
 from .geo import OUTLINE_REGIONS, outlines
 from .reference import Reference, departments, reference_for, regions
 
