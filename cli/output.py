@@ -26,19 +26,33 @@ def is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def emit_json(data: Any) -> None:
-    """Any view, list of views or plain data as indented UTF-8 JSON."""
+def json_text(data: Any) -> str:
+    """Any view, list of views or plain data as UTF-8 JSON, one record per line.
+
+    Lists put one item per line and mappings one key per line; what lies deeper is written
+    compactly on its line. `indent` would switch json to its pure-Python encoder, which took
+    most of `cpts list --json` and `cpts report --format json` on a national base.
+    """
     from cpts_workflow.views import to_jsonable
 
-    data = to_jsonable(data)
-    if isinstance(data, list):
-        # One record per line: `indent` switches json to its pure-Python encoder, which took
-        # most of `cpts list --json` on a national base; the C encoder writes each line.
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        lines = ",\n".join(f"  {encode(item)}" for item in data)
-        click.echo(f"[\n{lines}\n]" if data else "[]")
-    else:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    return _json_lines(to_jsonable(data), "")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_lines(value: Any, indent: str) -> str:
+    inner = indent + "  "
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(inner + _encode(v) for v in value) + f"\n{indent}]"
+    if isinstance(value, dict) and value:
+        lines = (f"{inner}{_encode(k)}: {_json_lines(v, inner)}" for k, v in value.items())
+        return "{\n" + ",\n".join(lines) + f"\n{indent}}}"
+    return _encode(value)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json_text(data))
 
 
 def _cell(value: Any) -> str:

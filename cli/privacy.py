@@ -5,13 +5,12 @@ The commands join the `member` group of `cli/members.py` (see `cli/main.py`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_json, success, write_private
+from .output import emit_json, json_text, success, write_private
 
 PERSON = click.argument("person", metavar="PERSONNE")
 
@@ -32,7 +31,7 @@ def export_person(app: AppContext, person: str, out: Path | None) -> None:
     if out is None:
         emit_json(data)
         return
-    write_private(out, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    write_private(out, (json_text(data) + "\n").encode("utf-8"))
     success(f"Données de la personne écrites dans {out} ({len(data['members'])} fiche(s) membre).")
 
 

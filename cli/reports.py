@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, is_terminal, success, write_private
+from .output import emit_csv, emit_json, emit_table, is_terminal, json_text, success, write_private
 
 FORMATS = ["table", "csv", "json", "html"]
 
@@ -68,12 +68,7 @@ def portfolio_output(ws: Any, report: Any, fmt: str, out: Path | None) -> None:
 
     if fmt == "json":
         if out:
-            import json
-
-            from cpts_workflow.views import to_jsonable
-
-            write_text(json.dumps(to_jsonable(report), ensure_ascii=False, indent=2) + "\n",
-                       out, "Rapport JSON")
+            write_text(json_text(report) + "\n", out, "Rapport JSON")
         else:
             emit_json(report)
     elif fmt == "csv":

@@ -271,7 +271,7 @@ def _rows(ws: Workspace, raw: _Raw, facts: dict[str, CommuneFacts], link: Territ
         last_at = _aware(last.at) if last else None
         codes = raw.communes.get(p.id, set())
         population = population_of(codes, facts) if facts else None
-        departments = sorted({facts[c].department if c in facts else department_of(c)
+        departments = sorted({facts[c].departement if c in facts else department_of(c)
                               for c in codes})
         since_last = days_between(last_at, now)
         flags = []

@@ -8,20 +8,24 @@ the methods of `TerritoryLink`; the map is drawn by `territory.coverage_map`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 
-@dataclass(frozen=True)
-class CommuneFacts:
-    insee: str
-    name: str
-    department: str
-    region: str
-    population: int | None
-    parent: str | None  # for a municipal arrondissement, the commune it belongs to
+class CommuneFacts(Protocol):
+    """What reports read of a commune: the territory reference's `Commune`, as it is."""
+
+    @property
+    def insee(self) -> str: ...
+    @property
+    def departement(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def population(self) -> int | None: ...
+    @property
+    def commune_parent(self) -> str | None: ...  # an arrondissement's commune
 
 
 class TerritoryLink(Protocol):
@@ -48,7 +52,8 @@ def population_of(codes: set[str], facts: dict[str, CommuneFacts]) -> int | None
     known = [facts[c] for c in codes if c in facts]
     if not known or all(f.population is None for f in known):
         return None
-    return sum(f.population or 0 for f in known if not (f.parent and f.parent in codes))
+    return sum(f.population or 0 for f in known
+               if not (f.commune_parent and f.commune_parent in codes))
 
 
 def load_link(session: Session) -> TerritoryLink:

