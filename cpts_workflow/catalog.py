@@ -10,6 +10,10 @@ shipped version in place.
 
 New projects take the newest version; a project keeps the version it was created with
 until `cpts workflow migrate` moves it.
+
+The built catalogue is kept in a cache file, keyed by the exact bytes of the files read,
+the program and the registered guards (see `catalog_cache.py`): when none changed, a
+command reads no YAML and validates nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from . import catalog_cache
 from .definition import (
     Lines,
     WorkflowDefinition,
     build_definition,
+    decode_text,
     read_text,
     read_yaml,
     shipped_definition_files,
@@ -58,13 +65,20 @@ def user_definition_files() -> list[Path]:
 
 @dataclass
 class _Layer:
-    """One file as read: complete (`definition`) or an extension waiting for its base."""
+    """One file as read: complete (`definition`) or an extension waiting for its base.
+
+    An extension is kept as the mapping read from its file (`data`, already validated),
+    not as an `extension.Extension`: the layers go into the cache, and a command served
+    by the cache then never imports `extension`. `resolved` is the extension applied to
+    its base, once computed.
+    """
 
     source: str
     shipped: bool
     definition: WorkflowDefinition | None = None
-    extension: object | None = None  # extension.Extension, imported lazily
+    data: dict[str, Any] | None = None
     lines: Lines | None = None
+    resolved: WorkflowDefinition | None = None
 
 
 class WorkflowCatalog:
@@ -73,14 +87,27 @@ class WorkflowCatalog:
     def __init__(self, extra_files: list[Path] | None = None, *, user_files: bool = True) -> None:
         self._layers: dict[Key, list[_Layer]] = {}
         self._by_key: dict[Key, WorkflowDefinition] = {}
-        for path in shipped_definition_files():
-            self._stack(self._read(path, shipped=True))
-        for path in [*(user_definition_files() if user_files else []), *(extra_files or [])]:
-            self._stack(self._read(path, shipped=False))
+        paths = [(path, True) for path in shipped_definition_files()]
+        paths += [(Path(path), False) for path in (user_definition_files() if user_files else [])]
+        paths += [(Path(path), False) for path in extra_files or []]
+        try:
+            files = [(path, shipped, path.read_bytes()) for path, shipped in paths]
+        except OSError:
+            files = None  # read again below, to say which file and why
+        cache = catalog_cache.cache_file(files) if files is not None else None
+        state = catalog_cache.load(cache) if cache is not None else None
+        if _valid_state(state):
+            self._layers, self._by_key = state
+            return
+        for path, shipped, raw in files or [(path, shipped, None) for path, shipped in paths]:
+            text = read_text(path) if raw is None else decode_text(raw, str(path))
+            self._stack(self._read(path, shipped=shipped, text=text))
         for key, layers in self._layers.items():
             self._by_key[key] = self._resolve(key, len(layers) - 1, ())
         for definition in self._by_key.values():
             self.check_changes(definition)
+        if cache is not None:  # only a catalogue built without error is kept
+            catalog_cache.store(cache, (self._layers, self._by_key))
 
     # --- reading and resolving ---------------------------------------------------------
 
@@ -92,7 +119,7 @@ class WorkflowCatalog:
         data, lines = read_yaml(read_text(path) if text is None else text, source)
         if "extends" in data:
             ext = parse_extension(data, lines, source)
-            return ext.key, _Layer(source, shipped, extension=ext, lines=lines)
+            return ext.key, _Layer(source, shipped, data=data, lines=lines)
         definition = build_definition(data, lines, source)
         return definition.key, _Layer(source, shipped, definition=definition)
 
@@ -102,15 +129,17 @@ class WorkflowCatalog:
 
     def _resolve(self, key: Key, depth: int, resolving: tuple[tuple[Key, int], ...]) -> WorkflowDefinition:
         """The definition given by layer `depth` of `key` (extensions built on their base)."""
-        from .extension import Extension, apply_extension
-
         if depth == len(self._layers[key]) - 1 and key in self._by_key:
             return self._by_key[key]
         layer = self._layers[key][depth]
         if layer.definition is not None:
             return layer.definition
-        ext = layer.extension
-        assert isinstance(ext, Extension) and layer.lines is not None
+        if layer.resolved is not None:
+            return layer.resolved
+        from .extension import apply_extension, parse_extension
+
+        assert layer.data is not None and layer.lines is not None
+        ext = parse_extension(layer.data, layer.lines, layer.source)
         line = layer.lines.get(("extends",))
         if (key, depth) in resolving:
             chain = " → ".join(f"{k[0]}@{k[1]}" for k, _ in (*resolving, (key, depth)))
@@ -145,6 +174,7 @@ class WorkflowCatalog:
                 ],
             )
         definition = apply_extension(ext, base, layer.lines, layer.source)
+        layer.resolved = definition
         if depth == len(self._layers[key]) - 1:
             self._by_key[key] = definition
         return definition
@@ -258,3 +288,17 @@ class WorkflowCatalog:
 
     def all(self) -> list[WorkflowDefinition]:
         return [self._by_key[k] for k in sorted(self._by_key)]
+
+
+def _valid_state(state: object) -> bool:
+    """Whether a cached state has the shape `__init__` builds (layers, definitions by key)."""
+    if not (isinstance(state, tuple) and len(state) == 2):
+        return False
+    layers, by_key = state
+    return (
+        isinstance(layers, dict)
+        and isinstance(by_key, dict)
+        and by_key.keys() == layers.keys()
+        and all(isinstance(d, WorkflowDefinition) for d in by_key.values())
+        and all(isinstance(layer, _Layer) for stack in layers.values() for layer in stack)
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +33,30 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+_CACHE_KEY = pytest.StashKey[tuple[str | None, str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's own workflow cache folder: tests never write to the user's real cache.
+
+    Set before collection (some modules build a catalogue when imported) and inherited by
+    subprocesses; one folder for the whole run, so the suite also runs on catalogues
+    restored from the cache. Tests of the cache itself use their own folder.
+    """
+    folder = tempfile.mkdtemp(prefix="cpts-test-cache-")
+    config.stash[_CACHE_KEY] = (os.environ.get("CPTS_CACHE_DIR"), folder)
+    os.environ["CPTS_CACHE_DIR"] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    previous, folder = config.stash[_CACHE_KEY]
+    if previous is None:
+        os.environ.pop("CPTS_CACHE_DIR", None)
+    else:
+        os.environ["CPTS_CACHE_DIR"] = previous
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
