@@ -250,6 +250,9 @@ def _compose_with_lines(
         if isinstance(n, yaml.MappingNode):
             out = {}
             for key_node, value_node in n.value:
+                if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable
+                    raise yaml.MarkedYAMLError(problem="une clé doit être un simple mot, pas une "
+                                               "liste ni un dictionnaire", problem_mark=key_node.start_mark)
                 key = loader.construct_object(key_node, deep=True)
                 lines[(*path, key)] = key_node.start_mark.line + 1
                 out[key] = walk(value_node, (*path, key))

@@ -94,6 +94,7 @@ def test_minimal_valid_definition():
          "inaccessible"),
         (VALID + "  - source: b\n    dest: a\n", 21, "boucle"),
         (VALID.replace("stages:\n  - id: a", "stages:\n  - id: a\n   oops: [")[:200], 6, "YAML illisible"),
+        (VALID.replace("version: 1\n", "version: 1\n? [a, b]\n: c\n"), 3, "simple mot"),
     ],
 )
 def test_errors_name_the_line_and_the_fix(broken, line, words):
