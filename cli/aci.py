@@ -8,7 +8,7 @@ import click
 
 from .context import AppContext, pass_app
 from .deadlines import ics_option
-from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
+from .output import emit_csv, emit_json, emit_listing, emit_table, listing_options, success, write_private
 
 PROJECT = click.argument("project", metavar="PROJET")
 MISSION_COLUMNS = [
@@ -91,12 +91,7 @@ def missions(
         if fmt == "table":
             success(f"Missions retenues : {', '.join(chosen)}.")
     items = missions_of(ws, project)
-    if fmt == "json":
-        emit_json(items)
-    elif fmt == "csv":
-        emit_csv(MISSION_COLUMNS, _mission_rows(items))
-    else:
-        emit_table(MISSION_COLUMNS, _mission_rows(items))
+    emit_listing(fmt, items, MISSION_COLUMNS, lambda: _mission_rows(items))
 
 
 @aci.command("mission")

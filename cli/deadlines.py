@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
+from .output import emit_listing, listing_options, success, write_private
 
 
 def ics_option(what: str):
@@ -72,18 +72,15 @@ def deadlines(
     items = collect(ws, officer=officer, department=department, within=within, overdue_only=overdue)
     if ics:
         write_private(ics, deadlines_ics(ws, items))
-    if fmt == "json":
-        emit_json(items)
-        return
-    rows = deadline_rows(items)
-    if fmt == "csv":
-        emit_csv([("project_slug", "Identifiant"), *DEADLINE_COLUMNS, ("status", "Statut")], rows)
-        return
-    if not rows:
-        click.echo("Aucune échéance.")
-    else:
-        emit_table(DEADLINE_COLUMNS, rows)
-    if ics:
+    emit_listing(
+        fmt,
+        items,
+        DEADLINE_COLUMNS,
+        lambda: deadline_rows(items),
+        csv_columns=[("project_slug", "Identifiant"), *DEADLINE_COLUMNS, ("status", "Statut")],
+        empty="Aucune échéance.",
+    )
+    if ics and fmt == "table":  # JSON and CSV keep stdout to the data alone
         success(f"Échéances exportées : {ics}")
 
 

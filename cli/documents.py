@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, is_terminal, listing_options, success
+from .output import emit_json, emit_listing, is_terminal, listing_options, success
 
 PROJECT = click.argument("project", metavar="PROJET")
 TEMPLATE = click.argument("template", metavar="DOCUMENT")
@@ -89,10 +89,6 @@ def _answers_from(path: Path | None) -> dict[str, Any] | None:
 def list_(ctx: click.Context, app: AppContext, stage: str | None, fmt: str) -> None:
     """Liste les modèles de documents."""
     views = _documents(app, ctx).templates(stage)
-    if fmt == "json":
-        emit_json(views)
-        return
-    rows = [{**v.to_dict(), "items": ", ".join(v.items) or None} for v in views]
     columns = [
         ("id", "Document"),
         ("title", "Titre"),
@@ -101,7 +97,12 @@ def list_(ctx: click.Context, app: AppContext, stage: str | None, fmt: str) -> N
         ("questions", "Questions"),
         ("items", "Éléments de checklist"),
     ]
-    emit_csv(columns, rows) if fmt == "csv" else emit_table(columns, rows)
+    emit_listing(
+        fmt,
+        views,
+        columns,
+        lambda: [{**v.to_dict(), "items": ", ".join(v.items) or None} for v in views],
+    )
 
 
 @doc.command("questions")
@@ -112,19 +113,6 @@ def list_(ctx: click.Context, app: AppContext, stage: str | None, fmt: str) -> N
 def questions(ctx: click.Context, app: AppContext, template: str, fmt: str) -> None:
     """Liste les questions d'un modèle (id, libellé, type, requis, défaut, choix)."""
     views = _documents(app, ctx).questions(template)
-    if fmt == "json":
-        emit_json(views)
-        return
-    rows = [
-        {
-            **v.to_dict(),
-            "type": TYPE_LABELS.get(v.type, v.type),
-            "required": "oui" if v.required else "non",
-            "default": _display(v.default),
-            "choices": ", ".join(v.choices) or None,
-        }
-        for v in views
-    ]
     columns = [
         ("id", "Question"),
         ("label", "Libellé"),
@@ -133,7 +121,21 @@ def questions(ctx: click.Context, app: AppContext, template: str, fmt: str) -> N
         ("default", "Défaut"),
         ("choices", "Choix"),
     ]
-    emit_csv(columns, rows) if fmt == "csv" else emit_table(columns, rows)
+    emit_listing(
+        fmt,
+        views,
+        columns,
+        lambda: [
+            {
+                **v.to_dict(),
+                "type": TYPE_LABELS.get(v.type, v.type),
+                "required": "oui" if v.required else "non",
+                "default": _display(v.default),
+                "choices": ", ".join(v.choices) or None,
+            }
+            for v in views
+        ],
+    )
 
 
 def _display(value: Any) -> str | None:
@@ -301,13 +303,6 @@ def history(ctx: click.Context, app: AppContext, project: str, fmt: str) -> None
     from cpts_workflow import french
 
     views = _documents(app, ctx).history(project)
-    if fmt == "json":
-        emit_json(views)
-        return
-    rows = [
-        {**v.to_dict(), "when": french.short_datetime(v.created_at), "checksum": v.checksum[:12]}
-        for v in views
-    ]
     columns = [
         ("id", "N°"),
         ("when", "Date"),
@@ -318,11 +313,17 @@ def history(ctx: click.Context, app: AppContext, project: str, fmt: str) -> None
         ("created_by", "Par"),
         ("checksum", "Empreinte"),
     ]
-    if fmt == "csv":
-        emit_csv(columns, rows)
-    elif not rows:
-        click.echo(
-            f"Aucun document produit. Essayez : cpts doc generate {project} statuts --format docx"
-        )
-    else:
-        emit_table(columns, rows)
+    emit_listing(
+        fmt,
+        views,
+        columns,
+        lambda: [
+            {
+                **v.to_dict(),
+                "when": french.short_datetime(v.created_at),
+                "checksum": v.checksum[:12],
+            }
+            for v in views
+        ],
+        empty=f"Aucun document produit. Essayez : cpts doc generate {project} statuts --format docx",
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, listing_options, success
+from .output import emit_json, emit_listing, emit_table, listing_options, success
 
 
 @click.group()
@@ -32,25 +32,23 @@ def grids(app: AppContext, fmt: str) -> None:
     from cpts_workflow.funding.grids import list_grids
 
     items = list_grids(app.workspace)
-    if fmt == "json":
-        emit_json(items)
-        return
-    rows = [
-        {
-            **g.to_dict(),
-            "kind_label": "exemple" if g.kind == "example" else "référence",
-            "origin_label": (
-                "livrée" + (" (par défaut)" if g.is_default else "")
-                if g.origin == "shipped"
-                else f"importée par {g.imported_by}"
-            ),
-        }
-        for g in items
-    ]
-    if fmt == "csv":
-        emit_csv(GRID_COLUMNS, rows)
-    else:
-        emit_table(GRID_COLUMNS, rows)
+    emit_listing(
+        fmt,
+        items,
+        GRID_COLUMNS,
+        lambda: [
+            {
+                **g.to_dict(),
+                "kind_label": "exemple" if g.kind == "example" else "référence",
+                "origin_label": (
+                    "livrée" + (" (par défaut)" if g.is_default else "")
+                    if g.origin == "shipped"
+                    else f"importée par {g.imported_by}"
+                ),
+            }
+            for g in items
+        ],
+    )
 
 
 @funding.command("import")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, listing_options, success
+from .output import emit_json, emit_listing, listing_options, success
 
 PROJECT = click.argument("project", metavar="PROJET")
 MEMBER = click.argument("member_id", metavar="MEMBRE")
@@ -133,16 +133,13 @@ def list_(app: AppContext, project: str, college: str | None, fmt: str) -> None:
     from cpts_workflow.members import list_members
 
     views = list_members(app.workspace, project, college=college)
-    if fmt == "json":
-        emit_json(views)
-    elif fmt == "csv":
-        emit_csv(COLUMNS, [_row(v) for v in views])
-    elif not views:
-        click.echo(
-            f'Aucun membre. Ajoutez-en avec : cpts member add {project} "Nom" --college liberaux'
-        )
-    else:
-        emit_table(COLUMNS, [_row(v) for v in views])
+    emit_listing(
+        fmt,
+        views,
+        COLUMNS,
+        lambda: [_row(v) for v in views],
+        empty=f'Aucun membre. Ajoutez-en avec : cpts member add {project} "Nom" --college liberaux',
+    )
 
 
 @member.command("show")

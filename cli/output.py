@@ -101,6 +101,32 @@ def emit_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Pat
         write_private(out, text.encode("utf-8-sig"))
 
 
+def emit_listing(
+    fmt: str,
+    data: Any,
+    columns: Sequence[Column],
+    rows: Callable[[], Sequence[dict[str, Any]]],
+    *,
+    csv_columns: Sequence[Column] | None = None,
+    empty: str | None = None,
+    title: str | None = None,
+    out: Path | None = None,
+) -> None:
+    """A listing in the format asked: `data` as JSON, else its `rows` as CSV (to `out` if
+    given, in `csv_columns` if they differ) or a table; `empty` is said instead of an empty table."""
+    if fmt == "json":
+        emit_json(data)
+        return
+    # Called only now: the display rows (French dates, labels) are wasted work for JSON.
+    shown = rows()
+    if fmt == "csv":
+        emit_csv(csv_columns or columns, shown, out)
+    elif not shown and empty is not None:
+        click.echo(empty)
+    else:
+        emit_table(columns, shown, title=title)
+
+
 def success(message: str) -> None:
     click.secho(message, fg="green" if is_terminal() else None)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, listing_options, success
+from .output import emit_json, emit_listing, emit_table, listing_options, success
 
 PROJECT = click.argument("project", metavar="PROJET")
 ITEM = click.argument("item", metavar="ELEMENT")
@@ -50,16 +52,9 @@ def list_(app: AppContext, officer: str | None, stage: str | None, fmt: str) -> 
     from cpts_workflow import french
 
     projects = app.workspace.list_projects(officer=officer, stage=stage)
-    if fmt == "json":
-        emit_json(projects)
-        return
-    rows = [{**p.to_dict(), "since": french.short_date(p.stage_entered_at)} for p in projects]
-    if fmt == "csv":
-        emit_csv(PROJECT_COLUMNS, rows)
-    elif not rows:
-        click.echo("Aucun projet. Créez-en un avec : cpts new \"CPTS …\" --officer \"…\"")
-    else:
-        emit_table(PROJECT_COLUMNS, rows)
+    emit_listing(fmt, projects, PROJECT_COLUMNS,
+                 lambda: [{**p.to_dict(), "since": french.short_date(p.stage_entered_at)} for p in projects],
+                 empty="Aucun projet. Créez-en un avec : cpts new \"CPTS …\" --officer \"…\"")
 
 
 @click.command()
@@ -131,26 +126,23 @@ def checklist(app: AppContext, project: str, stage: str | None, fmt: str) -> Non
     from cpts_workflow.workspace import STATUS_LABELS
 
     items = app.workspace.checklist(project, stage)
-    if fmt == "json":
-        emit_json(items)
-        return
-    marks = {"todo": "☐", "done": "☑", "not_applicable": "–"}
-    rows = [
-        {
-            **i.to_dict(),
-            "mark": marks[i.status],
-            "required_label": "oui" if i.required else "non",
-            "status_label": STATUS_LABELS[i.status],
-            "detail": " ; ".join(x for x in (_shown_value(i), i.note, i.reason,
-                                             i.due_date and f"échéance {french.short_date(i.due_date)}") if x),
-            "updated": f"{french.short_date(i.updated_at)} {i.updated_by}" if i.updated_at else None,
-        }
-        for i in items
-    ]
-    if fmt == "csv":
-        emit_csv(ITEM_COLUMNS[1:], rows)
-    else:
-        emit_table(ITEM_COLUMNS, rows)
+
+    def rows() -> list[dict[str, Any]]:
+        marks = {"todo": "☐", "done": "☑", "not_applicable": "–"}
+        return [
+            {
+                **i.to_dict(),
+                "mark": marks[i.status],
+                "required_label": "oui" if i.required else "non",
+                "status_label": STATUS_LABELS[i.status],
+                "detail": " ; ".join(x for x in (_shown_value(i), i.note, i.reason,
+                                                 i.due_date and f"échéance {french.short_date(i.due_date)}") if x),
+                "updated": f"{french.short_date(i.updated_at)} {i.updated_by}" if i.updated_at else None,
+            }
+            for i in items
+        ]
+
+    emit_listing(fmt, items, ITEM_COLUMNS, rows, csv_columns=ITEM_COLUMNS[1:])
 
 
 def _shown_value(item) -> str | None:
@@ -263,23 +255,20 @@ def history(app: AppContext, project: str, fmt: str) -> None:
 
     ws = app.workspace
     events = ws.history(project)
-    if fmt == "json":
-        emit_json(events)
-        return
-    definition = ws.definition_of(ws.project(project))
-    rows = [
-        {
-            **e.to_dict(),
-            "when": french.short_datetime(e.at),
-            "move": (f"{definition.state_label(e.from_stage)} → {definition.state_label(e.to_stage)}"
-                     if e.from_stage else definition.state_label(e.to_stage) if e.to_stage else None),
-        }
-        for e in events
-    ]
-    if fmt == "csv":
-        emit_csv(HISTORY_COLUMNS, rows)
-    else:
-        emit_table(HISTORY_COLUMNS, rows)
+
+    def rows() -> list[dict[str, Any]]:
+        definition = ws.definition_of(ws.project(project))
+        return [
+            {
+                **e.to_dict(),
+                "when": french.short_datetime(e.at),
+                "move": (f"{definition.state_label(e.from_stage)} → {definition.state_label(e.to_stage)}"
+                         if e.from_stage else definition.state_label(e.to_stage) if e.to_stage else None),
+            }
+            for e in events
+        ]
+
+    emit_listing(fmt, events, HISTORY_COLUMNS, rows)
 
 
 COMMANDS = [init, new, list_, show, checklist, check, uncheck, skip, advance, back, pause,

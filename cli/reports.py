@@ -11,7 +11,16 @@ from typing import Any
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, is_terminal, json_text, success, write_private
+from .output import (
+    emit_csv,
+    emit_json,
+    emit_listing,
+    emit_table,
+    is_terminal,
+    json_text,
+    success,
+    write_private,
+)
 
 FORMATS = ["table", "csv", "json", "html"]
 
@@ -140,15 +149,9 @@ def stalled(app: AppContext, days: int, officer: str | None, department: str | N
     if chosen == "html":
         raise click.UsageError("Le format html est celui du portefeuille : « cpts report --format html ».")
     rows = stalled_projects(app.workspace, days=days, officer=officer, department=department)
-    if chosen == "json":
-        emit_json(rows)
-    elif chosen == "csv":
-        emit_csv(tabular.STALLED_COLUMNS, tabular.stalled_rows(rows), out)
-    elif not rows:
-        click.echo(f"Aucun projet actif sans activité depuis {days} jours.")
-    else:
-        emit_table(tabular.STALLED_COLUMNS, tabular.stalled_rows(rows),
-                   title=f"Projets sans activité depuis {days} jours ou plus")
+    emit_listing(chosen, rows, tabular.STALLED_COLUMNS, lambda: tabular.stalled_rows(rows),
+                 empty=f"Aucun projet actif sans activité depuis {days} jours.",
+                 title=f"Projets sans activité depuis {days} jours ou plus", out=out)
 
 
 @report.command("project")

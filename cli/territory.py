@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, listing_options, success, write_private
+from .output import emit_csv, emit_json, emit_listing, emit_table, listing_options, success, write_private
 
 PROJECT = click.argument("project", metavar="PROJET")
 DEPARTMENT = click.option(
@@ -44,22 +44,6 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _emit_rows(
-    fmt: str,
-    columns: list[tuple[str, str]],
-    rows: list[dict[str, Any]],
-    empty: str,
-    title: str | None = None,
-) -> None:
-    """CSV, or a table, or a sentence when there is nothing to list."""
-    if fmt == "csv":
-        emit_csv(columns, rows)
-    elif not rows:
-        click.echo(empty)
-    else:
-        emit_table(columns, rows, title=title)
-
-
 # --- cpts communes ---------------------------------------------------------------------
 
 
@@ -89,15 +73,12 @@ def search(app: AppContext, text: str, department: str | None, limit: int, fmt: 
         reference = reference_for(session)
     dep = check_department(department) if department else None
     found = [commune_row(reference, c.insee) for c in reference.search(text, dep, limit)]
-    if fmt == "json":
-        emit_json({"vintage": reference.label, "communes": found})
-        return
-    rows = _commune_rows(found)
-    _emit_rows(
+    emit_listing(
         fmt,
+        {"vintage": reference.label, "communes": found},
         COMMUNE_COLUMNS,
-        rows,
-        f"Aucune commune ne correspond à « {text} ».",
+        lambda: _commune_rows(found),
+        empty=f"Aucune commune ne correspond à « {text} ».",
         title=f"Populations : {reference.label}",
     )
 
@@ -133,27 +114,28 @@ def vintages(app: AppContext, fmt: str) -> None:
     from cpts_workflow.territory.importer import list_vintages
 
     views = list_vintages(app.workspace)
-    if fmt == "json":
-        emit_json([v.to_dict() for v in views])
-        return
     columns = [
         ("label", "Millésime"),
         ("rows_text", "Communes"),
         ("imported", "Importé"),
         ("current_text", "Utilisé"),
     ]
-    rows = [
-        {
-            **v.to_dict(),
-            "rows_text": french.number(v.rows),
-            "imported": f"{french.short_date(v.imported_at)} par {v.imported_by}"
-            if v.imported_at
-            else "livré avec le programme",
-            "current_text": "oui" if v.current else "",
-        }
-        for v in views
-    ]
-    (emit_csv if fmt == "csv" else emit_table)(columns, rows)
+    emit_listing(
+        fmt,
+        [v.to_dict() for v in views],
+        columns,
+        lambda: [
+            {
+                **v.to_dict(),
+                "rows_text": french.number(v.rows),
+                "imported": f"{french.short_date(v.imported_at)} par {v.imported_by}"
+                if v.imported_at
+                else "livré avec le programme",
+                "current_text": "oui" if v.current else "",
+            }
+            for v in views
+        ],
+    )
 
 
 # --- cpts territory --------------------------------------------------------------------
@@ -308,9 +290,6 @@ def overlaps(app: AppContext, fmt: str) -> None:
     from cpts_workflow.territory.coverage import overlaps as compute
 
     report = compute(app.workspace)
-    if fmt == "json":
-        emit_json(report)
-        return
     columns = [
         ("insee", "Code"),
         ("nom", "Commune"),
@@ -318,24 +297,24 @@ def overlaps(app: AppContext, fmt: str) -> None:
         ("projects", "Projets"),
         ("state", "État"),
     ]
-    rows = [
-        {
-            "insee": o.insee,
-            "nom": o.nom,
-            "population_text": french.number(o.population),
-            "projects": ", ".join(sorted({c.project for c in o.claims})),
-            "state": "accepté : "
-            + "; ".join(sorted({c.forced_reason for c in o.claims if c.forced_reason}))
-            if o.resolved
-            else "non résolu",
-        }
-        for o in report.overlaps
-    ]
-    _emit_rows(
+    emit_listing(
         fmt,
+        report,
         columns,
-        rows,
-        "Aucun chevauchement : chaque commune est dans un seul projet actif au plus.",
+        lambda: [
+            {
+                "insee": o.insee,
+                "nom": o.nom,
+                "population_text": french.number(o.population),
+                "projects": ", ".join(sorted({c.project for c in o.claims})),
+                "state": "accepté : "
+                + "; ".join(sorted({c.forced_reason for c in o.claims if c.forced_reason}))
+                if o.resolved
+                else "non résolu",
+            }
+            for o in report.overlaps
+        ],
+        empty="Aucun chevauchement : chaque commune est dans un seul projet actif au plus.",
         title=f"Populations : {report.vintage}",
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_table, listing_options, success
+from .output import emit_json, emit_listing, emit_table, listing_options, success
 
 
 @click.group()
@@ -106,12 +106,8 @@ def versions(app: AppContext, fmt: str) -> None:
          "extends": d.extends, "projects": counts.get(d.key, 0)}
         for d in ws.catalog.all()
     ]
-    if fmt == "json":
-        emit_json(rows)
-        return
-    for row in rows:
-        row["origin"] = "livrée" if row["shipped"] else row["source"]
-    (emit_csv if fmt == "csv" else emit_table)(VERSION_COLUMNS, rows)
+    emit_listing(fmt, rows, VERSION_COLUMNS,
+                 lambda: [{**row, "origin": "livrée" if row["shipped"] else row["source"]} for row in rows])
 
 
 def _version_or_file(app: AppContext, text: str, workflow_id: str):
