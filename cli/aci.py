@@ -163,3 +163,6 @@ def calendar(app: AppContext, project: str, ics: Path | None, fmt: str) -> None:
         click.echo(f"⚠ {flag.message}")
     if ics:
         success(f"Calendrier exporté : {ics}")
+
+
+COMMANDS = [aci]

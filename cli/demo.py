@@ -56,3 +56,6 @@ def demo(ctx: click.Context, db_url: str | None, force: bool, out: Path | None) 
     click.echo(f"{result.projects} projets, {result.events} événements, {result.members} membres "
                f"dans {ws.db.display_url}.")
     click.echo(f"Pour explorer : cpts --db {db_url} report project {report.projects[0].slug}")
+
+
+COMMANDS = [demo]

@@ -327,3 +327,6 @@ def history(ctx: click.Context, app: AppContext, project: str, fmt: str) -> None
         ],
         empty=f"Aucun document produit. Essayez : cpts doc generate {project} statuts --format docx",
     )
+
+
+COMMANDS = [doc]

@@ -222,3 +222,6 @@ def print_simulation(sim) -> None:
     click.echo(f"Maximum autorisé : {_money(sim.maximum)}")
     if sim.over_maximum:
         click.echo("Le total dépasse le maximum autorisé : il serait plafonné.")
+
+
+COMMANDS = [funding]

@@ -19,7 +19,38 @@ i18n.install()
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+# Each top-level command and the module that defines it: a command imports its own module
+# only (`cpts show` need not build the 60 other commands); `--help` lists them all.
+COMMAND_MODULES = {
+    **dict.fromkeys(["init", "new", "list", "show", "checklist", "check", "uncheck", "skip",
+                     "advance", "back", "pause", "resume", "abandon", "history"], "projects"),
+    **dict.fromkeys(["export", "import", "doctor"], "backup"),
+    **dict.fromkeys(["deadlines", "due", "objection"], "deadlines"),
+    **dict.fromkeys(["communes", "territory"], "territory"),
+    "workflow": "workflow",
+    "member": "members",
+    "doc": "documents",
+    "funding": "funding",
+    "aci": "aci",
+    "report": "reports",
+    "demo": "demo",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMAND_MODULES:
+            return None
+        from importlib import import_module
+
+        module = import_module(f"{__package__}.{COMMAND_MODULES[name]}")
+        return next(c for c in module.COMMANDS if c.name == name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.option("--db", "db_url", metavar="URL", envvar="CPTS_DATABASE_URL",
               help="Base de données (sqlite:///chemin.db ou postgresql+psycopg://…). "
                    "Par défaut : CPTS_DATABASE_URL, sinon une base SQLite dans le dossier de données.")
@@ -43,40 +74,6 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
     ctx.obj = AppContext(db_url=db_url, actor=actor, debug=debug, workflow_files=list(workflow_files))
 
 
-def _register() -> None:
-    from . import (
-        aci,
-        backup,
-        deadlines,
-        demo,
-        documents,
-        funding,
-        members,
-        privacy,
-        projects,
-        reports,
-        territory,
-        workflow,
-    )
-
-    for command in [*projects.COMMANDS, *backup.COMMANDS]:
-        cli.add_command(command)
-    cli.add_command(workflow.workflow)
-    members.member.add_command(privacy.export_person)
-    members.member.add_command(privacy.erase_person)
-    cli.add_command(members.member)
-    cli.add_command(documents.doc)
-    cli.add_command(territory.communes)
-    cli.add_command(territory.territory)
-    cli.add_command(funding.funding)
-    cli.add_command(aci.aci)
-    for command in deadlines.COMMANDS:
-        cli.add_command(command)
-    cli.add_command(reports.report)
-    cli.add_command(demo.demo)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

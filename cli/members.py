@@ -6,6 +6,7 @@ import click
 
 from .context import AppContext, pass_app
 from .output import emit_json, emit_listing, listing_options, success
+from .privacy import erase_person, export_person
 
 PROJECT = click.argument("project", metavar="PROJET")
 MEMBER = click.argument("member_id", metavar="MEMBRE")
@@ -184,3 +185,8 @@ def remove(app: AppContext, project: str, member_id: str, yes: bool) -> None:
         click.confirm(f"Retirer {view.name} (n° {view.id}) du projet ?", abort=True)
     view = remove_member(ws, project, member_id)
     success(f"Membre n° {view.id} retiré : {view.name}.")
+
+
+member.add_command(export_person)
+member.add_command(erase_person)
+COMMANDS = [member]

@@ -392,3 +392,6 @@ def map_(
     html = map_html(app.workspace, department=department, region=region, color_by=color_by)
     write_private(out, html.encode("utf-8"))
     success(f"Carte écrite : {out}")
+
+
+COMMANDS = [communes, territory]

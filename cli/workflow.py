@@ -223,3 +223,6 @@ def _status(status: str) -> str:
     from cpts_workflow.workspace import STATUS_LABELS
 
     return STATUS_LABELS.get(status, status)
+
+
+COMMANDS = [workflow]

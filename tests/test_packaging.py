@@ -28,6 +28,28 @@ def test_cpts_help_imports_no_heavy_library():
     assert "HEAVY []" in out, out
 
 
+def test_every_command_is_mapped_to_its_module_and_loaded_alone():
+    """The lazy command list names every command of every module, and `cpts show` builds
+    only the commands of its own module."""
+    import importlib
+
+    from cpts_cli.main import COMMAND_MODULES
+
+    for module_name in set(COMMAND_MODULES.values()):
+        module = importlib.import_module(f"cpts_cli.{module_name}")
+        defined = {c.name for c in module.COMMANDS}
+        assert defined == {n for n, m in COMMAND_MODULES.items() if m == module_name}, module_name
+    code = (
+        "import sys\n"
+        "from cpts_cli.main import main\n"
+        "try:\n    main(['show', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.startswith('cpts_cli.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = {m.removeprefix("cpts_cli.") for m in out.split("LOADED", 1)[1].strip(" []\n'").split("', '")}
+    assert "projects" in loaded and not loaded & {"aci", "documents", "territory", "reports", "funding"}, out
+
+
 def _packages_in_checkout() -> set[str]:
     mapping = {"cpts_workflow": ROOT / "cpts_workflow", "cpts_cli": ROOT / "cli"}
     found = set()
