@@ -73,7 +73,7 @@ def with_progress(job: Callable[[Callable[[str], None]], Any], steps: int) -> An
 
 def portfolio_output(ws: Any, report: Any, fmt: str, out: Path | None) -> None:
     """Print or write a portfolio in the chosen format."""
-    from cpts_workflow.reports import queries, render_html, tabular
+    from cpts_workflow.reports import tabular
 
     if fmt == "json":
         if out:
@@ -85,6 +85,8 @@ def portfolio_output(ws: Any, report: Any, fmt: str, out: Path | None) -> None:
         if out:
             success(f"Rapport CSV écrit dans {out}")
     elif fmt == "html":
+        from cpts_workflow.reports import queries, render_html  # Jinja2: the page only
+
         order = {s: i for i, s in enumerate(ws.definition().stage_ids)}
         page = render_html.portfolio_html(report, order, queries.coverage_map(ws, report))
         write_text(page, out or default_html_path("rapport-cpts", report.generated_at.date()),

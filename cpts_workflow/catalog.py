@@ -275,6 +275,9 @@ class WorkflowCatalog:
 
     def get(self, workflow_id: str = DEFAULT_WORKFLOW, version: int | None = None) -> WorkflowDefinition:
         """A definition; the newest version when `version` is None."""
+        found = self._by_key.get((workflow_id, version)) if version is not None else None
+        if found is not None:  # the common case, once per project of a listing
+            return found
         versions = self.versions(workflow_id)
         if not versions:
             raise NotFound(f"Workflow « {workflow_id} » inconnu.")

@@ -14,12 +14,13 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ..bulk import collector_paused
 from ..errors import BadInput, CptsError
 from ..store.models import ChecklistState, Event, Member, Project, ProjectCommune
 from .territory_link import CommuneFacts, TerritoryLink, department_of, load_link, population_of
@@ -83,8 +84,12 @@ def _selected(ws: Workspace, officer: str | None, department: str | None, stage:
 
 
 def _fetch(session: Session, selected, progress: Progress, ended: str = "abandoned") -> _Raw:
+    # Core rows on the session's connection, fetched all at once: the ORM's per-row loading
+    # and row-by-row fetching doubled the time of these queries, which bring back some
+    # 60 000 rows for a national portfolio.
+    conn = session.connection()
     progress(PORTFOLIO_STEPS[0])
-    projects = session.execute(
+    projects = conn.execute(
         select(Project.id, Project.slug, Project.name, Project.officer, Project.stage,
                Project.resume_stage, Project.stage_entered_at, Project.workflow_id,
                Project.workflow_version)
@@ -100,31 +105,33 @@ def _fetch(session: Session, selected, progress: Progress, ended: str = "abandon
         .correlate(Project).scalar_subquery()
     )
     latest = select(newest.label("event_id")).where(Project.id.in_(selected)).subquery()
-    last_events = {r.project_id: r for r in session.execute(
+    last_events = {r.project_id: r for r in conn.execute(
         select(Event.project_id, Event.at, Event.kind).join(latest, Event.id == latest.c.event_id))}
 
     progress(PORTFOLIO_STEPS[2])
     done_items: dict[int, set[str]] = defaultdict(set)
-    for pid, item in session.execute(
+    for pid, item in conn.execute(
         select(ChecklistState.project_id, ChecklistState.item_id).where(
             ChecklistState.project_id.in_(selected), ChecklistState.status != "todo")
-    ):
+    ).all():
         done_items[pid].add(item)
 
     progress(PORTFOLIO_STEPS[3])
     communes: dict[int, set[str]] = defaultdict(set)
-    for pid, insee in session.execute(
+    for pid, insee in conn.execute(
         select(ProjectCommune.project_id, ProjectCommune.insee).where(
             ProjectCommune.project_id.in_(selected))
-    ):
+    ).all():
         communes[pid].add(insee)
-    overlapping = set(session.scalars(
+    # (project, commune) is the key: counting rows counts projects. Leaving out the few
+    # abandoned projects by id spares a join on each of the country's claims.
+    ended_ids = select(Project.id).where(Project.stage == ended)
+    overlapping = set(conn.execute(
         select(ProjectCommune.insee)
-        .join(Project, Project.id == ProjectCommune.project_id)
-        .where(Project.stage != ended)
+        .where(ProjectCommune.project_id.not_in(ended_ids))
         .group_by(ProjectCommune.insee)
-        .having(func.count(func.distinct(ProjectCommune.project_id)) > 1)
-    ))
+        .having(func.count() > 1)
+    ).scalars())
 
     progress(PORTFOLIO_STEPS[4])
     changes = select(
@@ -133,15 +140,13 @@ def _fetch(session: Session, selected, progress: Progress, ended: str = "abandon
                                  order_by=(Event.at, Event.id)).label("left_at"),
     ).where(Event.project_id.in_(selected), Event.to_stage.is_not(None))
     stage_changes: dict[int, list[tuple[str, datetime, datetime | None]]] = defaultdict(list)
-    for pid, stage, at, left_at in session.execute(changes):
+    for pid, stage, at, left_at in conn.execute(changes).all():
         stage_changes[pid].append((stage, _aware(at), _aware(left_at)))
     return _Raw(projects, last_events, done_items, communes, overlapping, stage_changes)
 
 
 def _aware(value: datetime | None) -> datetime | None:
     """Window-function results bypass the column type: SQLite gives naive UTC datetimes."""
-    from datetime import UTC
-
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value is not None and value.tzinfo is None:
@@ -319,7 +324,7 @@ def portfolio(
     since_date = french.parse_date(since) if since else None
     if stalled_days < 1:
         raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : --days 60.")
-    with ws.session() as session:
+    with ws.session() as session, collector_paused():
         end = definition.side_state("end")
         raw = _fetch(session, _selected(ws, officer, department, stage, since_date), progress,
                      end.id if end else "")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..bulk import collector_paused
 from ..errors import BadInput
 from ..resources import data_dir
 
@@ -230,7 +231,8 @@ def shipped_reference() -> Reference:
     lines = gzip.decompress((data_dir() / "communes_france.tsv.gz").read_bytes()).decode()
     rows = (line.split("\t") for line in lines.splitlines())
     assert tuple(next(rows)) == COLUMNS
-    return Reference(SHIPPED_LABEL, communes_from_rows(rows), None, SHIPPED_SOURCE)
+    with collector_paused():
+        return Reference(SHIPPED_LABEL, communes_from_rows(rows), None, SHIPPED_SOURCE)
 
 
 @lru_cache(maxsize=1)
