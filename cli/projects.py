@@ -64,17 +64,23 @@ def list_(app: AppContext, officer: str | None, stage: str | None, fmt: str) -> 
 def show(app: AppContext, project: str, as_json: bool) -> None:
     """Affiche l'étape, l'avancement de chaque étape et les prochains éléments requis."""
     from cpts_workflow import french
+    from cpts_workflow.aci import mission_flags
+    from cpts_workflow.deadlines import next_deadlines
+    from cpts_workflow.views import to_jsonable
 
-    detail = app.workspace.detail(project)
+    ws = app.workspace
+    detail = ws.detail(project)
+    upcoming = next_deadlines(ws, detail.project.slug, 3)
+    flags = mission_flags(ws, detail.project.slug)
     if as_json:
-        emit_json(detail)
+        emit_json({**to_jsonable(detail), "next_deadlines": upcoming, "mission_flags": flags})
         return
     p = detail.project
     click.echo(f"{p.name}  ({p.slug}, n° {p.id})")
     click.echo(f"Chargé·e de mission : {p.officer or '—'}")
     stage_line = f"Étape : {p.stage_label} depuis le {french.short_date(p.stage_entered_at)}"
     if detail.resume_stage:
-        stage_line += f" (reprendra à « {app.workspace.definition_of(p).state_label(detail.resume_stage)} »)"
+        stage_line += f" (reprendra à « {ws.definition_of(p).state_label(detail.resume_stage)} »)"
     click.echo(stage_line)
     click.echo(f"Workflow : {p.workflow_id} v{p.workflow_version}")
     click.echo("")
@@ -90,22 +96,12 @@ def show(app: AppContext, project: str, as_json: bool) -> None:
         click.echo("Prochains éléments requis :")
         for item in detail.next_required:
             click.echo(f"  - {item.label} ({item.id})")
-    _show_deadlines(app, p.slug)
-
-
-def _show_deadlines(app: AppContext, slug: str) -> None:
-    """Next three dates and late ACI missions (cpts deadlines, cpts aci calendar)."""
-    from cpts_workflow import french
-    from cpts_workflow.aci import mission_flags
-    from cpts_workflow.deadlines import next_deadlines
-
-    upcoming = next_deadlines(app.workspace, slug, 3)
     if upcoming:
         click.echo("")
         click.echo("Prochaines échéances :")
         for d in upcoming:
             click.echo(f"  - {french.short_date(d.due_date)} ({d.status_label}) : {d.label}")
-    for flag in mission_flags(app.workspace, slug):
+    for flag in flags:
         click.echo(f"⚠ {flag.message}")
 
 

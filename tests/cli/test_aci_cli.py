@@ -115,5 +115,10 @@ def test_show_flags_a_mission_past_its_deadline(cpts) -> None:
         "le 30/09/2026, en retard de 53 jours." in show
     )
     assert "Accès aux soins » : démarrage attendu" not in show
+    data = json.loads(cpts(f"show {P} --json").stdout)
+    assert [(f["mission"], f["kind"], f["days_late"]) for f in data["mission_flags"]] == [
+        ("crise", "start_overdue", 53)
+    ]
+    assert data["next_deadlines"] and all(d["project_slug"] == P for d in data["next_deadlines"])
     history = cpts(f"history {P}").stdout
     assert "acces : démarrée le 15/09/2026" in history
