@@ -208,14 +208,14 @@ def _library_row(bench: Bench, row: Row, ws, subject: Callable[[], Any],
 REPORT_SQL = {
     "projects": "SELECT id, slug, name, officer, stage, resume_stage, stage_entered_at, "
                 "workflow_id, workflow_version FROM projects ORDER BY name, id",
-    "last_events": "SELECT project_id, at, kind FROM (SELECT project_id, at, kind, ROW_NUMBER() "
-                   "OVER (PARTITION BY project_id ORDER BY at DESC, id DESC) AS rank FROM events) "
-                   "WHERE rank = 1",
+    # The newest event of each project, one index seek per project (as the library does).
+    "last_events": "SELECT e.project_id, e.at, e.kind FROM events e JOIN (SELECT (SELECT id FROM "
+                   "events WHERE project_id = p.id ORDER BY at DESC, id DESC LIMIT 1) AS eid "
+                   "FROM projects p) l ON e.id = l.eid",
     "done_items": "SELECT project_id, item_id FROM checklist_states WHERE status <> 'todo'",
     "communes": "SELECT project_id, insee FROM project_communes",
-    "overlapping": "SELECT pc.insee FROM project_communes pc JOIN projects p ON p.id = pc.project_id "
-                   "WHERE p.stage <> :ended GROUP BY pc.insee "
-                   "HAVING COUNT(DISTINCT pc.project_id) > 1",
+    "overlapping": "SELECT insee FROM project_communes WHERE project_id NOT IN "
+                   "(SELECT id FROM projects WHERE stage = :ended) GROUP BY insee HAVING COUNT(*) > 1",
     "stage_changes": "SELECT project_id, to_stage, at, LEAD(at) OVER (PARTITION BY project_id "
                      "ORDER BY at, id) FROM events WHERE to_stage IS NOT NULL",
 }
