@@ -130,6 +130,21 @@ def test_stalled_lists_the_blocking_required_items(report_ws):
     assert stalled(report_ws, days=201) == []
 
 
+def test_stalled_reads_each_project_with_its_own_workflow_version(ws, clock):
+    """A project still on version 1 is blocked by version 1's items, even those that
+    version 2 renamed (`interviews_held` became `recruitment_interviews_held`)."""
+    slug = ws.create_project("CPTS restée en v1", version=1).slug
+    while ws.project(slug).stage != "coordinator_hiring":
+        complete_stage(ws, slug)
+        ws.advance(slug)
+    clock.advance(days=90)
+    [row] = stalled(ws, days=60)
+    assert (row.project.workflow_id, row.project.workflow_version) == ("cpts_creation", 1)
+    blocking = [b["id"] for b in row.blocking]
+    assert "interviews_held" in blocking and "recruitment_interviews_held" not in blocking
+    assert portfolio(ws).to_dict()["projects"][0]["workflow_version"] == 1
+
+
 def test_project_report_timeline(report_ws):
     report = project_report(report_ws, "zeta")
     assert [(v.stage, v.days, v.left_at is None) for v in report.timeline] == [

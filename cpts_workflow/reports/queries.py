@@ -298,7 +298,7 @@ def _rows(ws: Workspace, raw: _Raw, facts: dict[str, CommuneFacts], link: Territ
             days_since_last_event=since_last, departments=departments, communes=len(codes),
             population=population,
             taille=link.taille(population) if population else None,
-            flags=flags,
+            flags=flags, workflow_id=p.workflow_id, workflow_version=p.workflow_version,
         ))
     return rows
 
@@ -356,7 +356,7 @@ def stalled(ws: Workspace, *, days: int = DEFAULT_STALLED_DAYS, officer: str | N
     for row in report.projects:
         if "stalled" not in row.flags:
             continue
-        definition = ws.definition()
+        definition = ws.catalog.get(row.workflow_id, row.workflow_version)  # its own version
         blocking = []
         for item_id in row.required_todo:
             if definition.has_item(item_id):

@@ -39,6 +39,8 @@ class PortfolioRow(_View):
     population: int | None
     taille: int | None
     flags: list[str]  # stalled | paused | overlap | abandoned
+    workflow_id: str  # the definition the project runs on (its labels and checklists)
+    workflow_version: int
 
 
 @dataclass(frozen=True)
