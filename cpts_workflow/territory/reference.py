@@ -134,8 +134,18 @@ class Reference:
             and (region is None or c.region == region)
         ]
 
+    @cached_property
+    def _by_epci(self) -> dict[str, list[Commune]]:
+        # Indexed once: a territory's neighbours ask for dozens of EPCI, and a scan of the
+        # 35 000 communes for each took most of `cpts territory show`.
+        index: dict[str, list[Commune]] = defaultdict(list)
+        for c in self.communes.values():
+            if c.type == "COM" and c.epci_siren:
+                index[c.epci_siren].append(c)
+        return index
+
     def in_epci(self, siren: str) -> list[Commune]:
-        return [c for c in self.communes.values() if c.type == "COM" and c.epci_siren == siren]
+        return list(self._by_epci.get(siren, ()))
 
     def resolve(self, spec: str) -> str:
         """A code, or an exact name (accents, case and hyphens ignored), to one INSEE code."""
