@@ -50,6 +50,13 @@ class LazyGroup(click.Group):
         module = import_module(f"{__package__}.{COMMAND_MODULES[name]}")
         return next(c for c in module.COMMANDS if c.name == name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:  # click suggests from loaded commands only
+            raise click.exceptions.NoSuchCommand(exc.command_name, possibilities=COMMAND_MODULES,
+                                                 ctx=ctx) from None
+
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.option("--db", "db_url", metavar="URL", envvar="CPTS_DATABASE_URL",

@@ -124,6 +124,8 @@ def project(cpts) -> str:
         ("member export inconnue@example.fr", 1, "Aucune personne « inconnue@example.fr »"),
         ("member erase Personne --reason x --yes", 1, "Aucune personne « Personne »"),
         ("export nulle-part --out {tmp}/x.json", 1, "Projet « nulle-part » introuvable"),
+        ("shw {p}", 2, "Vouliez-vous dire 'show'"),
+        ("membre list {p}", 2, "Vouliez-vous dire 'member'"),
     ],
 )
 def test_bad_identifiers_and_references(cpts, project, sqlite_url, tmp_path, args, code, expected):
