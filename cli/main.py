@@ -82,8 +82,6 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
     ctx.obj = AppContext(db_url=db_url, actor=actor, debug=debug, workflow_files=list(workflow_files))
 
 
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run `cpts`; map errors to one French sentence and an exit code (0, 1, 2)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])

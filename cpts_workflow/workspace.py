@@ -76,6 +76,7 @@ _STATE_INSERT = insert(_STATES)
 _STATE_UPDATE = update(_STATES).where(_STATES.c.id == bindparam("state_id"))
 _EVENT_INSERT = insert(Event.__table__)
 
+
 def default_actor() -> str:
     """`CPTS_ACTOR`, else the operating-system user."""
     try:

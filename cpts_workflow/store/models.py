@@ -94,7 +94,7 @@ class ChecklistState(Base):
     updated_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime]
 
-    project: Mapped["Project"] = relationship(back_populates="checklist")
+    project: Mapped[Project] = relationship(back_populates="checklist")
 
 
 class Event(Base):
@@ -117,7 +117,7 @@ class Event(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    project: Mapped["Project"] = relationship(back_populates="events")
+    project: Mapped[Project] = relationship(back_populates="events")
 
 
 class ProjectCommune(Base):

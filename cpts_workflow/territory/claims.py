@@ -88,16 +88,15 @@ def shared_claims(session: Session, reference: Reference, inactive: set[str]) ->
     building a full row for every claim of France.
     """
     holdings = _holdings(session, inactive)
-    split = reference.arrondissements  # the only codes with atoms other than themselves
     holders: dict[str, set[int]] = defaultdict(set)
     for project_id, code in holdings:
-        for atom in split.get(code, (code,)):
+        for atom in reference.atoms(code):
             holders[atom].add(project_id)
     shared = {atom for atom, ids in holders.items() if len(ids) > 1}
     wanted = {
         (project_id, code)
         for project_id, code in holdings
-        if any(atom in shared for atom in split.get(code, (code,)))
+        if not shared.isdisjoint(reference.atoms(code))
     }
     ids = sorted({project_id for project_id, _ in wanted})
     found = []

@@ -190,8 +190,7 @@ def compute_gaps(
 ) -> GapsView:
     """White zones of an area from the codes held by active projects (no query)."""
     kind, code, label = area_label(department, region)
-    split = reference.arrondissements
-    covered_atoms = {a for insee in held for a in split.get(insee, (insee,))}
+    covered_atoms = {a for insee in held for a in reference.atoms(insee)}
     area = reference.in_area(
         code if kind == "department" else None, code if kind == "region" else None
     )
@@ -201,7 +200,7 @@ def compute_gaps(
     for commune in area:
         population = commune.population or 0
         total += population
-        atoms = split.get(commune.insee, (commune.insee,))
+        atoms = reference.atoms(commune.insee)
         open_ = [a for a in atoms if a not in covered_atoms]
         if not open_:
             covered += 1
