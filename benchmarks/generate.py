@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import create_engine, insert
 
-from cpts_workflow.catalog import WorkflowCatalog
 from cpts_workflow.store.models import (
     ChecklistState,
     Event,
@@ -22,6 +21,7 @@ from cpts_workflow.store.models import (
     Project,
     ProjectCommune,
 )
+from cpts_workflow.workflow.catalog import WorkflowCatalog
 from cpts_workflow.workspace import Workspace
 
 

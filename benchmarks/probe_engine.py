@@ -14,8 +14,8 @@ import sys
 from sqlalchemy import select
 from transitions import Machine
 
-from cpts_workflow.engine import engine_for
 from cpts_workflow.store.models import Project
+from cpts_workflow.workflow.engine import engine_for
 from cpts_workflow.workspace import Workspace
 
 from .timing import rss_bytes

@@ -78,7 +78,7 @@ def missions(
     app: AppContext, project: str, add: tuple[str, ...], remove: tuple[str, ...], fmt: str
 ) -> None:
     """Affiche ou modifie les missions retenues (les quatre socles sont obligatoires)."""
-    from cpts_workflow.aci import missions_of, set_missions
+    from cpts_workflow.aci.calendar import missions_of, set_missions
 
     ws = app.workspace
     if add or remove:
@@ -104,7 +104,7 @@ def mission(
     app: AppContext, project: str, mission_id: str, started: str | None, deployed: str | None
 ) -> None:
     """Enregistre le démarrage et/ou le déploiement complet d'une mission."""
-    from cpts_workflow.aci import record_mission
+    from cpts_workflow.aci.calendar import record_mission
 
     state = record_mission(app.workspace, project, mission_id, started=started, deployed=deployed)
     success(f"Mission « {state.label} » : {state.state_label}.")
@@ -126,7 +126,7 @@ CALENDAR_COLUMNS = [
 def calendar(app: AppContext, project: str, ics: Path | None, fmt: str) -> None:
     """Calendrier du contrat : démarrage et déploiement des missions, anniversaires, fin."""
     from cpts_workflow import french
-    from cpts_workflow.aci import calendar_ics, project_calendar
+    from cpts_workflow.aci.calendar import calendar_ics, project_calendar
 
     ws = app.workspace
     cal = project_calendar(ws, project)

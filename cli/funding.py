@@ -29,7 +29,7 @@ GRID_COLUMNS = [
 @pass_app
 def grids(app: AppContext, fmt: str) -> None:
     """Liste les grilles de financement (livrées et importées)."""
-    from cpts_workflow.funding.grids import list_grids
+    from cpts_workflow.aci.grids import list_grids
 
     items = list_grids(app.workspace)
     emit_listing(
@@ -57,7 +57,7 @@ def grids(app: AppContext, fmt: str) -> None:
 @pass_app
 def import_(app: AppContext, file: Path, replace: bool) -> None:
     """Importe une grille saisie (YAML ou JSON) ; rien n'est chargé si une ligne est fausse."""
-    from cpts_workflow.funding.grids import import_grid
+    from cpts_workflow.aci.grids import import_grid
 
     grid = import_grid(app.workspace, file, replace=replace)
     success(f"Grille « {grid.id} » importée ({grid.label}).")
@@ -87,7 +87,7 @@ def _figure_rows(grid, table_name: str, label: str) -> list[dict]:
 @pass_app
 def show(app: AppContext, grid_id: str | None, as_json: bool) -> None:
     """Affiche une grille : chaque montant avec son statut et sa source."""
-    from cpts_workflow.funding.grids import get_grid
+    from cpts_workflow.aci.grids import get_grid
 
     grid = get_grid(app.workspace, grid_id)
     if as_json:
@@ -144,9 +144,9 @@ def simulate(
     as_json: bool,
 ) -> None:
     """Simule le financement annuel maximal (par population, ou pour un projet)."""
-    from cpts_workflow.funding.grids import get_grid
-    from cpts_workflow.funding.simulator import simulate as run
-    from cpts_workflow.funding.simulator import simulate_project
+    from cpts_workflow.aci.grids import get_grid
+    from cpts_workflow.aci.simulator import simulate as run
+    from cpts_workflow.aci.simulator import simulate_project
 
     ws = app.workspace
     if project:

@@ -64,7 +64,7 @@ def list_(app: AppContext, officer: str | None, stage: str | None, fmt: str) -> 
 def show(app: AppContext, project: str, as_json: bool) -> None:
     """Affiche l'étape, l'avancement de chaque étape et les prochains éléments requis."""
     from cpts_workflow import french
-    from cpts_workflow.aci import mission_flags
+    from cpts_workflow.aci.calendar import mission_flags
     from cpts_workflow.deadlines import next_deadlines
     from cpts_workflow.views import to_jsonable
 

@@ -26,8 +26,8 @@ def _definition(app: AppContext, version: int | None):
 @pass_app
 def show(app: AppContext, version: int | None, as_json: bool) -> None:
     """Affiche les étapes et leurs checklists."""
-    from cpts_workflow.definition import EVIDENCE_LABELS
-    from cpts_workflow.diagram import as_dict
+    from cpts_workflow.workflow.definition import EVIDENCE_LABELS
+    from cpts_workflow.workflow.diagram import as_dict
 
     d = _definition(app, version)
     if as_json:
@@ -73,7 +73,7 @@ def validate(app: AppContext, file: Path) -> None:
 @pass_app
 def diagram(app: AppContext, fmt: str, version: int | None, output: Path | None) -> None:
     """Dessine le workflow : étapes, transitions, gardes et états annexes."""
-    from cpts_workflow import diagram as diagrams
+    from cpts_workflow.workflow import diagram as diagrams
 
     d = _definition(app, version)
     text = {"mermaid": diagrams.mermaid, "dot": diagrams.dot, "svg": diagrams.svg}[fmt](d)
@@ -131,7 +131,7 @@ def diff(app: AppContext, old: str, new: str, workflow_id: str, as_json: bool) -
 
     Exemples : cpts workflow diff 1 2 ; cpts workflow diff 2 ma_region.yaml
     """
-    from cpts_workflow.versions import diff_lines, version_diff, version_mapping
+    from cpts_workflow.workflow.versions import diff_lines, version_diff, version_mapping
 
     before = _version_or_file(app, old, workflow_id)
     after = _version_or_file(app, new, workflow_id)

@@ -32,12 +32,12 @@ from pydantic import (
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Table, delete, insert, select
 
 from . import __version__ as program_version
-from .definition import _french_error
 from .errors import BadInput, Conflict, CptsError
 from .files import os_reason, write_private
 from .store.database import SCHEMA_HEAD, known_revisions
 from .store.models import Base, Event, Project
 from .views import _View
+from .workflow.definition import _french_error
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Select, or_, select
 
 from . import french
-from .aci import aci_calendar, chosen_missions, date_value
-from .definition import Clock, WorkflowDefinition
+from .aci.calendar import aci_calendar, chosen_missions, date_value
 from .errors import BadInput, Refused
 from .ics import IcsEvent, to_ics, uid
 from .months import add_months
 from .store.models import ChecklistState, Project, ProjectCommune, ProjectMission
 from .views import _View
+from .workflow.definition import Clock, WorkflowDefinition
 
 if TYPE_CHECKING:
     from .workspace import Workspace

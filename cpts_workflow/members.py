@@ -18,6 +18,7 @@ from . import identifiers
 from .errors import BadInput, NotFound
 from .store.models import Member
 from .views import _View
+from .workflow.guards import PROVIDERS, GuardContext, guard
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -345,3 +346,10 @@ def missing_offices(session: Session, project: Project) -> list[str]:
         )
     )
     return [ROLES[o] for o in BUREAU_OFFICES if o not in held]
+
+
+@guard("bureau_complete", PROVIDERS["bureau_complete"][1])
+def bureau_complete(ctx: GuardContext) -> list[str]:
+    """The association has a président·e, a trésorier·ère and a secrétaire among its members."""
+    return [f"Bureau : aucun·e {label} parmi les membres."
+            for label in missing_offices(ctx.session, ctx.project)]

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .catalog import DEFAULT_WORKFLOW
 from .errors import Refused
 from .store.models import ChecklistState, Project
-from .versions import VersionMapping, version_mapping
 from .views import _View
+from .workflow.catalog import DEFAULT_WORKFLOW
+from .workflow.versions import VersionMapping, version_mapping
 from .workspace import STATUS_LABELS, Workspace, _clean_text
 
 EVENT_KIND = "workflow_migrated"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from . import french
-from .aci import date_value
+from .aci.calendar import date_value
 from .deadlines import clock_due
 from .errors import BadInput, Refused
 from .store.models import ChecklistState

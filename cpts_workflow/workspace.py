@@ -23,15 +23,15 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import french
-from .catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 from .clock import Clock, system_now
-from .definition import Item, WorkflowDefinition
-from .engine import engine_for
 from .errors import BadInput, Conflict, NotFound, Refused
-from .guards import GuardContext
 from .store.database import Database
 from .store.models import ChecklistState, Event, Project
 from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
+from .workflow.catalog import DEFAULT_WORKFLOW, WorkflowCatalog
+from .workflow.definition import Item, WorkflowDefinition
+from .workflow.engine import engine_for
+from .workflow.guards import GuardContext
 
 EVENT_LABELS = {
     "created": "Création du projet",

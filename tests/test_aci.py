@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from icalendar import Calendar
 
-from cpts_workflow.aci import (
+from cpts_workflow.aci.calendar import (
     aci_calendar,
     calendar_ics,
     mission_flags,

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-import cpts_workflow.catalog as catalog_module
-from cpts_workflow import catalog_cache, guards
-from cpts_workflow.catalog import WorkflowCatalog
-from cpts_workflow.definition import _compose_with_lines, parse_definition
+import cpts_workflow.workflow.catalog as catalog_module
+from cpts_workflow.workflow import cache as catalog_cache
+from cpts_workflow.workflow import guards
 from cpts_workflow.errors import DefinitionError
 from cpts_workflow.resources import workflows_dir
+from cpts_workflow.workflow.catalog import WorkflowCatalog
+from cpts_workflow.workflow.definition import _compose_with_lines, parse_definition
 
 from .test_workflow_versions import REGIONAL
 
@@ -89,10 +90,10 @@ def test_a_cache_hit_imports_neither_yaml_nor_the_extension_module(cache_dir):
     WorkflowCatalog()  # fills the cache (same interpreter, files and guards as the child)
     code = (
         "import sys\n"
-        "from cpts_workflow.catalog import WorkflowCatalog\n"
+        "from cpts_workflow.workflow.catalog import WorkflowCatalog\n"
         "catalog = WorkflowCatalog()\n"
         "assert catalog.get().version == 2\n"
-        "print(sorted(m for m in ('yaml', 'cpts_workflow.extension') if m in sys.modules))\n"
+        "print(sorted(m for m in ('yaml', 'cpts_workflow.workflow.extension') if m in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(catalog_module.__file__).parents[1])}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpts_workflow.engine import Engine, engine_for
 from cpts_workflow.errors import Refused
+from cpts_workflow.workflow.engine import Engine, engine_for
 from cpts_workflow.workspace import Workspace
 
 

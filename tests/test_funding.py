@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cpts_workflow.errors import BadInput, DefinitionError, NotFound, Refused
-from cpts_workflow.funding.grids import (
+from cpts_workflow.aci.grids import (
     DEFAULT_GRID,
     get_grid,
     import_grid,
@@ -13,8 +12,9 @@ from cpts_workflow.funding.grids import (
     parse_grid,
     shipped_grids,
 )
-from cpts_workflow.funding.simulator import simulate, simulate_project
-from cpts_workflow.taille import taille
+from cpts_workflow.aci.simulator import simulate, simulate_project
+from cpts_workflow.aci.taille import taille
+from cpts_workflow.errors import BadInput, DefinitionError, NotFound, Refused
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ def test_core_missions_are_compulsory_in_a_simulation() -> None:
 
 
 def test_project_simulation_uses_chosen_missions_and_asks_for_a_population(ws) -> None:
-    from cpts_workflow.aci import set_missions
+    from cpts_workflow.aci.calendar import set_missions
 
     ws.init()
     ws.create_project("CPTS du Pays d'Aix")

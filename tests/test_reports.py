@@ -159,7 +159,7 @@ def test_project_report_timeline(report_ws):
 def test_stage_durations_ignore_pauses_and_unfinished_stages():
     from datetime import datetime, timedelta
 
-    from cpts_workflow.catalog import WorkflowCatalog
+    from cpts_workflow.workflow.catalog import WorkflowCatalog
 
     definition = WorkflowCatalog().get("cpts_creation")
     day = timedelta(days=1)

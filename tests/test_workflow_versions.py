@@ -9,11 +9,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from cpts_workflow.catalog import WorkflowCatalog
 from cpts_workflow.errors import DefinitionError, NotFound, Refused
 from cpts_workflow.migration import migrate
 from cpts_workflow.store.models import ChecklistState, Event, Project
-from cpts_workflow.versions import diff_lines, version_diff, version_mapping
+from cpts_workflow.workflow.catalog import WorkflowCatalog
+from cpts_workflow.workflow.versions import diff_lines, version_diff, version_mapping
 from cpts_workflow.workspace import Workspace
 
 from .conftest import complete_stage
@@ -413,7 +413,7 @@ def test_missing_user_dir_and_extends_cycle(tmp_path, monkeypatch):
 def test_svg_diagram_shows_stages_guards_and_side_states(catalog, tmp_path):
     import xml.etree.ElementTree as ET
 
-    from cpts_workflow.diagram import svg
+    from cpts_workflow.workflow.diagram import svg
 
     text = svg(catalog.get())
     root = ET.fromstring(text)
@@ -432,7 +432,7 @@ def test_svg_diagram_shows_stages_guards_and_side_states(catalog, tmp_path):
 
 
 def test_mermaid_of_v2_matches_v1_transitions(catalog):
-    from cpts_workflow.diagram import mermaid
+    from cpts_workflow.workflow.diagram import mermaid
 
     body = mermaid(catalog.get(version=2)).splitlines()[2:]
     assert body == mermaid(catalog.get(version=1)).splitlines()[2:]

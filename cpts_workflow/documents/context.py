@@ -140,7 +140,7 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
     A code missing from the reference is listed by its INSEE code, and the population is
     then left unknown rather than understated.
     """
-    from ..taille import taille
+    from ..aci.taille import taille
     from ..territory.reference import reference_for
 
     codes = list(

@@ -40,7 +40,7 @@ from .views import (
 )
 
 if TYPE_CHECKING:
-    from ..definition import WorkflowDefinition
+    from ..workflow.definition import WorkflowDefinition
     from ..workspace import Workspace
 
 DEFAULT_STALLED_DAYS = 60

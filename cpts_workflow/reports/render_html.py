@@ -14,7 +14,7 @@ from .tabular import FLAG_LABELS, event_detail, percent
 from .views import Portfolio, ProjectReport
 
 if TYPE_CHECKING:
-    from ..definition import WorkflowDefinition
+    from ..workflow.definition import WorkflowDefinition
 
 _TEMPLATES = Path(__file__).parent / "templates"
 

@@ -9,7 +9,7 @@ from ..views import EventView
 from .views import Portfolio, PortfolioRow, ProjectReport, StalledRow
 
 if TYPE_CHECKING:
-    from ..definition import WorkflowDefinition
+    from ..workflow.definition import WorkflowDefinition
 
 FLAG_LABELS = {"stalled": "bloqué", "paused": "en pause", "overlap": "chevauchement",
                "abandoned": "abandonné"}

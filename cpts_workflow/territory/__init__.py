@@ -1,15 +1,15 @@
 """Territory of a CPTS: the communes reference, population and taille, overlaps between
 projects, white zones, and the coverage map.
 
-`taille` is the one place the ACI size rule lives; the other helpers are imported lazily so
-that `from cpts_workflow.territory import taille` stays cheap.
+`taille` is the ACI size rule (it lives in `aci.taille`); the other helpers are imported
+lazily so that `from cpts_workflow.territory import taille` stays cheap.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .size import TAILLE_LABELS, taille
+from ..aci.taille import TAILLE_LABELS, taille
 
 __all__ = ["TAILLE_LABELS", "taille", "project_population"]
 

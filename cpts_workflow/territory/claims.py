@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..aci.taille import taille
 from ..store.models import Project, ProjectCommune
 from .reference import Reference, normalise_name
-from .size import taille
 from .views import Claim, CommuneRow
 
 if TYPE_CHECKING:
-    from ..definition import WorkflowDefinition
+    from ..workflow.definition import WorkflowDefinition
     from ..workspace import Workspace
 
 CHUNK = 500  # codes per IN (...) list, well under every backend's parameter limit

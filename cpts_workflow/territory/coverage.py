@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from ..aci.taille import TAILLE_LABELS
 from ..store.models import Project
+from ..workflow.guards import PROVIDERS, GuardContext, guard
 from .claims import (
     ClaimRow,
     StageLabels,
@@ -35,11 +37,10 @@ from .reference import (
     reference_for,
     regions,
 )
-from .size import TAILLE_LABELS
 from .views import CommuneRow, GapsView, Neighbour, Overlap, OverlapReport, TerritoryView
 
 if TYPE_CHECKING:
-    from ..definition import WorkflowDefinition
+    from ..workflow.definition import WorkflowDefinition
     from ..workspace import Workspace
 
 
@@ -261,3 +262,9 @@ def territory_problems(
                 f"de {names}, sans raison enregistrée."
             )
     return problems
+
+
+@guard("territory_valid", PROVIDERS["territory_valid"][1])
+def territory_valid(ctx: GuardContext) -> list[str]:
+    """At least one commune, and no overlap with another active project left unexplained."""
+    return territory_problems(ctx.session, ctx.project, ctx.definition)

@@ -12,7 +12,6 @@ mission flags and the deadlines of `cpts deadlines` all call it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,63 +20,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import french
-from .errors import BadInput, NotFound, Refused
-from .months import add_months
-from .store.models import ChecklistState, Project, ProjectMission
-from .views import _View
+from .. import french
+from ..errors import BadInput, NotFound, Refused
+from ..months import add_months
+from ..store.models import ChecklistState, Project, ProjectMission
+from ..views import _View
+from .missions import MISSIONS, MISSIONS_BY_ID, mission, parse_missions
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    from ..workspace import Workspace
 
 CONTRACT_YEARS = 5
 SIGNATURE_ITEM = "aci_signed"
-
-
-@dataclass(frozen=True)
-class Mission:
-    id: str
-    label: str
-    core: bool
-    start_months: int | None  # None: the CPTS sets its own calendar
-    deploy_months: int | None
-
-
-MISSIONS: tuple[Mission, ...] = (
-    Mission("acces", "Accès aux soins", True, 6, 18),
-    Mission("parcours", "Parcours pluriprofessionnels autour du patient", True, 12, 24),
-    Mission("prevention", "Actions coordonnées de prévention", True, 12, 24),
-    Mission("crise", "Réponse aux crises sanitaires graves", True, 6, 18),
-    Mission("qualite", "Qualité et pertinence des soins", False, None, None),
-    Mission(
-        "accompagnement",
-        "Accompagnement des professionnels de santé du territoire",
-        False,
-        None,
-        None,
-    ),
-)
-MISSIONS_BY_ID = {m.id: m for m in MISSIONS}
-CORE_MISSIONS = tuple(m.id for m in MISSIONS if m.core)
-
-
-def mission(mission_id: str) -> Mission:
-    """A mission by id, or `BadInput` naming the known ones."""
-    key = mission_id.strip().lower()
-    if key not in MISSIONS_BY_ID:
-        close = difflib.get_close_matches(key, list(MISSIONS_BY_ID), n=1)
-        hint = f"Vouliez-vous dire « {close[0]} » ? " if close else ""
-        raise BadInput(
-            f"Mission « {mission_id} » inconnue.", f"{hint}Missions : {', '.join(MISSIONS_BY_ID)}."
-        )
-    return MISSIONS_BY_ID[key]
-
-
-def parse_missions(text: str | Iterable[str]) -> list[str]:
-    """`acces,parcours` (or a list) → known mission ids, in the contract's order."""
-    parts = text.split(",") if isinstance(text, str) else list(text)
-    wanted = {mission(p).id for p in parts if p.strip()}
-    return [m.id for m in MISSIONS if m.id in wanted]
 
 
 # --- the calendar ----------------------------------------------------------------------
@@ -368,8 +322,8 @@ def mission_flags(
     `source` is a Workspace (opens its own transaction, uses its clock) or an open
     Session (then `project` is a `Project` row or its slug, `today` defaults to now).
     """
-    from .clock import system_now
-    from .workspace import Workspace
+    from ..clock import system_now
+    from ..workspace import Workspace
 
     if isinstance(source, Workspace):
         with source.session() as session:
@@ -524,7 +478,7 @@ def missions_of(ws: Workspace, ref: str | int) -> list[MissionState]:
 
 def calendar_ics(ws: Workspace, cal: AciCalendar) -> bytes:
     """The contract calendar as .ics; UIDs match those of `cpts deadlines --ics`."""
-    from .ics import IcsEvent, to_ics, uid
+    from ..ics import IcsEvent, to_ics, uid
 
     return to_ics(
         (

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from .errors import DefinitionError
+from ..errors import DefinitionError
 
 if TYPE_CHECKING:
     import yaml
@@ -528,6 +528,6 @@ _VERSIONED = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)(?:_v(?P<version>\d+))?\.ya?m
 
 def shipped_definition_files() -> list[Path]:
     """The workflow files shipped with the package, e.g. cpts_creation.yaml, cpts_creation_v2.yaml."""
-    from .resources import workflows_dir
+    from ..resources import workflows_dir
 
     return sorted(p for p in workflows_dir().iterdir() if _VERSIONED.match(p.name))

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ..errors import DefinitionError
 from .definition import (
     IDENTIFIER,
     EvidenceKind,
@@ -42,7 +43,6 @@ from .definition import (
     build_definition,
     validate_model,
 )
-from .errors import DefinitionError
 
 EXTENDS = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)@(?P<version>[1-9][0-9]*)$")
 

@@ -66,7 +66,7 @@ def cache_file(files: list[tuple[Path, bool, bytes]]) -> Path | None:
 def cache_key(files: list[tuple[Path, bool, bytes]]) -> str:
     import pydantic
 
-    from . import __version__
+    from .. import __version__
     from .guards import action_names, guard_names
 
     key = hashlib.sha256()
@@ -142,8 +142,8 @@ def _read_trusted(path: Path) -> bytes | None:
 
 def store(path: Path, state: Any) -> None:
     """Write `state` to `path` (atomically, owner-only); never fails a command."""
-    from .errors import BadInput
-    from .files import write_private
+    from ..errors import BadInput
+    from ..files import write_private
 
     try:
         data = pickle.dumps((CACHE_FORMAT, path.name, state), protocol=pickle.HIGHEST_PROTOCOL)

@@ -12,7 +12,7 @@ New projects take the newest version; a project keeps the version it was created
 until `cpts workflow migrate` moves it.
 
 The built catalogue is kept in a cache file, keyed by the exact bytes of the files read,
-the program and the registered guards (see `catalog_cache.py`): when none changed, a
+the program and the registered guards (see `cache.py`): when none changed, a
 command reads no YAML and validates nothing.
 """
 
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import catalog_cache
+from ..errors import DefinitionError, NotFound
+from . import cache as catalog_cache
 from .definition import (
     Lines,
     WorkflowDefinition,
@@ -33,7 +34,6 @@ from .definition import (
     read_yaml,
     shipped_definition_files,
 )
-from .errors import DefinitionError, NotFound
 
 DEFAULT_WORKFLOW = "cpts_creation"
 USER_DIR_ENV = "CPTS_WORKFLOW_DIR"

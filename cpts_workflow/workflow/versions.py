@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..views import _View
 from .catalog import WorkflowCatalog
 from .definition import EVIDENCE_LABELS, Item, WorkflowDefinition
-from .views import _View
 
 
 @dataclass(frozen=True)

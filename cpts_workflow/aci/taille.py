@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .errors import BadInput
+from ..errors import BadInput
+
+TAILLE_LABELS = {
+    1: "moins de 40 000 habitants",
+    2: "de 40 000 à 80 000 habitants",
+    3: "de 80 000 à 175 000 habitants",
+    4: "plus de 175 000 habitants",
+}
 
 
 def taille(population: int) -> int:

@@ -4,8 +4,11 @@ A guard looks at a project about to leave a stage and returns the reasons it may
 (French sentences, one per missing thing); an empty list lets the project through.
 An action runs after a transition, inside the same database transaction.
 
-Later features register theirs here with `@guard("name")` / `@action("name")`; the body
-imports what it needs lazily so that loading a definition stays cheap.
+Features register theirs with `@guard("name", label)` in their own module (`members`
+registers `bureau_complete`, `territory.coverage` registers `territory_valid`). This
+module imports no feature: `PROVIDERS` names, as text, the module that registers each
+shipped guard, so that a definition can be checked against every name without loading
+the features, and a guard's module is imported the first time the guard runs.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ..store.models import ChecklistState, Project
     from .definition import Stage, WorkflowDefinition
-    from .store.models import ChecklistState, Project
 
 
 @dataclass
@@ -41,7 +44,12 @@ ActionFn = Callable[[GuardContext], None]
 
 _GUARDS: dict[str, GuardFn] = {}
 _ACTIONS: dict[str, ActionFn] = {}
-GUARD_LABELS: dict[str, str] = {}
+# Guards registered by a feature module: name -> (module, label shown in diagrams).
+PROVIDERS: dict[str, tuple[str, str]] = {
+    "bureau_complete": ("cpts_workflow.members", "bureau complet (président, trésorier, secrétaire)"),
+    "territory_valid": ("cpts_workflow.territory.coverage", "territoire valide"),
+}
+GUARD_LABELS: dict[str, str] = {name: label for name, (_, label) in PROVIDERS.items()}
 
 
 def guard(name: str, label: str) -> Callable[[GuardFn], GuardFn]:
@@ -64,7 +72,7 @@ def action(name: str) -> Callable[[ActionFn], ActionFn]:
 
 
 def guard_names() -> list[str]:
-    return sorted(_GUARDS)
+    return sorted({*_GUARDS, *PROVIDERS})
 
 
 def action_names() -> list[str]:
@@ -72,6 +80,10 @@ def action_names() -> list[str]:
 
 
 def get_guard(name: str) -> GuardFn:
+    if name not in _GUARDS and name in PROVIDERS:
+        import importlib
+
+        importlib.import_module(PROVIDERS[name][0])  # registers it
     return _GUARDS[name]
 
 
@@ -79,7 +91,7 @@ def get_action(name: str) -> ActionFn:
     return _ACTIONS[name]
 
 
-# --- the guards shipped with the foundation --------------------------------------------
+# --- the guard every workflow uses -----------------------------------------------------
 
 
 @guard("checklist_complete", "checklist complète")
@@ -91,20 +103,3 @@ def checklist_complete(ctx: GuardContext) -> list[str]:
         if item.required and (state is None or state.status == "todo"):
             missing.append(f"{item.label} ({item.id})")
     return missing
-
-
-@guard("bureau_complete", "bureau complet (président, trésorier, secrétaire)")
-def bureau_complete(ctx: GuardContext) -> list[str]:
-    """The association has a président·e, a trésorier·ère and a secrétaire among its members."""
-    from .members import missing_offices
-
-    return [f"Bureau : aucun·e {label} parmi les membres (cpts member add … --role)"
-            for label in missing_offices(ctx.session, ctx.project)]
-
-
-@guard("territory_valid", "territoire valide")
-def territory_valid(ctx: GuardContext) -> list[str]:
-    """At least one commune, and no overlap with another active project left unexplained."""
-    from .territory.coverage import territory_problems
-
-    return territory_problems(ctx.session, ctx.project, ctx.definition)

@@ -17,8 +17,8 @@ from functools import cache
 
 from transitions import Machine, MachineError
 
+from ..errors import Refused
 from .definition import WorkflowDefinition
-from .errors import Refused
 from .guards import GuardContext, get_action, get_guard
 
 TRIGGER_LABELS = {

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..aci import CORE_MISSIONS, MISSIONS_BY_ID, chosen_missions, mission_rows, parse_missions
 from ..errors import Refused
-from ..taille import taille as taille_of
+from .calendar import chosen_missions, mission_rows
 from .grids import CONFIRMED, TO_CONFIRM, Figure, Grid, get_grid
+from .missions import CORE_MISSIONS, MISSIONS_BY_ID, parse_missions
+from .taille import taille as taille_of
 
 if TYPE_CHECKING:
     from ..workspace import Workspace

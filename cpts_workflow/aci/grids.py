@@ -17,12 +17,12 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 from sqlalchemy import select
 
-from ..aci import MISSIONS_BY_ID
-from ..definition import IDENTIFIER, _construct_with_lines, _french_error, _line_of
 from ..errors import BadInput, DefinitionError, NotFound, Refused
 from ..resources import data_dir
 from ..store.models import FundingGrid
 from ..views import _View
+from ..workflow.definition import IDENTIFIER, _construct_with_lines, _french_error, _line_of
+from .missions import MISSIONS_BY_ID
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 DEFAULT_GRID = "aci_avenant_2"
 CONFIRMED, TO_CONFIRM = "confirmé", "à confirmer"
 Status = Literal["confirmé", "à confirmer"]
-MissionId = Literal["acces", "parcours", "prevention", "crise", "qualite", "accompagnement"]
+if TYPE_CHECKING:
+    MissionId = str
+else:  # the ids of the one table of missions, as a Literal that pydantic checks
+    MissionId = Literal[tuple(MISSIONS_BY_ID)]
 # Keys are strings so that a grid survives a JSON round trip; YAML's `1:` is accepted.
 TailleKey = Annotated[
     Literal["1", "2", "3", "4", "all"], BeforeValidator(lambda v: str(v) if type(v) is int else v)

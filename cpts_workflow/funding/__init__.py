@@ -1,1 +1,0 @@
-"""ACI funding: grids as data (`grids`) and the yearly simulator (`simulator`)."""
