@@ -41,7 +41,8 @@ def _password(from_stdin: bool) -> str:
         if not password:
             raise click.UsageError("Aucun mot de passe lu sur l'entrée standard.")
         return password
-    return click.prompt("Mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe")
+    return click.prompt("Mot de passe", hide_input=True, prompt_suffix=" : ",
+                        confirmation_prompt="Confirmez le mot de passe")
 
 
 def _row(account) -> dict:
