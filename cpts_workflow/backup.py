@@ -31,13 +31,13 @@ from pydantic import (
 )
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Table, delete, insert, select
 
-from . import __version__ as program_version
 from .errors import BadInput, Conflict, CptsError
 from .files import os_reason, write_private
 from .store.database import SCHEMA_HEAD, known_revisions
 from .store.models import Base, Event, Project
-from .views import _View
-from .workflow.definition import _french_error
+from .version import __version__ as program_version
+from .views import View
+from .yaml_lines import french_error
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -166,7 +166,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class ExportSummary(_View):
+class ExportSummary(View):
     path: str
     scope: str
     projects: int
@@ -331,7 +331,7 @@ def _row_error(err: dict[str, Any]) -> str:
         return f"« {field_} » doit être une date AAAA-MM-JJ (trouvé : {err.get('input')!r})."
     if kind == "string_too_long":
         return f"« {field_} » dépasse {err['ctx']['max_length']} caractères."
-    return _french_error(err)
+    return french_error(err)
 
 
 def _invalid(source: str, exc: ValidationError, prefix: str) -> BadInput:
@@ -382,7 +382,7 @@ def _reference_problems(source: str, tables: dict[str, list[dict[str, Any]]]) ->
 
 
 @dataclass(frozen=True)
-class ImportReport(_View):
+class ImportReport(View):
     created: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)

@@ -24,7 +24,7 @@ from .errors import BadInput, Refused
 from .ics import IcsEvent, to_ics, uid
 from .months import add_months
 from .store.models import ChecklistState, Project, ProjectCommune, ProjectMission
-from .views import _View
+from .views import View
 from .workflow.definition import Clock, WorkflowDefinition
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ STATUS_LABELS = {"upcoming": "à venir", "overdue": "en retard", "expired": "dé
 
 
 @dataclass(frozen=True)
-class Deadline(_View):
+class Deadline(View):
     project_id: int
     project_slug: str
     project_name: str
@@ -54,7 +54,7 @@ class Deadline(_View):
 
 
 @dataclass(frozen=True)
-class ProjectDeadlines(_View):
+class ProjectDeadlines(View):
     """What the reports need per project: what is overdue and what comes next."""
 
     project_id: int

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from . import identifiers
 from .errors import BadInput, NotFound
 from .store.models import Member
-from .views import _View
+from .views import View
 from .workflow.guards import PROVIDERS, GuardContext, guard
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ _UNSET: Any = object()
 
 
 @dataclass(frozen=True)
-class MemberView(_View):
+class MemberView(View):
     id: int
     project: str
     legal: bool

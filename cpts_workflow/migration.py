@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .errors import Refused
 from .store.models import ChecklistState, Project
-from .views import _View
+from .views import View
 from .workflow.catalog import DEFAULT_WORKFLOW
 from .workflow.versions import VersionMapping, version_mapping
 from .workspace import STATUS_LABELS, Workspace, _clean_text
@@ -31,7 +31,7 @@ EVENT_KIND = "workflow_migrated"
 
 
 @dataclass(frozen=True)
-class ProjectMigration(_View):
+class ProjectMigration(View):
     """What a migration does (or would do) to one project."""
 
     slug: str
@@ -50,7 +50,7 @@ class ProjectMigration(_View):
 
 
 @dataclass(frozen=True)
-class MigrationReport(_View):
+class MigrationReport(View):
     workflow_id: str
     to_version: int
     dry_run: bool

@@ -39,7 +39,9 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-class _View:
+class View:
+    """Base of every record the library returns: `to_dict()` gives its JSON form."""
+
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
 
@@ -47,8 +49,11 @@ class _View:
         return type(self)(**{**asdict(self), **changes})  # type: ignore[arg-type]
 
 
+_View = View  # the former name, for code written against it
+
+
 @dataclass(frozen=True)
-class ProjectSummary(_View):
+class ProjectSummary(View):
     id: int
     slug: str
     name: str
@@ -65,7 +70,7 @@ class ProjectSummary(_View):
 
 
 @dataclass(frozen=True)
-class ItemView(_View):
+class ItemView(View):
     id: str
     stage: str
     label: str
@@ -84,7 +89,7 @@ class ItemView(_View):
 
 
 @dataclass(frozen=True)
-class StageProgress(_View):
+class StageProgress(View):
     id: str
     label: str
     position: str  # done | current | todo
@@ -95,7 +100,7 @@ class StageProgress(_View):
 
 
 @dataclass(frozen=True)
-class ProjectDetail(_View):
+class ProjectDetail(View):
     project: ProjectSummary
     resume_stage: str | None
     stages: list[StageProgress]
@@ -103,7 +108,7 @@ class ProjectDetail(_View):
 
 
 @dataclass(frozen=True)
-class EventView(_View):
+class EventView(View):
     id: int
     at: datetime
     actor: str

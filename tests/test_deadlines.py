@@ -12,7 +12,7 @@ from cpts_workflow.deadlines import deadlines, deadlines_ics, next_deadlines, po
 from cpts_workflow.errors import BadInput, DefinitionError, Refused
 from cpts_workflow.objection import record_objection
 from cpts_workflow.resources import workflows_dir
-from cpts_workflow.workflow.definition import parse_definition
+from cpts_workflow.workflow.catalog import parse_definition
 
 try:  # tests/ is a package on main
     from .conftest import complete_stage

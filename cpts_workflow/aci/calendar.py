@@ -24,7 +24,7 @@ from .. import french
 from ..errors import BadInput, NotFound, Refused
 from ..months import add_months
 from ..store.models import ChecklistState, Project, ProjectMission
-from ..views import _View
+from ..views import View
 from .missions import MISSIONS, MISSIONS_BY_ID, mission, parse_missions
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ SIGNATURE_ITEM = "aci_signed"
 
 
 @dataclass(frozen=True)
-class CalendarEntry(_View):
+class CalendarEntry(View):
     """One date of the contract's calendar; `key` is stable (used for .ics UIDs)."""
 
     key: str
@@ -51,7 +51,7 @@ class CalendarEntry(_View):
 
 
 @dataclass(frozen=True)
-class MissionState(_View):
+class MissionState(View):
     mission: str
     label: str
     core: bool
@@ -64,7 +64,7 @@ class MissionState(_View):
 
 
 @dataclass(frozen=True)
-class MissionFlag(_View):
+class MissionFlag(View):
     project_id: int
     project_slug: str
     mission: str
@@ -75,7 +75,7 @@ class MissionFlag(_View):
 
 
 @dataclass(frozen=True)
-class AciCalendar(_View):
+class AciCalendar(View):
     project_slug: str
     project_name: str
     signed_on: date | None

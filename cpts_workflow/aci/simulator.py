@@ -20,11 +20,11 @@ from .taille import taille as taille_of
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-from ..views import _View
+from ..views import View
 
 
 @dataclass(frozen=True)
-class Amount(_View):
+class Amount(View):
     """A figure of the simulation; `amount` None means unknown (not counted)."""
 
     amount: int | None
@@ -34,7 +34,7 @@ class Amount(_View):
 
 
 @dataclass(frozen=True)
-class MissionFunding(_View):
+class MissionFunding(View):
     mission: str
     label: str
     core: bool
@@ -44,7 +44,7 @@ class MissionFunding(_View):
 
 
 @dataclass(frozen=True)
-class Simulation(_View):
+class Simulation(View):
     grid_id: str
     grid_label: str
     grid_kind: str

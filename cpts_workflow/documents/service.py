@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..errors import BadInput
 from ..files import confined_path, safe_stem, write_private
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
-from ..views import _View
+from ..views import View
 from .context import build_context
 from .convert import convert
 from .render import render_markdown
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class QuestionView(_View):
+class QuestionView(View):
     id: str
     label: str
     type: str
@@ -39,7 +39,7 @@ class QuestionView(_View):
 
 
 @dataclass(frozen=True)
-class TemplateView(_View):
+class TemplateView(View):
     id: str
     title: str
     stage: str
@@ -51,7 +51,7 @@ class TemplateView(_View):
 
 
 @dataclass(frozen=True)
-class GeneratedView(_View):
+class GeneratedView(View):
     id: int
     project: str
     template: str

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from .. import french
 from ..errors import BadInput
 from .reference import (
-    _LOADED,
     COLUMNS,
     INSEE_CODE,
     SHIPPED_LABEL,
     SHIPPED_SOURCE,
     Reference,
     communes_from_rows,
+    remember_reference,
     shipped_reference,
 )
 
@@ -209,8 +209,7 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
             insert(ReferenceCommune),
             [{"vintage_id": vintage.id, **c._asdict()} for c in communes.values()],
         )
-        key = (str(session.get_bind().engine.url), vintage.id)
-        _LOADED[key] = Reference(label, communes, vintage.id, vintage.source)
+        remember_reference(session, Reference(label, communes, vintage.id, vintage.source))
         return VintageView(
             vintage.id, label, vintage.source, len(rows), ws.actor, vintage.imported_at, True
         )

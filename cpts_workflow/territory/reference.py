@@ -284,6 +284,16 @@ def check_region(code: str) -> str:
 _LOADED: dict[tuple[str, int], Reference] = {}
 
 
+def _loaded_key(session: Session, vintage_id: int) -> tuple[str, int]:
+    return (str(session.get_bind().engine.url), vintage_id)
+
+
+def remember_reference(session: Session, reference: Reference) -> None:
+    """Keep a vintage just imported, so that `reference_for` need not read it back."""
+    assert reference.vintage_id is not None
+    _LOADED[_loaded_key(session, reference.vintage_id)] = reference
+
+
 def reference_for(session: Session) -> Reference:
     """The current reference of a base: its newest imported vintage, else the shipped one."""
     from sqlalchemy import select
@@ -297,7 +307,7 @@ def reference_for(session: Session) -> Reference:
     ).first()
     if latest is None:
         return shipped_reference()
-    key = (str(session.get_bind().engine.url), latest.id)
+    key = _loaded_key(session, latest.id)
     if key not in _LOADED:
         columns = [getattr(ReferenceCommune, c) for c in COLUMNS]
         rows = session.execute(select(*columns).where(ReferenceCommune.vintage_id == latest.id))

@@ -305,3 +305,23 @@ def _valid_state(state: object) -> bool:
         and all(isinstance(d, WorkflowDefinition) for d in by_key.values())
         and all(isinstance(layer, _Layer) for stack in layers.values() for layer in stack)
     )
+
+
+# --- one file, outside any catalogue ---------------------------------------------------
+
+
+def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
+    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem.
+
+    A file that `extends:` another one is built on the shipped workflows; to build on the
+    user's own files too, use `WorkflowCatalog.load_file`.
+    """
+    data, lines = read_yaml(text, source)
+    if "extends" in data:
+        return WorkflowCatalog(user_files=False).load_text(text, source)
+    return build_definition(data, lines, source)
+
+
+def load_definition(path: str | Path) -> WorkflowDefinition:
+    """Load one complete workflow file; errors name the file and the line."""
+    return parse_definition(read_text(path), str(path))

@@ -31,15 +31,15 @@ from typing import Any
 from pydantic import Field
 
 from ..errors import DefinitionError
+from ..yaml_lines import line_of
 from .definition import (
     IDENTIFIER,
     EvidenceKind,
     Item,
     Lines,
     Path_,
+    StrictModel,
     WorkflowDefinition,
-    _line_of,
-    _Model,
     build_definition,
     validate_model,
 )
@@ -53,7 +53,7 @@ class AddedItem(Item):
     after: str | None = None
 
 
-class ItemPatch(_Model):
+class ItemPatch(StrictModel):
     """New values for some fields of an inherited item; a new `id` renames it."""
 
     id: str | None = Field(None, pattern=IDENTIFIER)
@@ -65,13 +65,13 @@ class ItemPatch(_Model):
     document: str | None = None
 
 
-class StagePatch(_Model):
+class StagePatch(StrictModel):
     id: str | None = Field(None, pattern=IDENTIFIER)
     label: str | None = Field(None, min_length=1)
     description: str | None = None
 
 
-class Extension(_Model):
+class Extension(StrictModel):
     """The content of a file with `extends:`."""
 
     extends: str = Field(pattern=EXTENDS.pattern)
@@ -201,7 +201,7 @@ def apply_extension(
             origin[item.id] = ("add_items", stage_key, index)
 
     if problems:
-        raise DefinitionError(source, [(_line_of(lines, p), m) for p, m in problems])
+        raise DefinitionError(source, [(line_of(lines, p), m) for p, m in problems])
     if ext.key[0] == base.id and ext.version != base.version:
         data["changes"] = {
             "from_version": base.version,
