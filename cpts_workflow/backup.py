@@ -247,7 +247,7 @@ def read_backup(path: str | Path) -> Backup:
             raise BadInput(
                 f"{source} : fichier trop volumineux pour une sauvegarde "
                 f"({size // (1024 * 1024)} Mo, au plus {MAX_IMPORT_BYTES // (1024 * 1024)} Mo).",
-                "Vérifiez que c'est bien un fichier produit par « cpts export ».",
+                "Vérifiez que c'est bien un fichier produit par l'export de cpts-workflow.",
             )
         raw = path.read_bytes()
     except OSError as exc:
@@ -259,14 +259,14 @@ def read_backup(path: str | Path) -> Backup:
     except UnicodeDecodeError:
         raise BadInput(
             f"{source} : ce n'est pas un fichier texte (JSON en UTF-8).",
-            "Donnez un fichier produit par « cpts export ».",
+            "Donnez un fichier produit par l'export de cpts-workflow.",
         ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(
             f"{source}:{exc.lineno} : JSON illisible (colonne {exc.colno}).",
-            "Donnez un fichier produit par « cpts export », sans modification à la main.",
+            "Donnez un fichier produit par l'export de cpts-workflow, sans modification à la main.",
         ) from None
     return validate_backup(data, source)
 
@@ -277,7 +277,7 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
         raise BadInput(
             f"{source} : ce n'est pas une sauvegarde cpts-workflow "
             "(clé « format » absente ou autre).",
-            "Donnez un fichier produit par « cpts export ».",
+            "Donnez un fichier produit par l'export de cpts-workflow.",
         )
     version = data.get("format_version")
     if isinstance(version, int) and version > FORMAT_VERSION:
@@ -344,7 +344,7 @@ def _too_many(problems: list[str]) -> BadInput:
     lines = [f"Sauvegarde invalide, rien n'a été importé ({len(problems)} problème(s)) :", *shown]
     if more:
         lines.append(f"… et {more} autre(s).")
-    return BadInput("\n".join(lines), "Corrigez le fichier ou refaites-le avec « cpts export ».")
+    return BadInput("\n".join(lines), "Corrigez le fichier ou refaites-le par un export.")
 
 
 def _reference_problems(source: str, tables: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -418,14 +418,15 @@ def import_backup(
             raise Conflict(
                 "Ces éléments existent déjà dans la base avec un autre contenu ; rien n'a été "
                 "importé : " + " ; ".join(importer.conflicts) + ".",
-                "Ajoutez --replace pour remplacer leur version par celle du fichier.",
+                "Demandez le remplacement pour remplacer leur version par celle du fichier.",
+                topic="import_replace",
             )
         importer.audit(report)
         problems = importer.integrity_problems()
         if problems:
             raise BadInput(
                 "Sauvegarde incohérente, rien n'a été importé : " + " ; ".join(problems) + ".",
-                "Refaites la sauvegarde avec « cpts export ».",
+                "Refaites la sauvegarde par un export.",
             )
     return report
 
@@ -438,7 +439,9 @@ def _check_workflows(ws: Workspace, backup: Backup) -> None:
             raise BadInput(
                 f"Le projet « {row['slug']} » de la sauvegarde suit un workflow inconnu ici : "
                 f"{exc.message}",
-                "Ajoutez le fichier de ce workflow avec --workflow-file.",
+                "Ajoutez le fichier de ce workflow au catalogue (dossier des workflows, "
+                "ou CPTS_WORKFLOW_FILE).",
+                topic="unknown_workflow",
             ) from None
 
 

@@ -214,15 +214,15 @@ def deadlines(
     """
     today = today or ws.now().date()
     if within is not None and within < 0:
-        raise BadInput("--within attend un nombre de jours positif.")
+        raise BadInput("Le délai doit être un nombre de jours positif.")
     query = _projects_query(ws, officer, department, project)
     ids = query.with_only_columns(Project.id)
     with ws.session() as session:
         if department and session.scalar(select(ProjectCommune.insee).limit(1)) is None:
             raise Refused(
-                "Aucun projet n'a encore de territoire enregistré : le filtre "
-                "--department ne peut rien trouver.",
-                "Ajoutez les communes des projets, ou retirez --department.",
+                "Aucun projet n'a encore de territoire enregistré : le filtre par "
+                "département ne peut rien trouver.",
+                "Ajoutez les communes des projets, ou ne filtrez pas par département.",
             )
         projects = list(session.scalars(query))
         definitions = {p.id: ws.definition_of(p) for p in projects}

@@ -101,8 +101,9 @@ def build_demo(url: str, *, force: bool = False, now: Clock = system_now,
             raise Refused(
                 f"La base {ws.db.display_url} contient {french.plural(others, 'projet')} qui ne "
                 "vient pas de la démonstration : elle n'est pas modifiée.",
-                "Lancez « cpts demo » sans --db pour une base de démonstration séparée, ou "
-                "ajoutez --force pour y ajouter les projets de démonstration.",
+                "Construisez la démonstration dans une base séparée, ou forcez l'ajout des "
+                "projets de démonstration à celle-ci.",
+                topic="demo_foreign_projects",
             )
         with ws.session() as session:
             session.execute(delete(Project).where(Project.created_by == DEMO_ACTOR))

@@ -263,9 +263,10 @@ def migrate(
             raise Refused(
                 f"Migration vers la version {to_version} refusée pour "
                 f"{len(refused)} projet(s) ; rien n'a été modifié.",
-                "Voyez le détail avec --dry-run. Pour abandonner les données des éléments retirés "
-                "(elles restent dans l'historique), relancez avec --accept-loss.",
+                "Voyez le détail par un essai à blanc. Pour abandonner les données des éléments "
+                "retirés (elles restent dans l'historique), acceptez leur perte.",
                 reasons=[f"{p.slug} : {r}" for p in refused for r in p.refusals],
+                topic="migration_refused",
             )
         if dry_run:
             return report  # planning only read: the transaction ends with nothing to write

@@ -60,8 +60,9 @@ def record_objection(
             raise Refused(
                 "Le projet de santé n'a pas été adressé à l'ARS : il n'y a pas de délai "
                 "d'opposition en cours.",
-                f"Cochez d'abord l'envoi : cpts check {project.slug} {clock.start_item} "
-                "--value JJ/MM/AAAA",
+                f"Cochez d'abord l'envoi ({clock.start_item}) avec sa date.",
+                topic="date_item_needed",
+                details={"project": project.slug, "item": clock.start_item},
             )
         if received < sent:
             raise BadInput(

@@ -181,9 +181,9 @@ class Workspace:
             hint = (
                 f"Vouliez-vous dire : {', '.join(close)} ?"
                 if close
-                else "« cpts list » affiche les projets et leurs identifiants."
+                else "La liste des projets donne leurs identifiants."
             )
-            raise NotFound(f"Projet « {text} » introuvable.", hint)
+            raise NotFound(f"Projet « {text} » introuvable.", hint, topic="unknown_project")
         return project
 
     def _item(self, definition: WorkflowDefinition, item_id: str, project: Project) -> Item:
@@ -195,9 +195,10 @@ class Workspace:
             hint = (
                 f"Vouliez-vous dire : {', '.join(close)} ?"
                 if close
-                else f"« cpts checklist {project.slug} » liste les éléments et leurs identifiants."
+                else "La checklist du projet liste les éléments et leurs identifiants."
             )
-            raise NotFound(f"Élément « {item_id} » inconnu dans le workflow.", hint)
+            raise NotFound(f"Élément « {item_id} » inconnu dans le workflow.", hint,
+                           topic="unknown_item", details={"project": project.slug})
         return definition.item(item_id)[1]
 
     def record_event(
@@ -620,7 +621,8 @@ def normalise_value(item: Item, value: str | None) -> str | None:
         if not value:
             raise BadInput(
                 f"« {item.label} » se justifie par une date.",
-                "Donnez-la avec --value, par exemple --value 01/09/2026.",
+                "Donnez-la, par exemple 01/09/2026.",
+                topic="item_value",
             )
         return french.parse_date(value).isoformat()
     if item.evidence == "number" and value:
@@ -628,7 +630,7 @@ def normalise_value(item: Item, value: str | None) -> str | None:
         try:
             float(cleaned)
         except ValueError:
-            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : --value 142482.") from None
+            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : 142482.", topic="item_value") from None
         return cleaned
     return value
 

@@ -8,6 +8,7 @@ since a lazy import only hides a cycle until the day it runs first; imports unde
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import cpts_workflow
@@ -148,3 +149,37 @@ def test_no_private_name_is_imported_from_another_module() -> None:
                         and source != name and taken not in STILL_SHARED):
                     borrowed.append(f"{name} imports {taken} from {source}")
     assert not borrowed, "\n".join(borrowed)
+
+
+# `cpts list`, `« cpts export »`, `--force`: what only the command line knows. pip's own
+# option is fine: it is not ours.
+CLI_WORDS = re.compile(r"\bcpts [a-z]|(?<![\w-])--(?!upgrade\b)[a-z]")
+
+
+def _texts(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every text of a module that may reach a user: its strings, f-strings included, but
+    not docstrings, nor a lone `--flag` (an argument for pandoc or Chromium)."""
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and ast.get_docstring(node, clean=False) is not None
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and id(node) not in docstrings and not re.fullmatch(r"--[a-z][\w=:-]*", node.value)
+    ]
+
+
+def test_library_errors_name_no_command_nor_option_of_the_cli() -> None:
+    named = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {text!r}"
+        for path in MODULES.values()
+        for line, text in _texts(ast.parse(path.read_text(encoding="utf-8")))
+        if CLI_WORDS.search(text)
+    ]
+    assert not named, "\n".join(named)
+    assert CLI_WORDS.search("Ajoutez --force.") and CLI_WORDS.search("« cpts list » affiche")
+    assert not CLI_WORDS.search("pip install --upgrade cpts-workflow")

@@ -416,20 +416,23 @@ def record_mission(
     started_on = french.parse_date(started) if started else None
     deployed_on = french.parse_date(deployed) if deployed else None
     if started_on is None and deployed_on is None:
-        raise BadInput("Rien à enregistrer.", "Donnez --started DATE et/ou --deployed DATE.")
+        raise BadInput("Rien à enregistrer.", "Donnez une date de démarrage et/ou de déploiement.")
     with ws.changing(ref) as (session, project):
         rows = mission_rows(session, [project.id])[project.id]
         if m.id not in chosen_missions(rows):
             raise Refused(
                 f"La mission « {m.label} » n'a pas été retenue par ce projet.",
-                f"Ajoutez-la : cpts aci missions {project.slug} --add {m.id}",
+                "Ajoutez-la d'abord aux missions du projet.",
+                topic="mission_not_chosen",
+                details={"project": project.slug, "mission": m.id},
             )
         signed_on = _signed_on(session, project, signature_item(ws, project))
         if signed_on is None:
             raise Refused(
                 "Le contrat ACI n'est pas signé : aucune mission ne peut démarrer.",
-                f"Cochez d'abord la signature : cpts check {project.slug} "
-                f"{signature_item(ws, project)} --value JJ/MM/AAAA",
+                f"Cochez d'abord la signature ({signature_item(ws, project)}) avec sa date.",
+                topic="date_item_needed",
+                details={"project": project.slug, "item": signature_item(ws, project)},
             )
         row = rows.get(m.id)
         if row is None:
@@ -440,7 +443,7 @@ def record_mission(
         if new_deploy and not new_start:
             raise Refused(
                 f"La mission « {m.label} » ne peut pas être déployée avant d'avoir démarré.",
-                "Donnez aussi --started DATE.",
+                "Donnez aussi sa date de démarrage.",
             )
         if new_start and new_start < signed_on:
             raise BadInput(

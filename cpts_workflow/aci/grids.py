@@ -241,7 +241,8 @@ def import_grid(ws: Workspace, path: str | Path, *, replace: bool = False) -> Gr
         if row is not None and not replace:
             raise Refused(
                 f"Une grille « {grid.id} » a déjà été importée.",
-                "Ajoutez --replace pour la remplacer.",
+                "Demandez son remplacement pour la remplacer.",
+                topic="grid_replace",
             )
         if row is None:
             row = FundingGrid(id=grid.id)

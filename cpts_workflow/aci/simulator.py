@@ -94,7 +94,7 @@ def simulate(
         raise Refused(
             "Les quatre missions socles sont obligatoires ; il manque : "
             f"{', '.join(missing_core)}.",
-            "Ajoutez-les à --missions.",
+            "Ajoutez-les aux missions choisies.",
         )
     advance = grid.advance_percent
     operating = _amount(grid.figure(grid.operating, size), "Absent de la grille")

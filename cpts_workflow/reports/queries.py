@@ -323,7 +323,7 @@ def portfolio(
     department = check_department(department)
     since_date = french.parse_date(since) if since else None
     if stalled_days < 1:
-        raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : --days 60.")
+        raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : 60 jours.")
     with ws.session() as session, collector_paused():
         end = definition.side_state("end")
         raw = _fetch(session, _selected(ws, officer, department, stage, since_date), progress,

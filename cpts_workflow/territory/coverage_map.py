@@ -83,8 +83,8 @@ def _area(department: str | None, region: str | None) -> tuple[str, str | None, 
         where = label if kind == "region" else f"{label}, région {regions()[region_code]}"
         raise Refused(
             f"Aucun contour de commune n'est livré pour {where} : pas de carte possible.",
-            f"Contours livrés : {shipped}. « cpts territory gaps » donne les zones blanches "
-            "de toute région, sans carte.",
+            f"Contours livrés : {shipped}. Les zones blanches de toute région "
+            "restent disponibles, sans carte.",
         )
     return kind, code, label
 

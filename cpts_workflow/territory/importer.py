@@ -193,7 +193,7 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
         ):
             raise BadInput(
                 f"Un millésime s'appelle déjà « {label} ».",
-                "Donnez un autre libellé avec --label.",
+                "Donnez-lui un autre libellé.",
             )
         vintage = ReferenceVintage(
             label=label,

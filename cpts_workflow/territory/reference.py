@@ -156,7 +156,8 @@ class Reference:
                 return code
             raise BadInput(
                 f"Le code INSEE « {text} » n'existe pas dans la référence ({self.label}).",
-                "Cherchez la commune avec : cpts communes search NOM.",
+                "Cherchez la commune par son nom.",
+                topic="unknown_commune",
             )
         matches = self._names.get(normalise_name(text), [])
         if len(matches) == 1:
@@ -174,9 +175,10 @@ class Reference:
         hint = (
             f"Vouliez-vous dire : {', '.join(close)} ?"
             if close
-            else "Cherchez la commune avec : cpts communes search NOM."
+            else "Cherchez la commune par son nom."
         )
-        raise BadInput(f"Aucune commune ne s'appelle « {text} ».", hint)
+        raise BadInput(f"Aucune commune ne s'appelle « {text} ».", hint,
+                       topic=None if close else "unknown_commune")
 
     def close_names(self, text: str, n: int = 3) -> list[str]:
         key = normalise_name(text)

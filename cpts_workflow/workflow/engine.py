@@ -130,9 +130,9 @@ class Engine:
                 raise Refused(
                     f"Le projet ne peut pas quitter l'étape « {label} » : "
                     f"{len(token.failures)} élément(s) requis manquant(s).",
-                    "Cochez-les (cpts check), marquez-les sans objet (cpts skip), ou forcez "
-                    "avec --force et un commentaire.",
+                    "Cochez-les, marquez-les sans objet, ou forcez le passage avec un commentaire.",
                     reasons=token.failures,
+                    topic="missing_items",
                 )
             raise Refused(f"Impossible de {TRIGGER_LABELS.get(trigger, trigger)} depuis « {label} ».")
         return token.state

@@ -161,7 +161,7 @@ def apply_extension(
                 (
                     ("update_items", old),
                     f"l'élément « {old} » n'existe pas dans "
-                    f"{ext.extends} ; « cpts workflow show » liste les éléments.",
+                    f"{ext.extends} ; sa définition liste les éléments.",
                 )
             )
             continue
