@@ -64,16 +64,12 @@ def list_(app: AppContext, officer: str | None, stage: str | None, fmt: str) -> 
 def show(app: AppContext, project: str, as_json: bool) -> None:
     """Affiche l'étape, l'avancement de chaque étape et les prochains éléments requis."""
     from cpts_workflow import french
-    from cpts_workflow.aci.calendar import mission_flags
-    from cpts_workflow.deadlines import next_deadlines
-    from cpts_workflow.views import to_jsonable
 
     ws = app.workspace
-    detail = ws.detail(project)
-    upcoming = next_deadlines(ws, detail.project.slug, 3)
-    flags = mission_flags(ws, detail.project.slug)
+    detail = ws.overview(project)
+    upcoming, flags = detail.next_deadlines, detail.mission_flags
     if as_json:
-        emit_json({**to_jsonable(detail), "next_deadlines": upcoming, "mission_flags": flags})
+        emit_json(detail)
         return
     p = detail.project
     click.echo(f"{p.name}  ({p.slug}, n° {p.id})")

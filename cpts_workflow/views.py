@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .aci.calendar import MissionFlag
+    from .deadlines import Deadline
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -105,6 +109,15 @@ class ProjectDetail(View):
     resume_stage: str | None
     stages: list[StageProgress]
     next_required: list[ItemView]
+
+
+@dataclass(frozen=True)
+class ProjectOverview(ProjectDetail):
+    """A project at a glance, read in one transaction: its detail, its next dates and its
+    late ACI missions."""
+
+    next_deadlines: list[Deadline]
+    mission_flags: list[MissionFlag]
 
 
 @dataclass(frozen=True)

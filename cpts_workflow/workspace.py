@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from .clock import Clock, system_now
 from .errors import BadInput, Conflict, NotFound, Refused
 from .store.database import Database
 from .store.models import ChecklistState, Event, Project
-from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
+from .views import EventView, ItemView, ProjectDetail, ProjectOverview, ProjectSummary, StageProgress
 from .workflow.catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 from .workflow.definition import Item, WorkflowDefinition
 from .workflow.engine import engine_for
@@ -75,6 +76,18 @@ _STATE = select(_STATES).where(_STATES.c.project_id == bindparam("project"),
 _STATE_INSERT = insert(_STATES)
 _STATE_UPDATE = update(_STATES).where(_STATES.c.id == bindparam("state_id"))
 _EVENT_INSERT = insert(Event.__table__)
+
+
+# The session of each workspace inside `atomic()`, per thread: a workspace shared by
+# threads never lends one thread's transaction to another.
+_ATOMIC = threading.local()
+
+
+def _atomic_sessions() -> dict[int, Session]:
+    sessions: dict[int, Session] | None = getattr(_ATOMIC, "sessions", None)
+    if sessions is None:
+        sessions = _ATOMIC.sessions = {}
+    return sessions
 
 
 def default_actor() -> str:
@@ -148,16 +161,48 @@ class Workspace:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction; a concurrent change of the same project becomes `Conflict`."""
+        """One transaction; a concurrent change of the same project becomes `Conflict`.
+
+        Inside `atomic()`, the transaction of the block, within a savepoint: a call that
+        fails undoes its own writes only, and the block decides for the rest.
+        """
+        outer = _atomic_sessions().get(id(self))
         try:
+            if outer is not None:
+                with outer.begin_nested():
+                    yield outer
+                return
             with self.db.session() as session:
                 yield session
         except StaleDataError:
             raise Conflict(
                 "Ce projet vient d'être modifié par quelqu'un d'autre ; votre modification "
                 "n'a pas été enregistrée.",
-                "Relancez la commande : elle s'appliquera à la version à jour.",
+                "Recommencez : la modification s'appliquera à la version à jour.",
             ) from None
+
+    @contextmanager
+    def atomic(self) -> Iterator[Session]:
+        """Several library calls in one transaction: all written, or nothing.
+
+            with ws.atomic():
+                ws.check("cpts-du-pays-d-aix", "working_group")
+                ws.advance("cpts-du-pays-d-aix")
+
+        Every call made inside the block on this workspace (and in this thread) joins its
+        transaction; an exception leaving the block rolls everything back. A nested
+        `atomic()` joins the outer one.
+        """
+        sessions = _atomic_sessions()
+        if id(self) in sessions:
+            yield sessions[id(self)]
+            return
+        with self.session() as session:
+            sessions[id(self)] = session
+            try:
+                yield session
+            finally:
+                del sessions[id(self)]
 
     def get_project(self, session: Session, ref: str | int, *, lock: bool = False) -> Project:
         """A project by slug or numeric id, or `NotFound` with close matches.
@@ -396,6 +441,22 @@ class Workspace:
                 stages=stages,
                 next_required=next_required,
             )
+
+    def overview(self, ref: str | int, *, deadlines: int = 3) -> ProjectOverview:
+        """A project at a glance, in one transaction: its detail (`detail`), its next
+        `deadlines` dates and its late ACI missions."""
+        from dataclasses import fields
+
+        from .aci.calendar import mission_flags
+        from .deadlines import next_deadlines
+
+        with self.atomic():
+            detail = self.detail(ref)
+            slug = detail.project.slug
+            upcoming = next_deadlines(self, slug, deadlines)
+            flags = mission_flags(self, slug)
+        shared = {f.name: getattr(detail, f.name) for f in fields(detail)}
+        return ProjectOverview(**shared, next_deadlines=upcoming, mission_flags=flags)
 
     # --- checklists --------------------------------------------------------------------
 

@@ -322,10 +322,11 @@ def mission_flags(
     `source` is a Workspace (opens its own transaction, uses its clock) or an open
     Session (then `project` is a `Project` row or its slug, `today` defaults to now).
     """
-    from ..clock import system_now
-    from ..workspace import Workspace
+    from sqlalchemy.orm import Session as SessionType
 
-    if isinstance(source, Workspace):
+    from ..clock import system_now
+
+    if not isinstance(source, SessionType):
         with source.session() as session:
             row = project if isinstance(project, Project) else source.get_project(session, project)
             return _flags_in(
