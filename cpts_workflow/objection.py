@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from . import french
 from .aci.calendar import date_value
+from .checklist import write_item
 from .deadlines import clock_due
 from .errors import BadInput, Refused
 from .store.models import ChecklistState
@@ -85,42 +86,33 @@ def record_objection(
                 "Vérifiez la date de réception du projet par l'ARS, ou cochez "
                 "health_project_validated.",
             )
-        now = ws.now()
         comment = f"Motif : {GROUNDS[key]}" + (f". {note.strip()}" if note and note.strip() else "")
-        state = states.get(OBJECTION_ITEM) or ChecklistState(
-            project_id=project.id, item_id=OBJECTION_ITEM
-        )
-        session.add(state)
-        state.status, state.value, state.note, state.reason = (
-            "done",
-            received.isoformat(),
-            comment,
-            None,
-        )
-        state.updated_by, state.updated_at = ws.actor, now
+        write_item(ws, session, project, OBJECTION_ITEM,
+                   {"status": "done", "value": received.isoformat(), "note": comment, "reason": None},
+                   kind=None)
         # An objection undoes any validation recorded for this sending.
+        reopened = []
         for stop in clock.stop_items:
             other = states.get(stop)
             if stop != OBJECTION_ITEM and other is not None and other.status == "done":
-                other.status, other.updated_by, other.updated_at = "todo", ws.actor, now
+                write_item(ws, session, project, stop, {"status": "todo"}, kind=None)
+                reopened.append(stop)
+        # The projet de santé is worked on again: a project past it goes back to it, a
+        # paused one will resume there.
         target = definition.item(OBJECTION_ITEM)[0].id
-        source = project.stage
         index = definition.stage_index
-        if source in definition.stage_ids and index(source) > index(target):
-            project.stage, project.stage_entered_at = target, now
-        elif project.resume_stage in definition.stage_ids and index(project.resume_stage) > index(
-            target
-        ):
-            project.resume_stage = target  # paused: it will resume at the projet de santé
-        ws.record_event(
-            session,
-            project,
-            "objection",
-            from_stage=source,
-            to_stage=project.stage,
-            item_id=OBJECTION_ITEM,
-            comment=comment,
-            payload={"ground": key, "date": received.isoformat(), "sent_on": sent.isoformat()},
-        )
+        stages = definition.stage_ids
+        event = {
+            "item_id": OBJECTION_ITEM,
+            "comment": comment,
+            "payload": {"ground": key, "date": received.isoformat(), "sent_on": sent.isoformat(),
+                        **({"reopened": reopened} if reopened else {})},
+        }
+        later = next((s for s in (project.stage, project.resume_stage) if s in stages), None)
+        if later is not None and index(later) > index(target):
+            ws.move_stage(session, project, "reopen", "objection", target=target, **event)
+        else:
+            ws.record_event(session, project, "objection", from_stage=project.stage,
+                            to_stage=project.stage, **event)
         session.flush()
         return ws.summary(project)

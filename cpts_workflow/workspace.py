@@ -18,12 +18,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import french
+from .checklist import item_payload, write_item
 from .clock import Clock, system_now
 from .errors import BadInput, Conflict, NotFound, Refused
 from .store.database import Database
@@ -70,11 +71,6 @@ SUMMARY_COLUMNS = ("id", "slug", "name", "officer", "stage", "workflow_id", "wor
 # value) cost more than running them.
 _BY_SLUG = select(Project).where(Project.slug == bindparam("slug"))
 _BY_SLUG_LOCKED = _BY_SLUG.with_for_update().execution_options(populate_existing=True)
-_STATES = ChecklistState.__table__
-_STATE = select(_STATES).where(_STATES.c.project_id == bindparam("project"),
-                               _STATES.c.item_id == bindparam("item"))
-_STATE_INSERT = insert(_STATES)
-_STATE_UPDATE = update(_STATES).where(_STATES.c.id == bindparam("state_id"))
 _EVENT_INSERT = insert(Event.__table__)
 
 
@@ -513,33 +509,15 @@ class Workspace:
             if check_value:
                 value = normalise_value(item, value)
             stage_id = definition.item(item_id)[0].id
-            # Core statements rather than an ORM object: a check is the most frequent
-            # change of all, and the unit of work's bookkeeping cost more than its SQL.
-            conn = session.connection()
-            row = conn.execute(_STATE, {"project": project.id, "item": item_id}).mappings().first()
-            state = {k: v for k, v in row.items() if k != "id"} if row else {
-                "project_id": project.id, "item_id": item_id, "status": "todo",
-                "note": None, "value": None, "reason": None, "due_date": None,
-            }
-            previous = state["status"]
+            changes: dict[str, Any] = {}
             if status is not None:
-                state.update(status=status, note=note, value=value, reason=reason)
+                changes.update(status=status, note=note, value=value, reason=reason)
             if due is not None:
-                state["due_date"] = due
-            state.update(updated_by=self.actor, updated_at=self.now())
-            if row:
-                conn.execute(_STATE_UPDATE, {**state, "state_id": row["id"]})
-            else:
-                conn.execute(_STATE_INSERT, state)
-            payload: dict[str, Any] = {"previous": previous}
-            if value is not None:
-                payload["value"] = value
-            if due is not None:
-                payload["due_date"] = due.isoformat()
-            self.record_event(session, project, kind, item_id=item_id,
-                              comment=note or reason, payload=payload)
+                changes["due_date"] = due
+            state = write_item(self, session, project, item_id, changes, kind=kind,
+                               comment=note or reason, payload=item_payload(value, due))
             session.flush()
-            return self._item_view(stage_id, item, ChecklistState(**state))
+            return self._item_view(stage_id, item, state)
 
     def check(
         self,
@@ -584,37 +562,65 @@ class Workspace:
         expected_version: int | None = None,
     ) -> ProjectSummary:
         with self.changing(ref, expected_version) as (session, project):
-            definition = self.definition_of(project)
-            engine = engine_for(definition)
-            source = project.stage
-            ctx = None
-            if source in definition.stage_ids:
-                ctx = GuardContext(
-                    session=session,
-                    project=project,
-                    definition=definition,
-                    stage=definition.state(source),  # type: ignore[arg-type]
-                    actor=self.actor,
-                    now=self.now(),
-                    states=self._states(session, project),
-                )
-            missing: list[str] = []
-            if force and ctx is not None and trigger == "advance":
-                # Forcing is audited with what was missing at the time.
-                try:
-                    engine.fire(trigger, source, ctx)
-                except Refused as refusal:
-                    missing = refusal.reasons
-            dest = engine.fire(trigger, source, ctx, resume_stage=project.resume_stage, force=force)
-            pause = definition.side_state("pause")
-            project.resume_stage = source if pause and dest == pause.id else None
-            project.stage = dest
-            project.stage_entered_at = self.now()
-            payload = {"forced": True, "missing": missing} if force else None
-            self.record_event(session, project, kind, from_stage=source, to_stage=dest,
-                              comment=comment, payload=payload)
+            self.move_stage(session, project, trigger, kind, comment=comment, force=force)
             session.flush()
             return self.summary(project)
+
+    def move_stage(
+        self,
+        session: Session,
+        project: Project,
+        trigger: str,
+        kind: str,
+        *,
+        comment: str | None = None,
+        force: bool = False,
+        target: str | None = None,
+        item_id: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """The one way a project changes stage: the engine runs `trigger` (its guards
+        refuse with what is missing), the project moves, and event `kind` records it.
+
+        `force` passes over failing guards, audited with what was missing; `target` is
+        the stage `reopen` goes back to (a paused project stays paused, and will resume
+        there).
+        """
+        definition = self.definition_of(project)
+        engine = engine_for(definition)
+        source = project.stage
+        ctx = None
+        if source in definition.stage_ids:
+            ctx = GuardContext(
+                session=session,
+                project=project,
+                definition=definition,
+                stage=definition.state(source),  # type: ignore[arg-type]
+                actor=self.actor,
+                now=self.now(),
+                states=self._states(session, project),
+            )
+        missing: list[str] = []
+        if force and ctx is not None and trigger == "advance":
+            # Forcing is audited with what was missing at the time.
+            try:
+                engine.fire(trigger, source, ctx)
+            except Refused as refusal:
+                missing = refusal.reasons
+        dest = engine.fire(trigger, source, ctx, resume_stage=project.resume_stage, force=force,
+                           target=target)
+        pause = definition.side_state("pause")
+        if pause and dest == pause.id:
+            project.resume_stage = target if source == pause.id else source
+        else:
+            project.resume_stage = None
+        if dest != source:
+            project.stage = dest
+            project.stage_entered_at = self.now()
+        if force:
+            payload = {**(payload or {}), "forced": True, "missing": missing}
+        self.record_event(session, project, kind, from_stage=source, to_stage=dest, item_id=item_id,
+                          comment=comment, payload=payload)
 
     def advance(
         self,

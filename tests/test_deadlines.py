@@ -77,7 +77,9 @@ def test_objection_stops_the_clock_and_sends_the_project_back(project, clock) ->
         "statutes",
         "health_project",
     )
-    assert last.payload == {"ground": "territoire", "date": "2027-02-09", "sent_on": "2027-01-02"}
+    # The validation the objection undoes is named in its event.
+    assert last.payload == {"ground": "territoire", "date": "2027-02-09", "sent_on": "2027-01-02",
+                            "reopened": ["health_project_validated"]}
     assert "territoire n'est pas pertinent" in last.comment
     states = {i.id: i for i in ws.checklist(P)}
     assert states["health_project_validated"].status == "todo"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from ..checklist import write_item
 from ..errors import BadInput
 from ..files import confined_path, safe_stem, write_private
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
@@ -275,40 +276,30 @@ class Documents:
                 if item.document != meta.id:
                     continue
                 state = session.scalar(
-                    select(ChecklistState).where(
+                    select(ChecklistState.status).where(
                         ChecklistState.project_id == project.id, ChecklistState.item_id == item.id
                     )
                 )
-                if state is not None and state.status != "todo":
+                if state is not None and state != "todo":
                     continue
-                if state is None:
-                    state = ChecklistState(project_id=project.id, item_id=item.id)
-                    session.add(state)
                 # A dated item keeps a date as its value (the template's `evidence_date`
                 # answer, else the day the document was produced) and names the file in its
                 # note; other items hold the file name.
+                changes: dict[str, Any] = {"status": "done"}
                 if item.evidence == "date":
-                    state.value = proof_date or self.ws.now().date().isoformat()
-                    state.note = f"Document généré : {file_name}"
+                    changes["value"] = proof_date or self.ws.now().date().isoformat()
+                    changes["note"] = f"Document généré : {file_name}"
                 else:
-                    state.value = file_name
-                state.status, state.updated_by, state.updated_at = (
-                    "done",
-                    self.ws.actor,
-                    self.ws.now(),
-                )
-                self.ws.record_event(
+                    changes["value"] = file_name
+                write_item(
+                    self.ws,
                     session,
                     project,
-                    "checked",
-                    item_id=item.id,
+                    item.id,
+                    changes,
+                    kind="checked",
                     comment=f"Document généré : {file_name}",
-                    payload={
-                        "previous": "todo",
-                        "value": state.value,
-                        "document": meta.id,
-                        "automatic": True,
-                    },
+                    payload={"value": changes["value"], "document": meta.id, "automatic": True},
                 )
                 checked.append(item.id)
         return tuple(checked)
