@@ -27,6 +27,7 @@ from . import french
 from .checklist import item_payload, write_item
 from .clock import Clock, system_now
 from .errors import BadInput, Conflict, NotFound, Refused
+from .paging import Page, after, check_limit, decode_cursor, encode_cursor, parse_instant
 from .store.database import Database
 from .store.models import ChecklistState, Event, Project
 from .views import EventView, ItemView, ProjectDetail, ProjectOverview, ProjectSummary, StageProgress
@@ -375,8 +376,20 @@ class Workspace:
             self._facts[key] = facts
         return facts
 
-    def list_projects(self, *, officer: str | None = None, stage: str | None = None) -> list[ProjectSummary]:
-        """Projects ordered by name, optionally filtered by officer and stage."""
+    def list_projects(
+        self,
+        *,
+        officer: str | None = None,
+        stage: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[ProjectSummary]:
+        """Projects ordered by name (then number), optionally filtered by officer and stage.
+
+        `limit` projects at most, after `cursor` (the `next_cursor` of the page before);
+        the page's `next_cursor` is None on the last page.
+        """
+        check_limit(limit)
         if stage is not None:
             self._check_stage(self.definition(), stage)
         with self.session() as session:
@@ -388,7 +401,16 @@ class Workspace:
                 query = query.where(Project.officer == officer)
             if stage:
                 query = query.where(Project.stage == stage)
-            return [self._summary_of(tuple(row)) for row in session.execute(query)]
+            if cursor:
+                name, pid = decode_cursor(cursor, (str, int))
+                query = query.where(after(Project.name, Project.id, name, pid))
+            if limit:
+                query = query.limit(limit + 1)
+            projects = [self._summary_of(tuple(row)) for row in session.execute(query)]
+        if limit and len(projects) > limit:
+            del projects[limit:]
+            return Page(projects, encode_cursor([projects[-1].name, projects[-1].id]))
+        return Page(projects)
 
     def project(self, ref: str | int) -> ProjectSummary:
         with self.session() as session:
@@ -657,14 +679,25 @@ class Workspace:
 
     # --- audit -------------------------------------------------------------------------
 
-    def history(self, ref: str | int) -> list[EventView]:
-        """Every event of a project, oldest first."""
+    def history(
+        self, ref: str | int, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[EventView]:
+        """Every event of a project, oldest first; `limit` and `cursor` page through them
+        (see `list_projects`)."""
+        check_limit(limit)
         with self.session() as session:
             project = self.get_project(session, ref)
-            rows = session.scalars(
-                select(Event).where(Event.project_id == project.id).order_by(Event.at, Event.id)
-            )
-            return [event_view(e) for e in rows]
+            query = select(Event).where(Event.project_id == project.id).order_by(Event.at, Event.id)
+            if cursor:
+                at, last = decode_cursor(cursor, (str, int))
+                query = query.where(after(Event.at, Event.id, parse_instant(at), last))
+            if limit:
+                query = query.limit(limit + 1)
+            events = [event_view(e) for e in session.scalars(query)]
+        if limit and len(events) > limit:
+            del events[limit:]
+            return Page(events, encode_cursor([events[-1].at.isoformat(), events[-1].id]))
+        return Page(events)
 
 
 def event_view(event: Event) -> EventView:
