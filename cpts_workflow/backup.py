@@ -16,6 +16,7 @@ Other top-level rows (funding grids, reference vintages) are matched by their na
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,7 +30,21 @@ from pydantic import (
     ValidationError,
     create_model,
 )
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Table, delete, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CursorResult,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from .errors import BadInput, Conflict, CptsError
 from .files import os_reason, write_private
@@ -94,7 +109,7 @@ def _row_models() -> dict[str, type[BaseModel]]:
             kind = _python_type(column)
             if column.nullable:
                 fields[column.name] = (kind | None, None)
-            elif column.default is not None and column.default.is_scalar:
+            elif isinstance(column.default, ScalarElementColumnDefault):
                 fields[column.name] = (kind, column.default.arg)
             else:
                 fields[column.name] = (kind, ...)
@@ -126,7 +141,7 @@ def _natural_key(table: Table) -> list[str]:
             if column.unique:
                 return [column.name]
         for constraint in table.constraints:
-            if constraint.__class__.__name__ == "UniqueConstraint":
+            if isinstance(constraint, UniqueConstraint):
                 return [c.name for c in constraint.columns]
     return [c.name for c in table.primary_key.columns]
 
@@ -311,7 +326,7 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
                 checked.append(models[name].model_validate(row).model_dump())
             except ValidationError as exc:
                 problems += [
-                    _problem(source, f"{name}[{index}]", _row_error(e)) for e in exc.errors()
+                    _problem(source, f"{name}[{index}]", _row_error(dict(e))) for e in exc.errors()
                 ]
         tables[name] = checked
     problems += _reference_problems(source, tables)
@@ -335,7 +350,7 @@ def _row_error(err: dict[str, Any]) -> str:
 
 
 def _invalid(source: str, exc: ValidationError, prefix: str) -> BadInput:
-    return _too_many([_problem(source, prefix, _row_error(e)) for e in exc.errors()])
+    return _too_many([_problem(source, prefix, _row_error(dict(e))) for e in exc.errors()])
 
 
 def _too_many(problems: list[str]) -> BadInput:
@@ -391,8 +406,8 @@ class ImportReport(View):
 
 def event_identity(row: dict[str, Any] | Event) -> tuple[Any, ...]:
     """What makes two events the same across bases (ids differ from base to base)."""
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    at = get("at")
+    get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    at: datetime = get("at")
     at = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
     return (at, get("actor"), get("kind"), get("from_stage"), get("to_stage"),
             get("item_id"), get("comment"))
@@ -481,12 +496,12 @@ class _Importer:
         surrogate = _surrogate(table)
         key = _natural_key(table)
         # Locked (PostgreSQL) so that nobody changes it between comparison and replacement.
-        existing = self.session.execute(
+        found = self.session.execute(
             select(table).where(*(table.c[k] == row[k] for k in key)).with_for_update()
         ).first()
         is_project = table.name == Project.__tablename__
-        if existing is not None:
-            existing = dict(existing._mapping)
+        if found is not None:
+            existing = dict(found._mapping)
             if self._up_to_date(table, row, existing):
                 self._skip(table, row, existing, report if is_project else None)
                 return 0
@@ -551,8 +566,9 @@ class _Importer:
     def _insert(self, table: Table, row: dict[str, Any], surrogate: str | None) -> Any:
         values = self._prepare(table, row)
         old = values.pop(surrogate) if surrogate else None
-        result = self.session.execute(insert(table).values(**values))
+        result: CursorResult[Any] = self.session.execute(insert(table).values(**values))  # type: ignore[assignment]  # an INSERT gives a CursorResult
         if surrogate:
+            assert result.inserted_primary_key is not None  # a single-row INSERT
             new = result.inserted_primary_key[0]
             self.ids[table.name][old] = new
             return new
@@ -560,7 +576,7 @@ class _Importer:
 
     def _child(self, table: Table, row: dict[str, Any]) -> dict[str, Any] | None:
         """The row with its parent's new id, or None when its parent was left alone."""
-        column, parent = _parent_fk(table)  # type: ignore[misc]
+        column, parent = _parent_fk(table)
         if row[column] in self.skipped.get(parent.name, set()):
             surrogate = _surrogate(table)
             if surrogate:

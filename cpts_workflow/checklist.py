@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy import select as select_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -28,7 +28,7 @@ STATUSES = ("todo", "done", "not_applicable")
 # What a write may change; the rest of a state (who, when) is stamped by the writer.
 FIELDS = ("status", "note", "value", "reason", "due_date")
 
-_STATES = ChecklistState.__table__
+_STATES: Table = ChecklistState.__table__  # type: ignore[assignment]  # a mapped class's table is a Table
 _STATE = select_(_STATES).where(_STATES.c.project_id == bindparam("project"),
                                 _STATES.c.item_id == bindparam("item"))
 _INSERT = insert(_STATES)

@@ -238,10 +238,10 @@ def deadlines(
         ):
             states[row.project_id][row.item_id] = row
         missions: dict[int, dict[str, ProjectMission]] = defaultdict(dict)
-        for row in session.scalars(
+        for mission in session.scalars(
             select(ProjectMission).where(ProjectMission.project_id.in_(ids))
         ):
-            missions[row.project_id][row.mission] = row
+            missions[mission.project_id][mission.mission] = mission
         out = []
         for p in projects:
             definition = definitions[p.id]

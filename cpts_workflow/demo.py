@@ -158,13 +158,13 @@ def _history(ws: Workspace, clock: MovingClock, spec: dict[str, Any], end: datet
     population, _ = reference.population(spec["communes"])
     for stage, days in finished:
         stage_end = clock.current + timedelta(days=days)
-        _tick(ws, clock, slug, definition.state(stage).items, stage_end, officer, porteur, rng,
+        _tick(ws, clock, slug, definition.stage(stage).items, stage_end, officer, porteur, rng,
               population, everything=True)
         clock.current = stage_end
         ws.actor = officer
         ws.advance(slug, comment=rng.choice([None, "Étape validée en comité de suivi."]))
     situation = spec.get("situation")
-    items = definition.state(spec["stage"]).items
+    items = definition.stage(spec["stage"]).items
     if situation == "stalled":
         # Some work at first, then silence: nothing for the last 100 days.
         _tick(ws, clock, slug, items[:3], end - timedelta(days=100), officer, porteur, rng,

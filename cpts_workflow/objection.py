@@ -9,7 +9,7 @@ objection sends the project back to the projet de santé stage, audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -102,7 +102,7 @@ def record_objection(
         target = definition.item(OBJECTION_ITEM)[0].id
         index = definition.stage_index
         stages = definition.stage_ids
-        event = {
+        event: dict[str, Any] = {
             "item_id": OBJECTION_ITEM,
             "comment": comment,
             "payload": {"ground": key, "date": received.isoformat(), "sent_on": sent.isoformat(),

@@ -19,8 +19,12 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 @cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+def _fields_of(value: Any) -> tuple[str, ...]:
+    return _field_names(type(value))  # type: ignore[arg-type]  # a class is hashable; typeshed says type[Any] is not
 
 
 def to_jsonable(value: Any) -> Any:
@@ -32,7 +36,7 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
         return {
             name: field if isinstance(field := getattr(value, name), _SCALARS) else to_jsonable(field)
-            for name in _field_names(type(value))
+            for name in _fields_of(value)
         }
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -50,7 +54,7 @@ class View:
         return to_jsonable(self)
 
     def replace(self, **changes: Any):
-        return type(self)(**{**asdict(self), **changes})  # type: ignore[arg-type]
+        return type(self)(**{**asdict(self), **changes})  # type: ignore[call-overload]  # subclasses are dataclasses
 
 
 _View = View  # the former name, for code written against it

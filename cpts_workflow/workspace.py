@@ -72,7 +72,7 @@ SUMMARY_COLUMNS = ("id", "slug", "name", "officer", "stage", "workflow_id", "wor
 # value) cost more than running them.
 _BY_SLUG = select(Project).where(Project.slug == bindparam("slug"))
 _BY_SLUG_LOCKED = _BY_SLUG.with_for_update().execution_options(populate_existing=True)
-_EVENT_INSERT = insert(Event.__table__)
+_EVENT_INSERT = insert(Event)
 
 
 # The session of each workspace inside `atomic()`, per thread: a workspace shared by
@@ -447,10 +447,10 @@ class Workspace:
                 )
             next_required = []
             if current in definition.stage_ids:
-                stage = definition.state(current)
+                stage = definition.stage(current)
                 next_required = [
                     self._item_view(stage.id, i, states.get(i.id))
-                    for i in stage.items  # type: ignore[union-attr]
+                    for i in stage.items
                     if i.required and (states.get(i.id) is None or states[i.id].status == "todo")
                 ]
             return ProjectDetail(
@@ -568,7 +568,7 @@ class Workspace:
 
     def skip(self, ref: str | int, item_id: str, *, reason: str) -> ItemView:
         """Mark an item not applicable; a reason is required."""
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = _clean_text(reason, "La raison", required=True) or ""
         return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason)
 
     # --- stage changes -----------------------------------------------------------------
@@ -617,7 +617,7 @@ class Workspace:
                 session=session,
                 project=project,
                 definition=definition,
-                stage=definition.state(source),  # type: ignore[arg-type]
+                stage=definition.stage(source),
                 actor=self.actor,
                 now=self.now(),
                 states=self._states(session, project),
@@ -662,11 +662,11 @@ class Workspace:
 
     def back(self, ref: str | int, *, comment: str) -> ProjectSummary:
         """Go back one stage; a comment says why."""
-        comment = _clean_text(comment, "Le commentaire", required=True)
+        comment = _clean_text(comment, "Le commentaire", required=True) or ""
         return self._fire(ref, "back", "back", comment=comment)
 
     def pause(self, ref: str | int, *, reason: str) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = _clean_text(reason, "La raison", required=True) or ""
         return self._fire(ref, "pause", "paused", comment=reason)
 
     def resume(self, ref: str | int, *, comment: str | None = None) -> ProjectSummary:
@@ -674,7 +674,7 @@ class Workspace:
         return self._fire(ref, "resume", "resumed", comment=comment)
 
     def abandon(self, ref: str | int, *, reason: str) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = _clean_text(reason, "La raison", required=True) or ""
         return self._fire(ref, "abandon", "abandoned", comment=reason)
 
     # --- audit -------------------------------------------------------------------------

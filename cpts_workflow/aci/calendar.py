@@ -332,14 +332,14 @@ def mission_flags(
             return _flags_in(
                 session, row, signature_item(source, row), today or source.now().date()
             )
-    row = (
+    found: Project | None = (
         project
         if isinstance(project, Project)
         else source.scalar(select(Project).where(Project.slug == str(project)))
     )
-    if row is None:
+    if found is None:
         raise NotFound(f"Projet « {project} » introuvable.")
-    return _flags_in(source, row, SIGNATURE_ITEM, today or system_now().date())
+    return _flags_in(source, found, SIGNATURE_ITEM, today or system_now().date())
 
 
 def _flags_in(session: Session, project: Project, item: str, today: date) -> list[MissionFlag]:

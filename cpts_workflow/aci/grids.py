@@ -113,7 +113,7 @@ def parse_grid(text: str, source: str = "<texte>") -> Grid:
     try:
         return Grid.model_validate(data)
     except ValidationError as exc:
-        problems = [(line_of(lines, tuple(e["loc"])), _grid_error(e)) for e in exc.errors()]
+        problems = [(line_of(lines, tuple(e["loc"])), _grid_error(dict(e))) for e in exc.errors()]
         raise DefinitionError(source, sorted(problems, key=lambda p: p[0] or 0)) from None
 
 

@@ -101,7 +101,7 @@ def simulate(
     lines = []
     for mission_id in mission_ids:
         m = MISSIONS_BY_ID[mission_id]
-        amounts = grid.missions.get(mission_id)  # type: ignore[call-overload]
+        amounts = grid.missions.get(mission_id)
         absent = f"Mission absente de la grille « {grid.label} »"
         fixed = _amount(grid.figure(amounts.fixed, size) if amounts else None, absent)
         variable = _amount(grid.figure(amounts.variable, size) if amounts else None, absent)

@@ -156,11 +156,11 @@ def read_communes_file(path: str | Path) -> list[list[str]]:
             continue
         seen[cleaned[0]] = number
         rows.append(cleaned)
-    for row in rows:
-        if row[1] == "ARM" and row[7] not in seen:
+    for checked in rows:
+        if checked[1] == "ARM" and checked[7] not in seen:
             errors.append(
-                f"ligne {seen[row[0]]} : la commune {row[7]} de l'arrondissement "
-                f"{row[0]} n'est pas dans le fichier."
+                f"ligne {seen[checked[0]]} : la commune {checked[7]} de l'arrondissement "
+                f"{checked[0]} n'est pas dans le fichier."
             )
     if not rows and not errors:
         errors.append("le fichier ne contient aucune commune.")

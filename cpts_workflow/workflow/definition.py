@@ -166,9 +166,14 @@ class WorkflowDefinition(StrictModel):
     def stage_ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.stages)
 
+    @property
+    def all_states(self) -> tuple[Stage | SideState, ...]:
+        """The stages in order, then the side states."""
+        return (*self.stages, *self.side_states)
+
     @cached_property
     def _stages_by_id(self) -> dict[str, Stage | SideState]:
-        return {s.id: s for s in (*self.stages, *self.side_states)}
+        return {s.id: s for s in self.all_states}
 
     @cached_property
     def _items_by_id(self) -> dict[str, tuple[Stage, Item]]:
@@ -176,6 +181,13 @@ class WorkflowDefinition(StrictModel):
 
     def state(self, state_id: str) -> Stage | SideState:
         return self._stages_by_id[state_id]
+
+    def stage(self, stage_id: str) -> Stage:
+        """A stage (not a side state) by id; KeyError if there is none."""
+        found = self._stages_by_id[stage_id]
+        if not isinstance(found, Stage):
+            raise KeyError(stage_id)
+        return found
 
     def state_label(self, state_id: str | None) -> str:
         """French label of a stage or side state (the id itself if unknown)."""
@@ -217,7 +229,7 @@ def _semantic_problems(
     """Checks pydantic cannot express: unique ids, known targets and guards, reachability."""
     problems: list[tuple[Path_, str]] = []
     seen: dict[str, Path_] = {}
-    for si, state in enumerate((*d.stages, *d.side_states)):
+    for si, state in enumerate(d.all_states):
         key = ("stages", si) if si < len(d.stages) else ("side_states", si - len(d.stages))
         if state.id in seen:
             problems.append(((*key, "id"), f"l'étape « {state.id} » est définie deux fois."))
@@ -367,7 +379,7 @@ def validate_model(model: type[M], data: Any, lines: Lines, source: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [(line_of(lines, tuple(e["loc"])), french_error(e)) for e in exc.errors()]
+        problems = [(line_of(lines, tuple(e["loc"])), french_error(dict(e))) for e in exc.errors()]
         raise DefinitionError(source, problems) from None
 
 

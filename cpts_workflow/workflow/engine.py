@@ -14,8 +14,10 @@ resume there).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from transitions import Machine, MachineError
 
@@ -45,6 +47,8 @@ class _Token:
     target: str | None = None
     force: bool = False
     failures: list[str] = field(default_factory=list)
+    # Added by the machine while the token is borrowed (`add_model`).
+    trigger: Callable[[str], bool] = field(init=False, repr=False)
 
 
 class Engine:
@@ -80,11 +84,11 @@ class Engine:
                     "resume", pause.id, stage_id, conditions=[_resumes_to(stage_id)]
                 )
         if end:
-            sources = [*d.stage_ids, *([pause.id] if pause else [])]
+            sources: list[Any] = [*d.stage_ids, *([pause.id] if pause else [])]
             self.machine.add_transition("abandon", sources, end.id)
         for index, stage_id in enumerate(d.stage_ids[:-1]):
             self.machine.add_transition(
-                "reopen", list(d.stage_ids[index + 1:]), stage_id, conditions=[_targets(stage_id)]
+                "reopen", _later(d, index), stage_id, conditions=[_targets(stage_id)]
             )
         if pause:
             self.machine.add_transition("reopen", pause.id, pause.id, conditions=[_targets_earlier(d)])
@@ -156,6 +160,11 @@ def _resumes_to(stage_id: str):
         return event.model.resume_stage == stage_id
 
     return check
+
+
+def _later(definition: WorkflowDefinition, index: int) -> list[Any]:
+    """The stages after the one at `index` (as `transitions` takes a list of states)."""
+    return list(definition.stage_ids[index + 1:])
 
 
 def _targets(stage_id: str):

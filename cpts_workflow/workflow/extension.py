@@ -154,7 +154,7 @@ def apply_extension(
         del found[0]["items"][found[1]]
 
     items_renamed: dict[str, str] = {}
-    for old, patch in ext.update_items.items():
+    for old, item_patch in ext.update_items.items():
         found = find(old)
         if found is None:
             problems.append(
@@ -166,10 +166,10 @@ def apply_extension(
             )
             continue
         item = found[0]["items"][found[1]]
-        item.update(patch.model_dump(exclude_unset=True))
+        item.update(item_patch.model_dump(exclude_unset=True))
         origin[item["id"]] = ("update_items", old)
-        if patch.id and patch.id != old:
-            items_renamed[old] = patch.id
+        if item_patch.id and item_patch.id != old:
+            items_renamed[old] = item_patch.id
 
     for stage_key, added in ext.add_items.items():
         stage_id = stages_renamed.get(stage_key, stage_key)
