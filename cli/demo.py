@@ -32,7 +32,7 @@ def demo(ctx: click.Context, db_url: str | None, force: bool, out: Path | None) 
 
     from .reports import portfolio_output
 
-    app: AppContext = ctx.find_object(AppContext)
+    app = ctx.ensure_object(AppContext)
     parent = ctx.parent
     if db_url is None and parent is not None and \
             parent.get_parameter_source("db_url") == ParameterSource.COMMANDLINE:

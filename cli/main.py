@@ -89,7 +89,8 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None, as_login: str
 
 def main(argv: list[str] | None = None) -> None:
     """Run `cpts`; map errors to one French sentence and an exit code (0, 1, 2)."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = argv if argv is not None else sys.argv[1:]
+    debug = "--debug" in args
     # A command lives a second and builds many objects without cycles (imported modules,
     # rows): at the default threshold the collector walked the whole heap hundreds of times,
     # about 10 % of a national report. Collected 300 times less often, as mypy does.
@@ -112,13 +113,16 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrompu.", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into sentences
-        sys.exit(report_error(exc, debug))
+        sys.exit(report_error(exc, debug, as_json="--json" in args))
     sys.exit(0)
 
 
-def report_error(exc: BaseException, debug: bool) -> int:
-    """Print an error for a person; the traceback only with --debug (passwords masked)."""
-    from cpts_workflow.errors import CptsError, SchemaOutdated
+def report_error(exc: BaseException, debug: bool, *, as_json: bool = False) -> int:
+    """Print an error for a person (or, with `--json`, the JSON error body), on standard
+    error; the traceback only with --debug (passwords masked)."""
+    from cpts_workflow.errors import CptsError
+
+    from .hints import cli_hint, error_body
 
     if debug:
         import traceback
@@ -126,16 +130,23 @@ def report_error(exc: BaseException, debug: bool) -> int:
         text = "".join(traceback.format_exception(exc))
         click.echo(_mask_secrets(text), err=True)
     if isinstance(exc, CptsError):
-        click.echo(f"Erreur : {exc}", err=True)
-        if isinstance(exc, SchemaOutdated):
-            click.echo("Mettez-la à jour avec « cpts init » (même --db), puis relancez la commande.",
-                       err=True)
+        if as_json:
+            from .output import json_text
+
+            click.echo(json_text(error_body(exc)), err=True)
+        else:
+            extra = cli_hint(exc)
+            click.echo(f"Erreur : {exc}" + (f"\n{extra}" if extra else ""), err=True)
         return exc.exit_code
-    click.echo(
-        f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré.\n"
-        "Relancez avec --debug pour le détail et signalez-le à l'équipe cpts-workflow.",
-        err=True,
-    )
+    message = f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré."
+    hint = "Relancez avec --debug pour le détail et signalez-le à l'équipe cpts-workflow."
+    if as_json:
+        from .output import json_text
+
+        body = {"error": {"code": "internal", "message": message, "hint": hint}}
+        click.echo(json_text(body), err=True)
+    else:
+        click.echo(f"{message}\n{hint}", err=True)
     return 1
 
 

@@ -42,19 +42,38 @@ PROJECT_COLUMNS = [
 ]
 
 
+LIMIT = click.option("--limit", type=click.IntRange(1), metavar="N", help="Au plus N lignes (une page).")
+CURSOR = click.option("--cursor", metavar="CURSEUR", help="La page qui suit celle dont la sortie a donné ce curseur.")
+
+
+def emit_page(fmt: str, page: Any, paged: bool, emit: Any) -> None:
+    """A page of a listing: with `--limit`, JSON wraps it with the next cursor, and the
+    other formats say on standard error how to get the next page."""
+    if paged and fmt == "json":
+        emit_json({"items": list(page), "next_cursor": page.next_cursor})
+        return
+    emit()
+    if paged and page.next_cursor:
+        click.echo(f"Page suivante : --cursor {page.next_cursor}", err=True)
+
+
 @click.command("list")
 @click.option("--officer", metavar="NOM", help="Seulement les projets de ce·tte chargé·e de mission.")
 @click.option("--stage", metavar="ETAPE", help="Seulement les projets à cette étape (ex. diagnostic).")
+@LIMIT
+@CURSOR
 @listing_options()
 @pass_app
-def list_(app: AppContext, officer: str | None, stage: str | None, fmt: str) -> None:
+def list_(app: AppContext, officer: str | None, stage: str | None, limit: int | None,
+          cursor: str | None, fmt: str) -> None:
     """Liste les projets."""
     from cpts_workflow import french
 
-    projects = app.workspace.list_projects(officer=officer, stage=stage)
-    emit_listing(fmt, projects, PROJECT_COLUMNS,
-                 lambda: [{**p.to_dict(), "since": french.short_date(p.stage_entered_at)} for p in projects],
-                 empty="Aucun projet. Créez-en un avec : cpts new \"CPTS …\" --officer \"…\"")
+    projects = app.workspace.list_projects(officer=officer, stage=stage, limit=limit, cursor=cursor)
+    emit_page(fmt, projects, limit is not None or cursor is not None, lambda: emit_listing(
+        fmt, projects, PROJECT_COLUMNS,
+        lambda: [{**p.to_dict(), "since": french.short_date(p.stage_entered_at)} for p in projects],
+        empty="Aucun projet. Créez-en un avec : cpts new \"CPTS …\" --officer \"…\""))
 
 
 @click.command()
@@ -64,16 +83,12 @@ def list_(app: AppContext, officer: str | None, stage: str | None, fmt: str) -> 
 def show(app: AppContext, project: str, as_json: bool) -> None:
     """Affiche l'étape, l'avancement de chaque étape et les prochains éléments requis."""
     from cpts_workflow import french
-    from cpts_workflow.aci.calendar import mission_flags
-    from cpts_workflow.deadlines import next_deadlines
-    from cpts_workflow.views import to_jsonable
 
     ws = app.workspace
-    detail = ws.detail(project)
-    upcoming = next_deadlines(ws, detail.project.slug, 3)
-    flags = mission_flags(ws, detail.project.slug)
+    detail = ws.overview(project)
+    upcoming, flags = detail.next_deadlines, detail.mission_flags
     if as_json:
-        emit_json({**to_jsonable(detail), "next_deadlines": upcoming, "mission_flags": flags})
+        emit_json(detail)
         return
     p = detail.project
     click.echo(f"{p.name}  ({p.slug}, n° {p.id})")
@@ -243,14 +258,16 @@ HISTORY_COLUMNS = [
 
 @click.command()
 @PROJECT
+@LIMIT
+@CURSOR
 @listing_options()
 @pass_app
-def history(app: AppContext, project: str, fmt: str) -> None:
+def history(app: AppContext, project: str, limit: int | None, cursor: str | None, fmt: str) -> None:
     """Affiche l'historique complet du projet."""
     from cpts_workflow import french
 
     ws = app.workspace
-    events = ws.history(project)
+    events = ws.history(project, limit=limit, cursor=cursor)
 
     def rows() -> list[dict[str, Any]]:
         definition = ws.definition_of(ws.project(project))
@@ -265,7 +282,8 @@ def history(app: AppContext, project: str, fmt: str) -> None:
             for e in events
         ]
 
-    emit_listing(fmt, events, HISTORY_COLUMNS, rows)
+    emit_page(fmt, events, limit is not None or cursor is not None,
+              lambda: emit_listing(fmt, events, HISTORY_COLUMNS, rows))
 
 
 COMMANDS = [init, new, list_, show, checklist, check, uncheck, skip, advance, back, pause,

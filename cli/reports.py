@@ -124,7 +124,7 @@ def report(ctx: click.Context, officer: str | None, department: str | None, stag
         return
     from cpts_workflow.reports import PORTFOLIO_STEPS, portfolio
 
-    app: AppContext = ctx.find_object(AppContext)
+    app = ctx.ensure_object(AppContext)
     chosen = resolve_format(fmt, as_json, as_csv)
     report_ = with_progress(
         lambda progress: portfolio(app.workspace, officer=officer, department=department,

@@ -16,6 +16,7 @@ Other top-level rows (funding grids, reference vintages) are matched by their na
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,15 +30,29 @@ from pydantic import (
     ValidationError,
     create_model,
 )
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Table, delete, insert, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CursorResult,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from . import __version__ as program_version
 from .errors import BadInput, Conflict, CptsError
 from .files import os_reason, write_private
 from .store.database import SCHEMA_HEAD, known_revisions
 from .store.models import Base, Event, Project
-from .views import _View
-from .workflow.definition import _french_error
+from .version import __version__ as program_version
+from .views import View
+from .yaml_lines import french_error
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -94,7 +109,7 @@ def _row_models() -> dict[str, type[BaseModel]]:
             kind = _python_type(column)
             if column.nullable:
                 fields[column.name] = (kind | None, None)
-            elif column.default is not None and column.default.is_scalar:
+            elif isinstance(column.default, ScalarElementColumnDefault):
                 fields[column.name] = (kind, column.default.arg)
             else:
                 fields[column.name] = (kind, ...)
@@ -127,7 +142,7 @@ def _natural_key(table: Table) -> list[str]:
             if column.unique:
                 return [column.name]
         for constraint in table.constraints:
-            if constraint.__class__.__name__ == "UniqueConstraint":
+            if isinstance(constraint, UniqueConstraint):
                 return [c.name for c in constraint.columns]
     return [c.name for c in table.primary_key.columns]
 
@@ -167,7 +182,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class ExportSummary(_View):
+class ExportSummary(View):
     path: str
     scope: str
     projects: int
@@ -250,7 +265,7 @@ def read_backup(path: str | Path) -> Backup:
             raise BadInput(
                 f"{source} : fichier trop volumineux pour une sauvegarde "
                 f"({size // (1024 * 1024)} Mo, au plus {MAX_IMPORT_BYTES // (1024 * 1024)} Mo).",
-                "Vérifiez que c'est bien un fichier produit par « cpts export ».",
+                "Vérifiez que c'est bien un fichier produit par l'export de cpts-workflow.",
             )
         raw = path.read_bytes()
     except OSError as exc:
@@ -262,14 +277,14 @@ def read_backup(path: str | Path) -> Backup:
     except UnicodeDecodeError:
         raise BadInput(
             f"{source} : ce n'est pas un fichier texte (JSON en UTF-8).",
-            "Donnez un fichier produit par « cpts export ».",
+            "Donnez un fichier produit par l'export de cpts-workflow.",
         ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(
             f"{source}:{exc.lineno} : JSON illisible (colonne {exc.colno}).",
-            "Donnez un fichier produit par « cpts export », sans modification à la main.",
+            "Donnez un fichier produit par l'export de cpts-workflow, sans modification à la main.",
         ) from None
     return validate_backup(data, source)
 
@@ -280,7 +295,7 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
         raise BadInput(
             f"{source} : ce n'est pas une sauvegarde cpts-workflow "
             "(clé « format » absente ou autre).",
-            "Donnez un fichier produit par « cpts export ».",
+            "Donnez un fichier produit par l'export de cpts-workflow.",
         )
     version = data.get("format_version")
     if isinstance(version, int) and version > FORMAT_VERSION:
@@ -314,7 +329,7 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
                 checked.append(models[name].model_validate(row).model_dump())
             except ValidationError as exc:
                 problems += [
-                    _problem(source, f"{name}[{index}]", _row_error(e)) for e in exc.errors()
+                    _problem(source, f"{name}[{index}]", _row_error(dict(e))) for e in exc.errors()
                 ]
         tables[name] = checked
     problems += _reference_problems(source, tables)
@@ -334,11 +349,11 @@ def _row_error(err: dict[str, Any]) -> str:
         return f"« {field_} » doit être une date AAAA-MM-JJ (trouvé : {err.get('input')!r})."
     if kind == "string_too_long":
         return f"« {field_} » dépasse {err['ctx']['max_length']} caractères."
-    return _french_error(err)
+    return french_error(err)
 
 
 def _invalid(source: str, exc: ValidationError, prefix: str) -> BadInput:
-    return _too_many([_problem(source, prefix, _row_error(e)) for e in exc.errors()])
+    return _too_many([_problem(source, prefix, _row_error(dict(e))) for e in exc.errors()])
 
 
 def _too_many(problems: list[str]) -> BadInput:
@@ -347,7 +362,7 @@ def _too_many(problems: list[str]) -> BadInput:
     lines = [f"Sauvegarde invalide, rien n'a été importé ({len(problems)} problème(s)) :", *shown]
     if more:
         lines.append(f"… et {more} autre(s).")
-    return BadInput("\n".join(lines), "Corrigez le fichier ou refaites-le avec « cpts export ».")
+    return BadInput("\n".join(lines), "Corrigez le fichier ou refaites-le par un export.")
 
 
 def _reference_problems(source: str, tables: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -385,7 +400,7 @@ def _reference_problems(source: str, tables: dict[str, list[dict[str, Any]]]) ->
 
 
 @dataclass(frozen=True)
-class ImportReport(_View):
+class ImportReport(View):
     created: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -394,8 +409,8 @@ class ImportReport(_View):
 
 def event_identity(row: dict[str, Any] | Event) -> tuple[Any, ...]:
     """What makes two events the same across bases (ids differ from base to base)."""
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    at = get("at")
+    get: Callable[[str], Any] = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    at: datetime = get("at")
     at = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
     return (at, get("actor"), get("kind"), get("from_stage"), get("to_stage"),
             get("item_id"), get("comment"))
@@ -422,14 +437,15 @@ def import_backup(
             raise Conflict(
                 "Ces éléments existent déjà dans la base avec un autre contenu ; rien n'a été "
                 "importé : " + " ; ".join(importer.conflicts) + ".",
-                "Ajoutez --replace pour remplacer leur version par celle du fichier.",
+                "Demandez le remplacement pour remplacer leur version par celle du fichier.",
+                topic="import_replace",
             )
         importer.audit(report)
         problems = importer.integrity_problems()
         if problems:
             raise BadInput(
                 "Sauvegarde incohérente, rien n'a été importé : " + " ; ".join(problems) + ".",
-                "Refaites la sauvegarde avec « cpts export ».",
+                "Refaites la sauvegarde par un export.",
             )
     return report
 
@@ -442,7 +458,9 @@ def _check_workflows(ws: Workspace, backup: Backup) -> None:
             raise BadInput(
                 f"Le projet « {row['slug']} » de la sauvegarde suit un workflow inconnu ici : "
                 f"{exc.message}",
-                "Ajoutez le fichier de ce workflow avec --workflow-file.",
+                "Ajoutez le fichier de ce workflow au catalogue (dossier des workflows, "
+                "ou CPTS_WORKFLOW_FILE).",
+                topic="unknown_workflow",
             ) from None
 
 
@@ -482,12 +500,12 @@ class _Importer:
         surrogate = _surrogate(table)
         key = _natural_key(table)
         # Locked (PostgreSQL) so that nobody changes it between comparison and replacement.
-        existing = self.session.execute(
+        found = self.session.execute(
             select(table).where(*(table.c[k] == row[k] for k in key)).with_for_update()
         ).first()
         is_project = table.name == Project.__tablename__
-        if existing is not None:
-            existing = dict(existing._mapping)
+        if found is not None:
+            existing = dict(found._mapping)
             if self._up_to_date(table, row, existing):
                 self._skip(table, row, existing, report if is_project else None)
                 return 0
@@ -552,8 +570,9 @@ class _Importer:
     def _insert(self, table: Table, row: dict[str, Any], surrogate: str | None) -> Any:
         values = self._prepare(table, row)
         old = values.pop(surrogate) if surrogate else None
-        result = self.session.execute(insert(table).values(**values))
+        result: CursorResult[Any] = self.session.execute(insert(table).values(**values))  # type: ignore[assignment]  # an INSERT gives a CursorResult
         if surrogate:
+            assert result.inserted_primary_key is not None  # a single-row INSERT
             new = result.inserted_primary_key[0]
             self.ids[table.name][old] = new
             return new
@@ -561,7 +580,7 @@ class _Importer:
 
     def _child(self, table: Table, row: dict[str, Any]) -> dict[str, Any] | None:
         """The row with its parent's new id, or None when its parent was left alone."""
-        column, parent = _parent_fk(table)  # type: ignore[misc]
+        column, parent = _parent_fk(table)
         if row[column] in self.skipped.get(parent.name, set()):
             surrogate = _surrogate(table)
             if surrogate:

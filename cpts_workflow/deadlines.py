@@ -24,7 +24,7 @@ from .errors import BadInput, Refused
 from .ics import IcsEvent, to_ics, uid
 from .months import add_months
 from .store.models import ChecklistState, Project, ProjectCommune, ProjectMission
-from .views import _View
+from .views import View
 from .workflow.definition import Clock, WorkflowDefinition
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ STATUS_LABELS = {"upcoming": "à venir", "overdue": "en retard", "expired": "dé
 
 
 @dataclass(frozen=True)
-class Deadline(_View):
+class Deadline(View):
     project_id: int
     project_slug: str
     project_name: str
@@ -54,7 +54,7 @@ class Deadline(_View):
 
 
 @dataclass(frozen=True)
-class ProjectDeadlines(_View):
+class ProjectDeadlines(View):
     """What the reports need per project: what is overdue and what comes next."""
 
     project_id: int
@@ -217,15 +217,15 @@ def deadlines(
     """
     today = today or ws.now().date()
     if within is not None and within < 0:
-        raise BadInput("--within attend un nombre de jours positif.")
+        raise BadInput("Le délai doit être un nombre de jours positif.")
     query = _projects_query(ws, officer, department, project)
     ids = query.with_only_columns(Project.id)
     with ws.session() as session:
         if department and session.scalar(select(ProjectCommune.insee).limit(1)) is None:
             raise Refused(
-                "Aucun projet n'a encore de territoire enregistré : le filtre "
-                "--department ne peut rien trouver.",
-                "Ajoutez les communes des projets, ou retirez --department.",
+                "Aucun projet n'a encore de territoire enregistré : le filtre par "
+                "département ne peut rien trouver.",
+                "Ajoutez les communes des projets, ou ne filtrez pas par département.",
             )
         projects = list(session.scalars(query))
         definitions = {p.id: ws.definition_of(p) for p in projects}
@@ -241,10 +241,10 @@ def deadlines(
         ):
             states[row.project_id][row.item_id] = row
         missions: dict[int, dict[str, ProjectMission]] = defaultdict(dict)
-        for row in session.scalars(
+        for mission in session.scalars(
             select(ProjectMission).where(ProjectMission.project_id.in_(ids))
         ):
-            missions[row.project_id][row.mission] = row
+            missions[mission.project_id][mission.mission] = mission
         out = []
         for p in projects:
             definition = definitions[p.id]

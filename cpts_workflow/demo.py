@@ -101,8 +101,9 @@ def build_demo(url: str, *, force: bool = False, now: Clock = system_now,
             raise Refused(
                 f"La base {ws.db.display_url} contient {french.plural(others, 'projet')} qui ne "
                 "vient pas de la démonstration : elle n'est pas modifiée.",
-                "Lancez « cpts demo » sans --db pour une base de démonstration séparée, ou "
-                "ajoutez --force pour y ajouter les projets de démonstration.",
+                "Construisez la démonstration dans une base séparée, ou forcez l'ajout des "
+                "projets de démonstration à celle-ci.",
+                topic="demo_foreign_projects",
             )
         with ws.session() as session:
             session.execute(delete(Project).where(Project.created_by == DEMO_ACTOR))
@@ -157,13 +158,13 @@ def _history(ws: Workspace, clock: MovingClock, spec: dict[str, Any], end: datet
     population, _ = reference.population(spec["communes"])
     for stage, days in finished:
         stage_end = clock.current + timedelta(days=days)
-        _tick(ws, clock, slug, definition.state(stage).items, stage_end, officer, porteur, rng,
+        _tick(ws, clock, slug, definition.stage(stage).items, stage_end, officer, porteur, rng,
               population, everything=True)
         clock.current = stage_end
         ws.actor = officer
         ws.advance(slug, comment=rng.choice([None, "Étape validée en comité de suivi."]))
     situation = spec.get("situation")
-    items = definition.state(spec["stage"]).items
+    items = definition.stage(spec["stage"]).items
     if situation == "stalled":
         # Some work at first, then silence: nothing for the last 100 days.
         _tick(ws, clock, slug, items[:3], end - timedelta(days=100), officer, porteur, rng,

@@ -51,7 +51,7 @@ def write_private(path: str | Path, data: bytes) -> Path:
     except OSError as exc:
         raise BadInput(
             f"Impossible d'écrire dans le dossier {path.parent} ({os_reason(exc)}).",
-            "Choisissez un autre chemin avec --out.",
+            "Choisissez un autre chemin.",
         ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -97,6 +97,6 @@ def confined_path(directory: Path, name: str) -> Path:
     ):
         raise BadInput(
             f"Nom de fichier de sortie refusé : « {name} ».",
-            "Donnez un simple nom de fichier ; le dossier se choisit avec --out.",
+            "Donnez un simple nom de fichier ; le dossier se choisit à part.",
         )
     return inside(directory, candidate)

@@ -42,7 +42,7 @@ def clean_siret(value: str) -> str:
         return code
     raise BadInput(
         f"« {value} » n'est ni un SIRET (14 chiffres) ni un SIREN (9 chiffres).",
-        "Exemple : --siret 73282932000074.",
+        "Exemple : 73282932000074.",
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from .errors import CptsError
 from .store.models import ChecklistState, Event, Project
-from .views import _View
+from .views import View
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class IntegrityProblem(_View):
+class IntegrityProblem(View):
     project: str
     message: str
 
 
 @dataclass(frozen=True)
-class IntegrityReport(_View):
+class IntegrityReport(View):
     projects: int
     events: int
     problems: list[IntegrityProblem]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from . import identifiers
 from .errors import BadInput, NotFound
 from .store.models import Member
-from .views import _View
+from .views import View
 from .workflow.guards import PROVIDERS, GuardContext, guard
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ _UNSET: Any = object()
 
 
 @dataclass(frozen=True)
-class MemberView(_View):
+class MemberView(View):
     id: int
     project: str
     legal: bool
@@ -109,7 +109,7 @@ def member_view(member: Member, project_slug: str, warnings: tuple[str, ...] = (
     )
 
 
-def _choice(value: str | None, allowed: dict[str, str], what: str, option: str) -> str | None:
+def _choice(value: str | None, allowed: dict[str, str], what: str) -> str | None:
     if value is None or value == "":
         return None
     key = value.strip().lower().replace("-", "_")
@@ -120,7 +120,7 @@ def _choice(value: str | None, allowed: dict[str, str], what: str, option: str) 
         if label.lower().startswith(key.replace("_", " ")):
             return k
     listing = ", ".join(f"{k} ({label})" for k, label in allowed.items())
-    raise BadInput(f"{what} « {value} » inconnu·e.", f"{option} accepte : {listing}.")
+    raise BadInput(f"{what} « {value} » inconnu·e.", f"Valeurs possibles : {listing}.")
 
 
 def _text(value: str | None, what: str, limit: int = 200) -> str | None:
@@ -145,11 +145,11 @@ def _validate(fields: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
             if not value:
                 raise BadInput("Le nom du membre est obligatoire.")
         elif key == "college":
-            value = _choice(value, COLLEGES, "Collège", "--college")
+            value = _choice(value, COLLEGES, "Collège")
         elif key == "role":
-            value = _choice(value, ROLES, "Rôle", "--role")
+            value = _choice(value, ROLES, "Rôle")
         elif key == "structure_kind":
-            value = _choice(value, STRUCTURE_KINDS, "Type de structure", "--kind")
+            value = _choice(value, STRUCTURE_KINDS, "Type de structure")
         elif key in ("profession", "phone"):
             value = _text(value, "La profession" if key == "profession" else "Le téléphone", 120)
         elif value:
@@ -170,12 +170,13 @@ def _validate(fields: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
 def _check_kind(legal: bool, values: dict[str, Any]) -> None:
     if legal and values.get("rpps"):
         raise BadInput(
-            "Une personne morale n'a pas de numéro RPPS.", "Retirez --rpps ou enlevez --legal."
+            "Une personne morale n'a pas de numéro RPPS.",
+            "Retirez le numéro RPPS, ou enregistrez une personne physique."
         )
     if not legal and (values.get("siret") or values.get("finess") or values.get("structure_kind")):
         raise BadInput(
             "SIRET, FINESS et type de structure concernent une personne morale.",
-            "Ajoutez --legal pour enregistrer une structure.",
+            "Enregistrez-la comme personne morale (une structure).",
         )
 
 
@@ -185,7 +186,9 @@ def _get(session: Session, project: Project, member_id: int | str) -> Member:
     if member is None or member.project_id != project.id:
         raise NotFound(
             f"Membre n° {text} introuvable dans le projet « {project.slug} ».",
-            f"« cpts member list {project.slug} » affiche les membres et leurs numéros.",
+            "La liste des membres du projet donne leurs numéros.",
+            topic="unknown_member",
+            details={"project": project.slug},
         )
     return member
 
@@ -265,7 +268,7 @@ def edit_member(ws: Workspace, ref: str | int, member_id: int | str, **changes: 
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
         raise BadInput(
-            "Rien à modifier.", "Donnez au moins une option, par exemple --role treasurer."
+            "Rien à modifier.", "Donnez au moins un champ à changer, par exemple le rôle."
         )
     values, warnings = _validate(given)
     with ws.changing(ref, "members") as (session, project):
@@ -322,7 +325,7 @@ def project_members(session: Session, project: Project) -> list[Member]:
 
 def list_members(ws: Workspace, ref: str | int, *, college: str | None = None) -> list[MemberView]:
     """Members of a project, optionally of one collège."""
-    wanted = _choice(college, COLLEGES, "Collège", "--college") if college else None
+    wanted = _choice(college, COLLEGES, "Collège") if college else None
     with ws.session() as session:
         project = ws.get_project(session, ref)
         return [

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .errors import Refused
 from .store.models import ChecklistState, Project
-from .views import _View
+from .views import View
 from .workflow.catalog import DEFAULT_WORKFLOW
 from .workflow.versions import VersionMapping, version_mapping
 from .workspace import STATUS_LABELS, Workspace, _clean_text
@@ -31,7 +31,7 @@ EVENT_KIND = "workflow_migrated"
 
 
 @dataclass(frozen=True)
-class ProjectMigration(_View):
+class ProjectMigration(View):
     """What a migration does (or would do) to one project."""
 
     slug: str
@@ -50,7 +50,7 @@ class ProjectMigration(_View):
 
 
 @dataclass(frozen=True)
-class MigrationReport(_View):
+class MigrationReport(View):
     workflow_id: str
     to_version: int
     dry_run: bool
@@ -265,9 +265,10 @@ def migrate(
             raise Refused(
                 f"Migration vers la version {to_version} refusée pour "
                 f"{len(refused)} projet(s) ; rien n'a été modifié.",
-                "Voyez le détail avec --dry-run. Pour abandonner les données des éléments retirés "
-                "(elles restent dans l'historique), relancez avec --accept-loss.",
+                "Voyez le détail par un essai à blanc. Pour abandonner les données des éléments "
+                "retirés (elles restent dans l'historique), acceptez leur perte.",
                 reasons=[f"{p.slug} : {r}" for p in refused for r in p.refusals],
+                topic="migration_refused",
             )
         if dry_run:
             return report  # planning only read: the transaction ends with nothing to write

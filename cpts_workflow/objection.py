@@ -9,12 +9,13 @@ objection sends the project back to the projet de santé stage, audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from . import french
 from .aci.calendar import date_value
+from .checklist import write_item
 from .deadlines import clock_due
 from .errors import BadInput, Refused
 from .store.models import ChecklistState
@@ -60,8 +61,9 @@ def record_objection(
             raise Refused(
                 "Le projet de santé n'a pas été adressé à l'ARS : il n'y a pas de délai "
                 "d'opposition en cours.",
-                f"Cochez d'abord l'envoi : cpts check {project.slug} {clock.start_item} "
-                "--value JJ/MM/AAAA",
+                f"Cochez d'abord l'envoi ({clock.start_item}) avec sa date.",
+                topic="date_item_needed",
+                details={"project": project.slug, "item": clock.start_item},
             )
         if received < sent:
             raise BadInput(
@@ -84,42 +86,33 @@ def record_objection(
                 "Vérifiez la date de réception du projet par l'ARS, ou cochez "
                 "health_project_validated.",
             )
-        now = ws.now()
         comment = f"Motif : {GROUNDS[key]}" + (f". {note.strip()}" if note and note.strip() else "")
-        state = states.get(OBJECTION_ITEM) or ChecklistState(
-            project_id=project.id, item_id=OBJECTION_ITEM
-        )
-        session.add(state)
-        state.status, state.value, state.note, state.reason = (
-            "done",
-            received.isoformat(),
-            comment,
-            None,
-        )
-        state.updated_by, state.updated_at = ws.actor, now
+        write_item(ws, session, project, OBJECTION_ITEM,
+                   {"status": "done", "value": received.isoformat(), "note": comment, "reason": None},
+                   kind=None)
         # An objection undoes any validation recorded for this sending.
+        reopened = []
         for stop in clock.stop_items:
             other = states.get(stop)
             if stop != OBJECTION_ITEM and other is not None and other.status == "done":
-                other.status, other.updated_by, other.updated_at = "todo", ws.actor, now
+                write_item(ws, session, project, stop, {"status": "todo"}, kind=None)
+                reopened.append(stop)
+        # The projet de santé is worked on again: a project past it goes back to it, a
+        # paused one will resume there.
         target = definition.item(OBJECTION_ITEM)[0].id
-        source = project.stage
         index = definition.stage_index
-        if source in definition.stage_ids and index(source) > index(target):
-            project.stage, project.stage_entered_at = target, now
-        elif project.resume_stage in definition.stage_ids and index(project.resume_stage) > index(
-            target
-        ):
-            project.resume_stage = target  # paused: it will resume at the projet de santé
-        ws.record_event(
-            session,
-            project,
-            "objection",
-            from_stage=source,
-            to_stage=project.stage,
-            item_id=OBJECTION_ITEM,
-            comment=comment,
-            payload={"ground": key, "date": received.isoformat(), "sent_on": sent.isoformat()},
-        )
+        stages = definition.stage_ids
+        event: dict[str, Any] = {
+            "item_id": OBJECTION_ITEM,
+            "comment": comment,
+            "payload": {"ground": key, "date": received.isoformat(), "sent_on": sent.isoformat(),
+                        **({"reopened": reopened} if reopened else {})},
+        }
+        later = next((s for s in (project.stage, project.resume_stage) if s in stages), None)
+        if later is not None and index(later) > index(target):
+            ws.move_stage(session, project, "reopen", "objection", target=target, **event)
+        else:
+            ws.record_event(session, project, "objection", from_stage=project.stage,
+                            to_stage=project.stage, **event)
         session.flush()
         return ws.summary(project)

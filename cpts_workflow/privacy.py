@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from .errors import BadInput, NotFound
 from .store.models import DocumentAnswers, Event, Member, Project
-from .views import _View
+from .views import View
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,7 +41,7 @@ def erased_name(member_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class ErasureReport(_View):
+class ErasureReport(View):
     members: list[int]
     projects: list[str]
     events_scrubbed: int

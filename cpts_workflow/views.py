@@ -9,14 +9,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .aci.calendar import MissionFlag
+    from .deadlines import Deadline
 
 _SCALARS = (str, int, float, bool, type(None))
 
 
 @cache
-def _field_names(cls: type) -> tuple[str, ...]:
+def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+def _fields_of(value: Any) -> tuple[str, ...]:
+    return _field_names(type(value))  # type: ignore[arg-type]  # a class is hashable; typeshed says type[Any] is not
 
 
 def to_jsonable(value: Any) -> Any:
@@ -28,7 +36,7 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
         return {
             name: field if isinstance(field := getattr(value, name), _SCALARS) else to_jsonable(field)
-            for name in _field_names(type(value))
+            for name in _fields_of(value)
         }
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -39,16 +47,21 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-class _View:
+class View:
+    """Base of every record the library returns: `to_dict()` gives its JSON form."""
+
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
 
     def replace(self, **changes: Any):
-        return type(self)(**{**asdict(self), **changes})  # type: ignore[arg-type]
+        return type(self)(**{**asdict(self), **changes})  # type: ignore[call-overload]  # subclasses are dataclasses
+
+
+_View = View  # the former name, for code written against it
 
 
 @dataclass(frozen=True)
-class ProjectSummary(_View):
+class ProjectSummary(View):
     id: int
     slug: str
     name: str
@@ -65,7 +78,7 @@ class ProjectSummary(_View):
 
 
 @dataclass(frozen=True)
-class ItemView(_View):
+class ItemView(View):
     id: str
     stage: str
     label: str
@@ -84,7 +97,7 @@ class ItemView(_View):
 
 
 @dataclass(frozen=True)
-class StageProgress(_View):
+class StageProgress(View):
     id: str
     label: str
     position: str  # done | current | todo
@@ -95,7 +108,7 @@ class StageProgress(_View):
 
 
 @dataclass(frozen=True)
-class ProjectDetail(_View):
+class ProjectDetail(View):
     project: ProjectSummary
     resume_stage: str | None
     stages: list[StageProgress]
@@ -103,7 +116,16 @@ class ProjectDetail(_View):
 
 
 @dataclass(frozen=True)
-class EventView(_View):
+class ProjectOverview(ProjectDetail):
+    """A project at a glance, read in one transaction: its detail, its next dates and its
+    late ACI missions."""
+
+    next_deadlines: list[Deadline]
+    mission_flags: list[MissionFlag]
+
+
+@dataclass(frozen=True)
+class EventView(View):
     id: int
     at: datetime
     actor: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,18 +18,20 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import french, permissions
+from .checklist import item_payload, write_item
 from .clock import Clock
 from .errors import BadInput, Conflict, NotFound, Refused
+from .paging import Page, after, check_limit, decode_cursor, encode_cursor, parse_instant
 from .permissions import Operation
 from .shared import Shared
 from .store.models import ChecklistState, Event, Project
-from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
+from .views import EventView, ItemView, ProjectDetail, ProjectOverview, ProjectSummary, StageProgress
 from .workflow.catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 from .workflow.definition import Item, WorkflowDefinition
 from .workflow.engine import engine_for
@@ -76,12 +79,19 @@ SUMMARY_COLUMNS = ("id", "slug", "name", "officer", "stage", "workflow_id", "wor
 # value) cost more than running them.
 _BY_SLUG = select(Project).where(Project.slug == bindparam("slug"))
 _BY_SLUG_LOCKED = _BY_SLUG.with_for_update().execution_options(populate_existing=True)
-_STATES = ChecklistState.__table__
-_STATE = select(_STATES).where(_STATES.c.project_id == bindparam("project"),
-                               _STATES.c.item_id == bindparam("item"))
-_STATE_INSERT = insert(_STATES)
-_STATE_UPDATE = update(_STATES).where(_STATES.c.id == bindparam("state_id"))
-_EVENT_INSERT = insert(Event.__table__)
+_EVENT_INSERT = insert(Event)
+
+
+# The session of each workspace inside `atomic()`, per thread: a workspace shared by
+# threads never lends one thread's transaction to another.
+_ATOMIC = threading.local()
+
+
+def _atomic_sessions() -> dict[int, Session]:
+    sessions: dict[int, Session] | None = getattr(_ATOMIC, "sessions", None)
+    if sessions is None:
+        sessions = _ATOMIC.sessions = {}
+    return sessions
 
 
 def default_actor() -> str:
@@ -177,16 +187,48 @@ class Workspace:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction; a concurrent change of the same project becomes `Conflict`."""
+        """One transaction; a concurrent change of the same project becomes `Conflict`.
+
+        Inside `atomic()`, the transaction of the block, within a savepoint: a call that
+        fails undoes its own writes only, and the block decides for the rest.
+        """
+        outer = _atomic_sessions().get(id(self))
         try:
+            if outer is not None:
+                with outer.begin_nested():
+                    yield outer
+                return
             with self.db.session() as session:
                 yield session
         except StaleDataError:
             raise Conflict(
                 "Ce projet vient d'être modifié par quelqu'un d'autre ; votre modification "
                 "n'a pas été enregistrée.",
-                "Relancez la commande : elle s'appliquera à la version à jour.",
+                "Recommencez : la modification s'appliquera à la version à jour.",
             ) from None
+
+    @contextmanager
+    def atomic(self) -> Iterator[Session]:
+        """Several library calls in one transaction: all written, or nothing.
+
+            with ws.atomic():
+                ws.check("cpts-du-pays-d-aix", "working_group")
+                ws.advance("cpts-du-pays-d-aix")
+
+        Every call made inside the block on this workspace (and in this thread) joins its
+        transaction; an exception leaving the block rolls everything back. A nested
+        `atomic()` joins the outer one.
+        """
+        sessions = _atomic_sessions()
+        if id(self) in sessions:
+            yield sessions[id(self)]
+            return
+        with self.session() as session:
+            sessions[id(self)] = session
+            try:
+                yield session
+            finally:
+                del sessions[id(self)]
 
     def get_project(
         self, session: Session, ref: str | int, operation: Operation = "read", *, lock: bool = False
@@ -218,9 +260,9 @@ class Workspace:
             hint = (
                 f"Vouliez-vous dire : {', '.join(close)} ?"
                 if close
-                else "« cpts list » affiche les projets et leurs identifiants."
+                else "La liste des projets donne leurs identifiants."
             )
-            raise NotFound(f"Projet « {text} » introuvable.", hint)
+            raise NotFound(f"Projet « {text} » introuvable.", hint, topic="unknown_project")
         permissions.require(self.account, operation, project.id)
         return project
 
@@ -233,9 +275,10 @@ class Workspace:
             hint = (
                 f"Vouliez-vous dire : {', '.join(close)} ?"
                 if close
-                else f"« cpts checklist {project.slug} » liste les éléments et leurs identifiants."
+                else "La checklist du projet liste les éléments et leurs identifiants."
             )
-            raise NotFound(f"Élément « {item_id} » inconnu dans le workflow.", hint)
+            raise NotFound(f"Élément « {item_id} » inconnu dans le workflow.", hint,
+                           topic="unknown_item", details={"project": project.slug})
         return definition.item(item_id)[1]
 
     def record_event(
@@ -375,8 +418,20 @@ class Workspace:
             self._facts[key] = facts
         return facts
 
-    def list_projects(self, *, officer: str | None = None, stage: str | None = None) -> list[ProjectSummary]:
-        """Projects ordered by name, optionally filtered by officer and stage."""
+    def list_projects(
+        self,
+        *,
+        officer: str | None = None,
+        stage: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[ProjectSummary]:
+        """Projects ordered by name (then number), optionally filtered by officer and stage.
+
+        `limit` projects at most, after `cursor` (the `next_cursor` of the page before);
+        the page's `next_cursor` is None on the last page.
+        """
+        check_limit(limit)
         if stage is not None:
             self._check_stage(self.definition(), stage)
         with self.session() as session:
@@ -391,7 +446,16 @@ class Workspace:
             visible = self.visible_clause(Project.id)
             if visible is not None:
                 query = query.where(visible)
-            return [self._summary_of(tuple(row)) for row in session.execute(query)]
+            if cursor:
+                name, pid = decode_cursor(cursor, (str, int))
+                query = query.where(after(Project.name, Project.id, name, pid))
+            if limit:
+                query = query.limit(limit + 1)
+            projects = [self._summary_of(tuple(row)) for row in session.execute(query)]
+        if limit and len(projects) > limit:
+            del projects[limit:]
+            return Page(projects, encode_cursor([projects[-1].name, projects[-1].id]))
+        return Page(projects)
 
     def project(self, ref: str | int) -> ProjectSummary:
         with self.session() as session:
@@ -428,10 +492,10 @@ class Workspace:
                 )
             next_required = []
             if current in definition.stage_ids:
-                stage = definition.state(current)
+                stage = definition.stage(current)
                 next_required = [
                     self._item_view(stage.id, i, states.get(i.id))
-                    for i in stage.items  # type: ignore[union-attr]
+                    for i in stage.items
                     if i.required and (states.get(i.id) is None or states[i.id].status == "todo")
                 ]
             return ProjectDetail(
@@ -440,6 +504,22 @@ class Workspace:
                 stages=stages,
                 next_required=next_required,
             )
+
+    def overview(self, ref: str | int, *, deadlines: int = 3) -> ProjectOverview:
+        """A project at a glance, in one transaction: its detail (`detail`), its next
+        `deadlines` dates and its late ACI missions."""
+        from dataclasses import fields
+
+        from .aci.calendar import mission_flags
+        from .deadlines import next_deadlines
+
+        with self.atomic():
+            detail = self.detail(ref)
+            slug = detail.project.slug
+            upcoming = next_deadlines(self, slug, deadlines)
+            flags = mission_flags(self, slug)
+        shared = {f.name: getattr(detail, f.name) for f in fields(detail)}
+        return ProjectOverview(**shared, next_deadlines=upcoming, mission_flags=flags)
 
     # --- checklists --------------------------------------------------------------------
 
@@ -497,33 +577,15 @@ class Workspace:
             if check_value:
                 value = normalise_value(item, value)
             stage_id = definition.item(item_id)[0].id
-            # Core statements rather than an ORM object: a check is the most frequent
-            # change of all, and the unit of work's bookkeeping cost more than its SQL.
-            conn = session.connection()
-            row = conn.execute(_STATE, {"project": project.id, "item": item_id}).mappings().first()
-            state = {k: v for k, v in row.items() if k != "id"} if row else {
-                "project_id": project.id, "item_id": item_id, "status": "todo",
-                "note": None, "value": None, "reason": None, "due_date": None,
-            }
-            previous = state["status"]
+            changes: dict[str, Any] = {}
             if status is not None:
-                state.update(status=status, note=note, value=value, reason=reason)
+                changes.update(status=status, note=note, value=value, reason=reason)
             if due is not None:
-                state["due_date"] = due
-            state.update(updated_by=self.actor, updated_at=self.now())
-            if row:
-                conn.execute(_STATE_UPDATE, {**state, "state_id": row["id"]})
-            else:
-                conn.execute(_STATE_INSERT, state)
-            payload: dict[str, Any] = {"previous": previous}
-            if value is not None:
-                payload["value"] = value
-            if due is not None:
-                payload["due_date"] = due.isoformat()
-            self.record_event(session, project, kind, item_id=item_id,
-                              comment=note or reason, payload=payload)
+                changes["due_date"] = due
+            state = write_item(self, session, project, item_id, changes, kind=kind,
+                               comment=note or reason, payload=item_payload(value, due))
             session.flush()
-            return self._item_view(stage_id, item, ChecklistState(**state))
+            return self._item_view(stage_id, item, state)
 
     def check(
         self,
@@ -552,7 +614,7 @@ class Workspace:
 
     def skip(self, ref: str | int, item_id: str, *, reason: str) -> ItemView:
         """Mark an item not applicable; a reason is required."""
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = _clean_text(reason, "La raison", required=True) or ""
         return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason)
 
     # --- stage changes -----------------------------------------------------------------
@@ -569,37 +631,65 @@ class Workspace:
     ) -> ProjectSummary:
         operation: Operation = "abandon" if trigger == "abandon" else "force" if force else "stage"
         with self.changing(ref, operation, expected_version) as (session, project):
-            definition = self.definition_of(project)
-            engine = engine_for(definition)
-            source = project.stage
-            ctx = None
-            if source in definition.stage_ids:
-                ctx = GuardContext(
-                    session=session,
-                    project=project,
-                    definition=definition,
-                    stage=definition.state(source),  # type: ignore[arg-type]
-                    actor=self.actor,
-                    now=self.now(),
-                    states=self._states(session, project),
-                )
-            missing: list[str] = []
-            if force and ctx is not None and trigger == "advance":
-                # Forcing is audited with what was missing at the time.
-                try:
-                    engine.fire(trigger, source, ctx)
-                except Refused as refusal:
-                    missing = refusal.reasons
-            dest = engine.fire(trigger, source, ctx, resume_stage=project.resume_stage, force=force)
-            pause = definition.side_state("pause")
-            project.resume_stage = source if pause and dest == pause.id else None
-            project.stage = dest
-            project.stage_entered_at = self.now()
-            payload = {"forced": True, "missing": missing} if force else None
-            self.record_event(session, project, kind, from_stage=source, to_stage=dest,
-                              comment=comment, payload=payload)
+            self.move_stage(session, project, trigger, kind, comment=comment, force=force)
             session.flush()
             return self.summary(project)
+
+    def move_stage(
+        self,
+        session: Session,
+        project: Project,
+        trigger: str,
+        kind: str,
+        *,
+        comment: str | None = None,
+        force: bool = False,
+        target: str | None = None,
+        item_id: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """The one way a project changes stage: the engine runs `trigger` (its guards
+        refuse with what is missing), the project moves, and event `kind` records it.
+
+        `force` passes over failing guards, audited with what was missing; `target` is
+        the stage `reopen` goes back to (a paused project stays paused, and will resume
+        there).
+        """
+        definition = self.definition_of(project)
+        engine = engine_for(definition)
+        source = project.stage
+        ctx = None
+        if source in definition.stage_ids:
+            ctx = GuardContext(
+                session=session,
+                project=project,
+                definition=definition,
+                stage=definition.stage(source),
+                actor=self.actor,
+                now=self.now(),
+                states=self._states(session, project),
+            )
+        missing: list[str] = []
+        if force and ctx is not None and trigger == "advance":
+            # Forcing is audited with what was missing at the time.
+            try:
+                engine.fire(trigger, source, ctx)
+            except Refused as refusal:
+                missing = refusal.reasons
+        dest = engine.fire(trigger, source, ctx, resume_stage=project.resume_stage, force=force,
+                           target=target)
+        pause = definition.side_state("pause")
+        if pause and dest == pause.id:
+            project.resume_stage = target if source == pause.id else source
+        else:
+            project.resume_stage = None
+        if dest != source:
+            project.stage = dest
+            project.stage_entered_at = self.now()
+        if force:
+            payload = {**(payload or {}), "forced": True, "missing": missing}
+        self.record_event(session, project, kind, from_stage=source, to_stage=dest, item_id=item_id,
+                          comment=comment, payload=payload)
 
     def advance(
         self,
@@ -619,11 +709,11 @@ class Workspace:
 
     def back(self, ref: str | int, *, comment: str) -> ProjectSummary:
         """Go back one stage; a comment says why."""
-        comment = _clean_text(comment, "Le commentaire", required=True)
+        comment = _clean_text(comment, "Le commentaire", required=True) or ""
         return self._fire(ref, "back", "back", comment=comment)
 
     def pause(self, ref: str | int, *, reason: str) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = _clean_text(reason, "La raison", required=True) or ""
         return self._fire(ref, "pause", "paused", comment=reason)
 
     def resume(self, ref: str | int, *, comment: str | None = None) -> ProjectSummary:
@@ -631,19 +721,30 @@ class Workspace:
         return self._fire(ref, "resume", "resumed", comment=comment)
 
     def abandon(self, ref: str | int, *, reason: str) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = _clean_text(reason, "La raison", required=True) or ""
         return self._fire(ref, "abandon", "abandoned", comment=reason)
 
     # --- audit -------------------------------------------------------------------------
 
-    def history(self, ref: str | int) -> list[EventView]:
-        """Every event of a project, oldest first."""
+    def history(
+        self, ref: str | int, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[EventView]:
+        """Every event of a project, oldest first; `limit` and `cursor` page through them
+        (see `list_projects`)."""
+        check_limit(limit)
         with self.session() as session:
             project = self.get_project(session, ref)
-            rows = session.scalars(
-                select(Event).where(Event.project_id == project.id).order_by(Event.at, Event.id)
-            )
-            return [event_view(e) for e in rows]
+            query = select(Event).where(Event.project_id == project.id).order_by(Event.at, Event.id)
+            if cursor:
+                at, last = decode_cursor(cursor, (str, int))
+                query = query.where(after(Event.at, Event.id, parse_instant(at), last))
+            if limit:
+                query = query.limit(limit + 1)
+            events = [event_view(e) for e in session.scalars(query)]
+        if limit and len(events) > limit:
+            del events[limit:]
+            return Page(events, encode_cursor([events[-1].at.isoformat(), events[-1].id]))
+        return Page(events)
 
 
 def event_view(event: Event) -> EventView:
@@ -668,7 +769,8 @@ def normalise_value(item: Item, value: str | None) -> str | None:
         if not value:
             raise BadInput(
                 f"« {item.label} » se justifie par une date.",
-                "Donnez-la avec --value, par exemple --value 01/09/2026.",
+                "Donnez-la, par exemple 01/09/2026.",
+                topic="item_value",
             )
         return french.parse_date(value).isoformat()
     if item.evidence == "number" and value:
@@ -676,7 +778,7 @@ def normalise_value(item: Item, value: str | None) -> str | None:
         try:
             float(cleaned)
         except ValueError:
-            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : --value 142482.") from None
+            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : 142482.", topic="item_value") from None
         return cleaned
     return value
 

@@ -117,7 +117,8 @@ def test_diverged_project_is_refused_then_replaced(ws, other, tmp_path, clock):
     before = counts(other)
     with pytest.raises(Conflict) as exc:
         import_backup(other, tmp_path / "b2.json")
-    assert "cpts-du-pays-d-aix" in exc.value.message and "--replace" in exc.value.hint
+    assert "cpts-du-pays-d-aix" in exc.value.message and exc.value.topic == "import_replace"
+    assert exc.value.to_dict()["error"]["code"] == "conflict"
     assert counts(other) == before
     report = import_backup(other, tmp_path / "b2.json", replace=True)
     assert report.replaced == [slugs["aix"]] and report.unchanged == [slugs["gap"]]

@@ -16,12 +16,12 @@ import pytest
 import yaml
 
 import cpts_workflow.workflow.catalog as catalog_module
-from cpts_workflow.workflow import cache as catalog_cache
-from cpts_workflow.workflow import guards
 from cpts_workflow.errors import DefinitionError
 from cpts_workflow.resources import workflows_dir
-from cpts_workflow.workflow.catalog import WorkflowCatalog
-from cpts_workflow.workflow.definition import _compose_with_lines, parse_definition
+from cpts_workflow.workflow import cache as catalog_cache
+from cpts_workflow.workflow import guards
+from cpts_workflow.workflow.catalog import WorkflowCatalog, parse_definition
+from cpts_workflow.yaml_lines import compose_with_lines
 
 from .test_workflow_versions import REGIONAL
 
@@ -290,7 +290,7 @@ def test_libyaml_and_the_python_parser_give_the_same_lines():
     texts = [p.read_text(encoding="utf-8") for p in workflows_dir().glob("*.yaml")]
     texts += [REGIONAL, "a: 1\nb:\n  - x\n  -\n    c: d\n    e: [1, 2]\n", "- 1\n- a: &x {b: c}\n  d: *x\n"]
     for text in texts:
-        assert _compose_with_lines(yaml.CSafeLoader, text) == _compose_with_lines(yaml.SafeLoader, text)
+        assert compose_with_lines(yaml.CSafeLoader, text) == compose_with_lines(yaml.SafeLoader, text)
 
 
 def test_validate_and_diff_commands_on_a_restored_catalogue(cache_dir, tmp_path, cpts):

@@ -12,7 +12,7 @@ from cpts_workflow.deadlines import deadlines, deadlines_ics, next_deadlines, po
 from cpts_workflow.errors import BadInput, DefinitionError, Refused
 from cpts_workflow.objection import record_objection
 from cpts_workflow.resources import workflows_dir
-from cpts_workflow.workflow.definition import parse_definition
+from cpts_workflow.workflow.catalog import parse_definition
 
 try:  # tests/ is a package on main
     from .conftest import complete_stage
@@ -77,7 +77,9 @@ def test_objection_stops_the_clock_and_sends_the_project_back(project, clock) ->
         "statutes",
         "health_project",
     )
-    assert last.payload == {"ground": "territoire", "date": "2027-02-09", "sent_on": "2027-01-02"}
+    # The validation the objection undoes is named in its event.
+    assert last.payload == {"ground": "territoire", "date": "2027-02-09", "sent_on": "2027-01-02",
+                            "reopened": ["health_project_validated"]}
     assert "territoire n'est pas pertinent" in last.comment
     states = {i.id: i for i in ws.checklist(P)}
     assert states["health_project_validated"].status == "todo"

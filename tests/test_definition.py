@@ -6,7 +6,8 @@ import pytest
 
 from cpts_workflow.errors import DefinitionError
 from cpts_workflow.resources import workflows_dir
-from cpts_workflow.workflow.definition import load_definition, parse_definition, shipped_definition_files
+from cpts_workflow.workflow.catalog import load_definition, parse_definition
+from cpts_workflow.workflow.definition import shipped_definition_files
 
 STAGES = ["initiative", "diagnostic", "health_project", "statutes", "aci_contract",
           "coordinator_hiring", "operating"]

@@ -30,3 +30,18 @@ def test_side_transitions_exist_for_every_stage(ws: Workspace):
     with pytest.raises(Refused, match="Aucune action"):
         engine.fire("resume", "abandoned", None)
     assert engine.fire("back", "diagnostic", None) == "initiative"
+
+
+def test_reopen_goes_back_to_an_earlier_stage_only(ws: Workspace):
+    engine = Engine(ws.definition())
+    assert engine.fire("reopen", "statutes", None, target="health_project") == "health_project"
+    assert engine.fire("reopen", "paused", None, target="health_project",
+                       resume_stage="statutes") == "paused"
+    for state, target, resume in (("initiative", "statutes", None), ("health_project", "health_project", None),
+                                  ("paused", "statutes", "health_project")):
+        with pytest.raises(Refused):
+            engine.fire("reopen", state, None, target=target, resume_stage=resume)
+    # An internal trigger: never offered to a user.
+    with pytest.raises(Refused) as refusal:
+        engine.fire("resume", "statutes", None)
+    assert "antérieure" not in (refusal.value.hint or "")

@@ -183,11 +183,8 @@ def test_project_simulation_uses_chosen_missions_and_asks_for_a_population(ws) -
     ws.init()
     ws.create_project("CPTS du Pays d'Aix")
     set_missions(ws, "cpts-du-pays-d-aix", add=["accompagnement"])
-    try:
-        import cpts_workflow.territory  # noqa: F401
-    except ImportError:
-        with pytest.raises(Refused, match="population inconnue|Population inconnue"):
-            simulate_project(ws, "cpts-du-pays-d-aix")
+    with pytest.raises(Refused, match="Population inconnue"):
+        simulate_project(ws, "cpts-du-pays-d-aix")
     sim = simulate_project(ws, "cpts-du-pays-d-aix", population=45_000)
     assert [m.mission for m in sim.missions] == [
         "acces",
@@ -203,3 +200,15 @@ def test_project_simulation_uses_chosen_missions_and_asks_for_a_population(ws) -
 def test_an_amount_must_be_a_whole_number_of_euros(amount: str) -> None:
     with pytest.raises(DefinitionError, match=r"g.yaml:9: montant .* invalide"):
         parse_grid(GOOD.replace("amount: 90000", f"amount: {amount}"), "g.yaml")
+
+
+def test_project_simulation_takes_the_population_of_its_territory(ws) -> None:
+    from cpts_workflow.territory.changes import add_communes
+
+    ws.init()
+    ws.create_project("CPTS du Pays d'Aix")
+    add_communes(ws, "cpts-du-pays-d-aix", ["13001"])
+    sim = simulate_project(ws, "cpts-du-pays-d-aix")
+    assert sim.population == 142_482 and sim.taille == 3
+    assert sim.project_slug == "cpts-du-pays-d-aix"
+    assert simulate_project(ws, 1).population == 142_482  # by number as well as by slug

@@ -84,7 +84,7 @@ def test_identifier_helpers():
 def test_legal_person_has_no_rpps(ws, project):
     with pytest.raises(BadInput, match="personne morale"):
         members.add_member(ws, project, "MSP", legal=True, rpps="10101010105")
-    with pytest.raises(BadInput, match="--legal"):
+    with pytest.raises(BadInput, match="personne morale"):
         members.add_member(ws, project, "Jeanne", siret="73282932000074")
 
 

@@ -198,7 +198,7 @@ def test_migration_that_would_lose_data_is_refused_all_or_nothing(ws: Workspace)
     assert err.reasons == [
         "cpts-avec-perte : l'élément « prefiguration_dissolved », retiré en version 2, est « fait » : "
         "cette information serait perdue."]
-    assert "--accept-loss" in err.hint
+    assert "acceptez leur perte" in err.hint and err.topic == "migration_refused"
     assert _snapshot(ws) == before  # all or nothing: the clean project did not move either
     dry = migrate(ws, [lossy], 2, dry_run=True)
     assert dry.refused and dry.projects[0].items_dropped[0]["item_id"] == "prefiguration_dissolved"

@@ -24,7 +24,7 @@ from .. import french
 from ..errors import BadInput, NotFound, Refused
 from ..months import add_months
 from ..store.models import ChecklistState, Project, ProjectMission
-from ..views import _View
+from ..views import View
 from .missions import MISSIONS, MISSIONS_BY_ID, mission, parse_missions
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ SIGNATURE_ITEM = "aci_signed"
 
 
 @dataclass(frozen=True)
-class CalendarEntry(_View):
+class CalendarEntry(View):
     """One date of the contract's calendar; `key` is stable (used for .ics UIDs)."""
 
     key: str
@@ -51,7 +51,7 @@ class CalendarEntry(_View):
 
 
 @dataclass(frozen=True)
-class MissionState(_View):
+class MissionState(View):
     mission: str
     label: str
     core: bool
@@ -64,7 +64,7 @@ class MissionState(_View):
 
 
 @dataclass(frozen=True)
-class MissionFlag(_View):
+class MissionFlag(View):
     project_id: int
     project_slug: str
     mission: str
@@ -75,7 +75,7 @@ class MissionFlag(_View):
 
 
 @dataclass(frozen=True)
-class AciCalendar(_View):
+class AciCalendar(View):
     project_slug: str
     project_name: str
     signed_on: date | None
@@ -322,23 +322,24 @@ def mission_flags(
     `source` is a Workspace (opens its own transaction, uses its clock) or an open
     Session (then `project` is a `Project` row or its slug, `today` defaults to now).
     """
-    from ..clock import system_now
-    from ..workspace import Workspace
+    from sqlalchemy.orm import Session as SessionType
 
-    if isinstance(source, Workspace):
+    from ..clock import system_now
+
+    if not isinstance(source, SessionType):
         with source.session() as session:
             row = project if isinstance(project, Project) else source.get_project(session, project)
             return _flags_in(
                 session, row, signature_item(source, row), today or source.now().date()
             )
-    row = (
+    found: Project | None = (
         project
         if isinstance(project, Project)
         else source.scalar(select(Project).where(Project.slug == str(project)))
     )
-    if row is None:
+    if found is None:
         raise NotFound(f"Projet « {project} » introuvable.")
-    return _flags_in(source, row, SIGNATURE_ITEM, today or system_now().date())
+    return _flags_in(source, found, SIGNATURE_ITEM, today or system_now().date())
 
 
 def _flags_in(session: Session, project: Project, item: str, today: date) -> list[MissionFlag]:
@@ -416,20 +417,23 @@ def record_mission(
     started_on = french.parse_date(started) if started else None
     deployed_on = french.parse_date(deployed) if deployed else None
     if started_on is None and deployed_on is None:
-        raise BadInput("Rien à enregistrer.", "Donnez --started DATE et/ou --deployed DATE.")
+        raise BadInput("Rien à enregistrer.", "Donnez une date de démarrage et/ou de déploiement.")
     with ws.changing(ref, "missions") as (session, project):
         rows = mission_rows(session, [project.id])[project.id]
         if m.id not in chosen_missions(rows):
             raise Refused(
                 f"La mission « {m.label} » n'a pas été retenue par ce projet.",
-                f"Ajoutez-la : cpts aci missions {project.slug} --add {m.id}",
+                "Ajoutez-la d'abord aux missions du projet.",
+                topic="mission_not_chosen",
+                details={"project": project.slug, "mission": m.id},
             )
         signed_on = _signed_on(session, project, signature_item(ws, project))
         if signed_on is None:
             raise Refused(
                 "Le contrat ACI n'est pas signé : aucune mission ne peut démarrer.",
-                f"Cochez d'abord la signature : cpts check {project.slug} "
-                f"{signature_item(ws, project)} --value JJ/MM/AAAA",
+                f"Cochez d'abord la signature ({signature_item(ws, project)}) avec sa date.",
+                topic="date_item_needed",
+                details={"project": project.slug, "item": signature_item(ws, project)},
             )
         row = rows.get(m.id)
         if row is None:
@@ -440,7 +444,7 @@ def record_mission(
         if new_deploy and not new_start:
             raise Refused(
                 f"La mission « {m.label} » ne peut pas être déployée avant d'avoir démarré.",
-                "Donnez aussi --started DATE.",
+                "Donnez aussi sa date de démarrage.",
             )
         if new_start and new_start < signed_on:
             raise BadInput(

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from ..errors import BadInput, DefinitionError, NotFound, Refused
 from ..resources import data_dir
 from ..store.models import FundingGrid
-from ..views import _View
-from ..workflow.definition import IDENTIFIER, _construct_with_lines, _french_error, _line_of
+from ..views import View
+from ..workflow.definition import IDENTIFIER
+from ..yaml_lines import construct_with_lines, french_error, line_of
 from .missions import MISSIONS_BY_ID
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Grid(_Model):
 def parse_grid(text: str, source: str = "<texte>") -> Grid:
     """Validate a grid from YAML (or JSON) text; `DefinitionError` lists each problem."""
     try:
-        data, lines = _construct_with_lines(text)
+        data, lines = construct_with_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DefinitionError(
@@ -112,7 +113,7 @@ def parse_grid(text: str, source: str = "<texte>") -> Grid:
     try:
         return Grid.model_validate(data)
     except ValidationError as exc:
-        problems = [(_line_of(lines, tuple(e["loc"])), _grid_error(e)) for e in exc.errors()]
+        problems = [(line_of(lines, tuple(e["loc"])), _grid_error(dict(e))) for e in exc.errors()]
         raise DefinitionError(source, sorted(problems, key=lambda p: p[0] or 0)) from None
 
 
@@ -132,7 +133,7 @@ def _grid_error(err: dict[str, Any]) -> str:
         return f"mission inconnue « {err.get('input')} » ; missions : {', '.join(MISSIONS_BY_ID)}."
     if err["type"] == "literal_error" and err["loc"][-1] == "[key]":
         return f"taille « {err.get('input')} » inconnue ; utilisez 1, 2, 3, 4 ou all."
-    return _french_error(err)
+    return french_error(err)
 
 
 # --- where grids come from ------------------------------------------------------------
@@ -152,7 +153,7 @@ def shipped_grids() -> dict[str, Grid]:
 
 
 @dataclass(frozen=True)
-class GridSummary(_View):
+class GridSummary(View):
     id: str
     label: str
     text: str
@@ -241,7 +242,8 @@ def import_grid(ws: Workspace, path: str | Path, *, replace: bool = False) -> Gr
         if row is not None and not replace:
             raise Refused(
                 f"Une grille « {grid.id} » a déjà été importée.",
-                "Ajoutez --replace pour la remplacer.",
+                "Demandez son remplacement pour la remplacer.",
+                topic="grid_replace",
             )
         if row is None:
             row = FundingGrid(id=grid.id)

@@ -18,13 +18,15 @@ from .missions import CORE_MISSIONS, MISSIONS_BY_ID, parse_missions
 from .taille import taille as taille_of
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ..workspace import Workspace
 
-from ..views import _View
+from ..views import View
 
 
 @dataclass(frozen=True)
-class Amount(_View):
+class Amount(View):
     """A figure of the simulation; `amount` None means unknown (not counted)."""
 
     amount: int | None
@@ -34,7 +36,7 @@ class Amount(_View):
 
 
 @dataclass(frozen=True)
-class MissionFunding(_View):
+class MissionFunding(View):
     mission: str
     label: str
     core: bool
@@ -44,7 +46,7 @@ class MissionFunding(_View):
 
 
 @dataclass(frozen=True)
-class Simulation(_View):
+class Simulation(View):
     grid_id: str
     grid_label: str
     grid_kind: str
@@ -92,14 +94,14 @@ def simulate(
         raise Refused(
             "Les quatre missions socles sont obligatoires ; il manque : "
             f"{', '.join(missing_core)}.",
-            "Ajoutez-les à --missions.",
+            "Ajoutez-les aux missions choisies.",
         )
     advance = grid.advance_percent
     operating = _amount(grid.figure(grid.operating, size), "Absent de la grille")
     lines = []
     for mission_id in mission_ids:
         m = MISSIONS_BY_ID[mission_id]
-        amounts = grid.missions.get(mission_id)  # type: ignore[call-overload]
+        amounts = grid.missions.get(mission_id)
         absent = f"Mission absente de la grille « {grid.label} »"
         fixed = _amount(grid.figure(amounts.fixed, size) if amounts else None, absent)
         variable = _amount(grid.figure(amounts.variable, size) if amounts else None, absent)
@@ -144,28 +146,31 @@ def simulate(
     )
 
 
-def project_population(ws: Workspace, ref: str | int) -> int | None:
-    """The project's population from its territory, when the territory feature is there."""
-    try:
-        from ..territory import project_population as territory_population  # type: ignore
-    except ImportError:
-        return None
-    return territory_population(ws, ref)
-
-
 def simulate_project(
     ws: Workspace, ref: str | int, *, grid_id: str | None = None, population: int | None = None
 ) -> Simulation:
-    """Simulate with the project's chosen missions and its territory's population."""
+    """Simulate with the project's chosen missions and its territory's population
+    (`population` given instead: a territory not yet drawn, or another hypothesis)."""
     with ws.session() as session:
         project = ws.get_project(session, ref)
         slug = project.slug
         missions = chosen_missions(mission_rows(session, [project.id])[project.id])
-    if population is None:
-        population = project_population(ws, slug)
+        if population is None:
+            population = territory_population(session, project.id)
     if population is None:
         raise Refused(
-            "Population inconnue : ajoutez le territoire ou donnez --population.",
-            f"Exemple : cpts funding simulate {slug} --population 142482",
+            f"Population inconnue pour le projet « {slug} » : son territoire n'a aucune commune.",
+            "Ajoutez les communes de son territoire, ou donnez une population.",
         )
     return simulate(get_grid(ws, grid_id), population, missions, project_slug=slug)
+
+
+def territory_population(session: Session, project_id: int) -> int | None:
+    """Inhabitants of a project's communes (each counted once), None without communes."""
+    from ..territory.claims import project_codes
+    from ..territory.reference import reference_for
+
+    codes = project_codes(session, project_id)
+    if not codes:
+        return None
+    return reference_for(session).population(codes)[0]

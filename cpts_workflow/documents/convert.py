@@ -94,7 +94,7 @@ def html_to_pdf(html: bytes) -> bytes:
         raise Refused(
             "Le format PDF nécessite Chromium, introuvable sur cette machine.",
             "Installez-le (apt install chromium) ou indiquez son chemin dans CPTS_CHROMIUM ; "
-            "sinon choisissez --format docx, odt ou html.",
+            "sinon choisissez le format docx, odt ou html.",
         )
     with tempfile.TemporaryDirectory(prefix="cpts-pdf-") as tmp:
         page, pdf = Path(tmp) / "document.html", Path(tmp) / "document.pdf"
@@ -117,7 +117,7 @@ def html_to_pdf(html: bytes) -> bytes:
         if not pdf.is_file() or pdf.stat().st_size == 0:
             raise ConversionError(
                 "Chromium n'a pas produit de PDF.",
-                "Relancez avec --debug, ou choisissez --format html.",
+                "Choisissez le format html, ou voyez le détail technique de l'erreur.",
             )
         return pdf.read_bytes()
 

@@ -158,7 +158,9 @@ def _missing(meta: TemplateMeta, name: str) -> BadInput:
         return BadInput(
             f"Le document « {meta.title} » ne peut pas être produit : la question "
             f"« {question.label} » ({name}) n'a pas de réponse.",
-            f"Répondez avec : cpts doc answer PROJET {meta.id}",
+            "Répondez d'abord à cette question.",
+            topic="unanswered",
+            details={"template": meta.id},
         )
     return BadInput(
         f"Le modèle « {meta.id} » utilise « {name} », qui n'a pas de valeur.",

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from ..checklist import write_item
 from ..errors import BadInput
 from ..files import confined_path, safe_stem, write_private
 from ..permissions import may_change_item
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
-from ..views import _View
+from ..views import View
 from .context import build_context
 from .convert import convert
 from .render import render_markdown
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class QuestionView(_View):
+class QuestionView(View):
     id: str
     label: str
     type: str
@@ -40,7 +41,7 @@ class QuestionView(_View):
 
 
 @dataclass(frozen=True)
-class TemplateView(_View):
+class TemplateView(View):
     id: str
     title: str
     stage: str
@@ -52,7 +53,7 @@ class TemplateView(_View):
 
 
 @dataclass(frozen=True)
-class GeneratedView(_View):
+class GeneratedView(View):
     id: int
     project: str
     template: str
@@ -278,40 +279,30 @@ class Documents:
                 if item.document != meta.id or not may_change_item(self.ws.account, item.role):
                     continue
                 state = session.scalar(
-                    select(ChecklistState).where(
+                    select(ChecklistState.status).where(
                         ChecklistState.project_id == project.id, ChecklistState.item_id == item.id
                     )
                 )
-                if state is not None and state.status != "todo":
+                if state is not None and state != "todo":
                     continue
-                if state is None:
-                    state = ChecklistState(project_id=project.id, item_id=item.id)
-                    session.add(state)
                 # A dated item keeps a date as its value (the template's `evidence_date`
                 # answer, else the day the document was produced) and names the file in its
                 # note; other items hold the file name.
+                changes: dict[str, Any] = {"status": "done"}
                 if item.evidence == "date":
-                    state.value = proof_date or self.ws.now().date().isoformat()
-                    state.note = f"Document généré : {file_name}"
+                    changes["value"] = proof_date or self.ws.now().date().isoformat()
+                    changes["note"] = f"Document généré : {file_name}"
                 else:
-                    state.value = file_name
-                state.status, state.updated_by, state.updated_at = (
-                    "done",
-                    self.ws.actor,
-                    self.ws.now(),
-                )
-                self.ws.record_event(
+                    changes["value"] = file_name
+                write_item(
+                    self.ws,
                     session,
                     project,
-                    "checked",
-                    item_id=item.id,
+                    item.id,
+                    changes,
+                    kind="checked",
                     comment=f"Document généré : {file_name}",
-                    payload={
-                        "previous": "todo",
-                        "value": state.value,
-                        "document": meta.id,
-                        "automatic": True,
-                    },
+                    payload={"value": changes["value"], "document": meta.id, "automatic": True},
                 )
                 checked.append(item.id)
         return tuple(checked)

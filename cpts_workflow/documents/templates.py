@@ -105,8 +105,9 @@ class TemplateMeta(BaseModel):
                 f"Réponses invalides pour « {self.title} » : "
                 + " ; ".join(self._explain(e) for e in exc.errors())
                 + ".",
-                f"Répondez avec « cpts doc answer PROJET {self.id} » ; « cpts doc questions "
-                f"{self.id} » liste les questions attendues.",
+                "Corrigez les réponses ; la liste des questions du document dit ce qui est attendu.",
+                topic="unanswered",
+                details={"template": self.id},
             ) from None
         data = model.model_dump(mode="json")
         for q in self.questions:

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -143,9 +143,13 @@ def _fetch(session: Session, selected, progress: Progress, ended: str = "abandon
     stage_changes: dict[int, list[tuple[str, datetime, datetime | None]]] = defaultdict(list)
     for pid, stage, at, left_at in conn.execute(changes).all():
         stage_changes[pid].append((stage, _aware(at), _aware(left_at)))
-    return _Raw(projects, last_events, done_items, communes, overlapping, stage_changes)
+    return _Raw(list(projects), last_events, done_items, communes, overlapping, stage_changes)
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     """Window-function results bypass the column type: SQLite gives naive UTC datetimes."""
     if isinstance(value, str):
@@ -298,7 +302,7 @@ def _rows(ws: Workspace, raw: _Raw, facts: dict[str, CommuneFacts], link: Territ
             last_event_label=EVENT_LABELS.get(last.kind, last.kind) if last else None,
             days_since_last_event=since_last, departments=departments, communes=len(codes),
             population=population,
-            taille=link.taille(population) if population else None,
+            taille=link.taille(population) if population and link is not None else None,
             flags=flags, workflow_id=p.workflow_id, workflow_version=p.workflow_version,
         ))
     return rows
@@ -324,7 +328,7 @@ def portfolio(
     department = check_department(department)
     since_date = french.parse_date(since) if since else None
     if stalled_days < 1:
-        raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : --days 60.")
+        raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : 60 jours.")
     with ws.session() as session, collector_paused():
         end = definition.side_state("end")
         raw = _fetch(session, _selected(ws, officer, department, stage, since_date), progress,

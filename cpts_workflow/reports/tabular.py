@@ -122,7 +122,8 @@ def event_detail(event: EventView, definition: WorkflowDefinition | None = None)
         parts.append(f"{stage(event.from_stage)} → {stage(event.to_stage)}")
     if event.item_id:
         known = definition is not None and definition.has_item(event.item_id)
-        parts.append(definition.item(event.item_id)[1].label if known else event.item_id)
+        parts.append(definition.item(event.item_id)[1].label if definition is not None and known
+                     else event.item_id)
     if event.comment:
         parts.append(event.comment)
     return " · ".join(parts)

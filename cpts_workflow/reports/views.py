@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..views import EventView, StageProgress, _View
+from ..views import EventView, StageProgress, View
 
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
-class PortfolioRow(_View):
+class PortfolioRow(View):
     id: int
     slug: str
     name: str
@@ -44,7 +44,7 @@ class PortfolioRow(_View):
 
 
 @dataclass(frozen=True)
-class StageCount(_View):
+class StageCount(View):
     stage: str
     label: str
     count: int  # projects at this stage, paused ones included
@@ -52,7 +52,7 @@ class StageCount(_View):
 
 
 @dataclass(frozen=True)
-class StageDuration(_View):
+class StageDuration(View):
     stage: str
     label: str
     median_days: float | None  # over projects that finished the stage; None when none did
@@ -60,13 +60,13 @@ class StageDuration(_View):
 
 
 @dataclass(frozen=True)
-class OfficerCount(_View):
+class OfficerCount(View):
     officer: str | None
     count: int
 
 
 @dataclass(frozen=True)
-class StageCoverage(_View):
+class StageCoverage(View):
     stage: str
     label: str
     population: int
@@ -74,7 +74,7 @@ class StageCoverage(_View):
 
 
 @dataclass(frozen=True)
-class Coverage(_View):
+class Coverage(View):
     region: str
     region_name: str | None
     region_population: int
@@ -84,7 +84,7 @@ class Coverage(_View):
 
 
 @dataclass(frozen=True)
-class Filters(_View):
+class Filters(View):
     officer: str | None
     department: str | None
     stage: str | None
@@ -93,7 +93,7 @@ class Filters(_View):
 
 
 @dataclass(frozen=True)
-class Portfolio(_View):
+class Portfolio(View):
     schema_version: int
     generated_at: datetime
     filters: Filters
@@ -107,13 +107,13 @@ class Portfolio(_View):
 
 
 @dataclass(frozen=True)
-class StalledRow(_View):
+class StalledRow(View):
     project: PortfolioRow
     blocking: list[dict[str, str]]  # required items to do: {"id", "label", "role"}
 
 
 @dataclass(frozen=True)
-class StageVisit(_View):
+class StageVisit(View):
     stage: str
     label: str
     entered_at: datetime
@@ -122,7 +122,7 @@ class StageVisit(_View):
 
 
 @dataclass(frozen=True)
-class ProjectReport(_View):
+class ProjectReport(View):
     schema_version: int
     generated_at: datetime
     project: PortfolioRow

@@ -56,7 +56,7 @@ def mask_url(url: str) -> str:
 
 def _connect_hint(url: str) -> str:
     return (
-        "Vérifiez l'adresse donnée par --db ou CPTS_DATABASE_URL (ex. sqlite:///cpts.db ou "
+        "Vérifiez l'adresse de la base (ex. sqlite:///cpts.db ou "
         "postgresql+psycopg://utilisateur@hote/base)."
     )
 
@@ -96,7 +96,8 @@ class Database:
             url = make_url(self.url)
         except ArgumentError:
             raise DatabaseError(
-                f"L'adresse de base « {self.display_url} » n'est pas comprise.", _connect_hint(self.url)
+                f"L'adresse de base « {self.display_url} » n'est pas comprise.", _connect_hint(self.url),
+                topic="database_url",
             ) from None
         is_sqlite = url.get_backend_name() == "sqlite"
         if is_sqlite and url.database and url.database != ":memory:":
@@ -201,7 +202,7 @@ class Database:
         except SQLAlchemyError as exc:
             raise DatabaseError(
                 f"La mise à jour du schéma de la base {self.display_url} a échoué : {exc.__class__.__name__}.",
-                "Rien n'a été modifié ; relancez avec --debug pour le détail.",
+                "Rien n'a été modifié.",
             ) from exc
 
     def dispose(self) -> None:
@@ -270,6 +271,7 @@ def _operational(exc: OperationalError | InterfaceError, db: Database) -> CptsEr
     return DatabaseError(
         f"Impossible d'utiliser la base {db.display_url} : {_first_line(text_, db)}.",
         _connect_hint(db.url),
+        topic="database_url",
     )
 
 

@@ -7,9 +7,12 @@ lazily so that `from cpts_workflow.territory import taille` stays cheap.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..aci.taille import TAILLE_LABELS, taille
+
+if TYPE_CHECKING:
+    from ..reports.territory_link import CommuneFacts
 
 __all__ = ["TAILLE_LABELS", "taille", "project_population"]
 
@@ -27,7 +30,6 @@ def project_population(session_or_ws: Any, project_id: int) -> tuple[int, str]:
 
 def reports_link(session: Any) -> Any:
     """What portfolio reports read from the territory: see `reports.territory_link`."""
-    from ..reports.territory_link import CommuneFacts
     from .reference import reference_for, regions
 
     reference = reference_for(session)

@@ -56,7 +56,8 @@ def add_communes(
     if force and not reason:
         raise BadInput(
             "Forcer un chevauchement demande une raison.",
-            "Ajoutez --reason « accord entre les deux projets du … ».",
+            "Donnez-la, par exemple « accord entre les deux projets du … ».",
+            topic="overlap_reason",
         )
     if reason and len(reason) > MAX_REASON:
         raise BadInput(f"La raison dépasse {french.number(MAX_REASON)} caractères.")
@@ -70,8 +71,8 @@ def add_communes(
             if not members:
                 raise BadInput(
                     f"Aucune commune n'appartient à l'EPCI « {epci} » ({reference.label}).",
-                    "Donnez le SIREN de l'intercommunalité (9 chiffres), visible "
-                    "dans : cpts communes search NOM --json.",
+                    "Donnez le SIREN de l'intercommunalité (9 chiffres), que donne la "
+                    "recherche d'une de ses communes.",
                 )
             codes += [c.insee for c in members]
         drop = set(_resolve_all(reference, excluded))
@@ -79,7 +80,7 @@ def add_communes(
         if not codes:
             raise BadInput(
                 "Aucune commune à ajouter.",
-                "Donnez des codes INSEE ou des noms, ou --epci / --department.",
+                "Donnez des codes INSEE ou des noms, une intercommunalité ou un département.",
             )
         current = project_codes(session, project.id)
         new = [c for c in codes if c not in current]
@@ -100,9 +101,10 @@ def add_communes(
                 raise Refused(
                     f"{french.plural(len(forced), 'commune est', 'communes sont')} déjà dans "
                     "le territoire d'un autre projet actif (une seule CPTS par territoire) :",
-                    "Retirez-les de la liste, ou, si les projets se sont accordés, ajoutez "
-                    "--force --reason « … ». Rien n'a été ajouté.",
+                    "Retirez-les de la liste, ou, si les projets se sont accordés, forcez "
+                    "l'ajout avec une raison. Rien n'a été ajouté.",
                     reasons=lines,
+                    topic="overlap",
                 )
             now = ws.now()
             for code in new:
@@ -159,7 +161,7 @@ def remove_communes(ws: Workspace, ref: str | int, communes: Sequence[str]) -> T
             names = ", ".join(f"{commune_row(reference, c).nom} ({c})" for c in absent)
             raise BadInput(
                 f"Pas dans le territoire de « {project.slug} » : {names}. Rien n'a été retiré.",
-                f"« cpts territory show {project.slug} » liste ses communes.",
+                "Son territoire liste ses communes.",
             )
         for row in session.scalars(
             select(ProjectCommune).where(

@@ -106,7 +106,7 @@ def shared_claims(session: Session, reference: Reference, inactive: set[str],
         if not shared.isdisjoint(reference.atoms(code))
     }
     ids = sorted({project_id for project_id, _ in wanted})
-    found = []
+    found: list[ClaimRow] = []
     for start in range(0, len(ids), CHUNK):
         query = _claims_query(inactive).where(Project.id.in_(ids[start : start + CHUNK]))
         found.extend(ClaimRow(*row) for row in session.execute(query) if (row.id, row.insee) in wanted)
@@ -134,7 +134,7 @@ def claims_touching(
 ) -> list[ClaimRow]:
     """Claims of other active projects that overlap any of `codes`."""
     related = sorted(related_codes(reference, codes))
-    found = []
+    found: list[ClaimRow] = []
     for start in range(0, len(related), CHUNK):
         query = _claims_query(inactive).where(
             ProjectCommune.insee.in_(related[start : start + CHUNK]), Project.id != project_id

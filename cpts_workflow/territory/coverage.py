@@ -248,7 +248,7 @@ def territory_problems(
     """Why a territory is not ready: no commune, or an overlap no one forced with a reason."""
     current = project_codes(session, project.id)
     if not current:
-        return [f"Le territoire n'a aucune commune (cpts territory add {project.slug} …)."]
+        return ["Le territoire n'a aucune commune."]
     reference = reference_for(session)
     others = claims_touching(session, reference, current, project.id, inactive_stages([definition]))
     problems = []

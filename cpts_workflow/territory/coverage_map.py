@@ -77,14 +77,15 @@ def _area(department: str | None, region: str | None) -> tuple[str, str | None, 
     if not department and not region:
         region = "93"
     kind, code, label = area_label(department, region)
+    assert code is not None  # an area asked for by department or region has a code
     region_code = departments()[code].region if kind == "department" else code
     if region_code not in OUTLINE_REGIONS:
         shipped = ", ".join(f"{n} ({c})" for c, n in OUTLINE_REGIONS.items())
         where = label if kind == "region" else f"{label}, région {regions()[region_code]}"
         raise Refused(
             f"Aucun contour de commune n'est livré pour {where} : pas de carte possible.",
-            f"Contours livrés : {shipped}. « cpts territory gaps » donne les zones blanches "
-            "de toute région, sans carte.",
+            f"Contours livrés : {shipped}. Les zones blanches de toute région "
+            "restent disponibles, sans carte.",
         )
     return kind, code, label
 

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from .. import french
 from ..errors import BadInput
 from .reference import (
-    _LOADED,
     COLUMNS,
     INSEE_CODE,
     SHIPPED_LABEL,
     SHIPPED_SOURCE,
     Reference,
     communes_from_rows,
+    remember_reference,
     shipped_reference,
 )
 
@@ -156,11 +156,11 @@ def read_communes_file(path: str | Path) -> list[list[str]]:
             continue
         seen[cleaned[0]] = number
         rows.append(cleaned)
-    for row in rows:
-        if row[1] == "ARM" and row[7] not in seen:
+    for checked in rows:
+        if checked[1] == "ARM" and checked[7] not in seen:
             errors.append(
-                f"ligne {seen[row[0]]} : la commune {row[7]} de l'arrondissement "
-                f"{row[0]} n'est pas dans le fichier."
+                f"ligne {seen[checked[0]]} : la commune {checked[7]} de l'arrondissement "
+                f"{checked[0]} n'est pas dans le fichier."
             )
     if not rows and not errors:
         errors.append("le fichier ne contient aucune commune.")
@@ -194,7 +194,7 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
         ):
             raise BadInput(
                 f"Un millésime s'appelle déjà « {label} ».",
-                "Donnez un autre libellé avec --label.",
+                "Donnez-lui un autre libellé.",
             )
         vintage = ReferenceVintage(
             label=label,
@@ -210,8 +210,7 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
             insert(ReferenceCommune),
             [{"vintage_id": vintage.id, **c._asdict()} for c in communes.values()],
         )
-        key = (str(session.get_bind().engine.url), vintage.id)
-        _LOADED[key] = Reference(label, communes, vintage.id, vintage.source)
+        remember_reference(session, Reference(label, communes, vintage.id, vintage.source))
         return VintageView(
             vintage.id, label, vintage.source, len(rows), ws.actor, vintage.imported_at, True
         )

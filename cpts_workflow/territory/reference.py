@@ -157,7 +157,8 @@ class Reference:
                 return code
             raise BadInput(
                 f"Le code INSEE « {text} » n'existe pas dans la référence ({self.label}).",
-                "Cherchez la commune avec : cpts communes search NOM.",
+                "Cherchez la commune par son nom.",
+                topic="unknown_commune",
             )
         matches = self._names.get(normalise_name(text), [])
         if len(matches) == 1:
@@ -175,9 +176,10 @@ class Reference:
         hint = (
             f"Vouliez-vous dire : {', '.join(close)} ?"
             if close
-            else "Cherchez la commune avec : cpts communes search NOM."
+            else "Cherchez la commune par son nom."
         )
-        raise BadInput(f"Aucune commune ne s'appelle « {text} ».", hint)
+        raise BadInput(f"Aucune commune ne s'appelle « {text} ».", hint,
+                       topic=None if close else "unknown_commune")
 
     def close_names(self, text: str, n: int = 3) -> list[str]:
         key = normalise_name(text)
@@ -300,6 +302,16 @@ def check_region(code: str) -> str:
 _LOADED: dict[tuple[str, int], Reference] = {}
 
 
+def _loaded_key(session: Session, vintage_id: int) -> tuple[str, int]:
+    return (str(session.get_bind().engine.url), vintage_id)
+
+
+def remember_reference(session: Session, reference: Reference) -> None:
+    """Keep a vintage just imported, so that `reference_for` need not read it back."""
+    assert reference.vintage_id is not None
+    _LOADED[_loaded_key(session, reference.vintage_id)] = reference
+
+
 def reference_for(session: Session) -> Reference:
     """The current reference of a base: its newest imported vintage, else the shipped one."""
     from sqlalchemy import select
@@ -313,7 +325,7 @@ def reference_for(session: Session) -> Reference:
     ).first()
     if latest is None:
         return shipped_reference()
-    key = (str(session.get_bind().engine.url), latest.id)
+    key = _loaded_key(session, latest.id)
     if key not in _LOADED:
         with _BUILDING:
             if key not in _LOADED:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..views import _View
+from ..views import View
 
 
 @dataclass(frozen=True)
-class CommuneRow(_View):
+class CommuneRow(View):
     insee: str
     nom: str
     type: str  # COM | ARM
@@ -21,7 +21,7 @@ class CommuneRow(_View):
 
 
 @dataclass(frozen=True)
-class Claim(_View):
+class Claim(View):
     """One project holding a commune."""
 
     project: str  # slug
@@ -33,7 +33,7 @@ class Claim(_View):
 
 
 @dataclass(frozen=True)
-class Overlap(_View):
+class Overlap(View):
     """A commune (or arrondissement) held by two active projects or more."""
 
     insee: str
@@ -44,13 +44,13 @@ class Overlap(_View):
 
 
 @dataclass(frozen=True)
-class OverlapReport(_View):
+class OverlapReport(View):
     vintage: str  # where the populations come from
     overlaps: list[Overlap]
 
 
 @dataclass(frozen=True)
-class Neighbour(_View):
+class Neighbour(View):
     project: str
     project_name: str
     stage_label: str
@@ -58,7 +58,7 @@ class Neighbour(_View):
 
 
 @dataclass(frozen=True)
-class TerritoryView(_View):
+class TerritoryView(View):
     project: str
     project_name: str
     stage: str
@@ -76,7 +76,7 @@ class TerritoryView(_View):
 
 
 @dataclass(frozen=True)
-class TerritoryChange(_View):
+class TerritoryChange(View):
     project: str
     action: str  # added | removed
     codes: list[str]
@@ -89,7 +89,7 @@ class TerritoryChange(_View):
 
 
 @dataclass(frozen=True)
-class GapsView(_View):
+class GapsView(View):
     area: str  # department | region | france
     area_code: str | None
     area_label: str

@@ -66,7 +66,7 @@ def cache_file(files: list[tuple[Path, bool, bytes]]) -> Path | None:
 def cache_key(files: list[tuple[Path, bool, bytes]]) -> str:
     import pydantic
 
-    from .. import __version__
+    from ..version import __version__
     from .guards import action_names, guard_names
 
     key = hashlib.sha256()

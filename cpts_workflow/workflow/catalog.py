@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..errors import DefinitionError, NotFound
 from . import cache as catalog_cache
@@ -90,6 +90,7 @@ class WorkflowCatalog:
         paths = [(path, True) for path in shipped_definition_files()]
         paths += [(Path(path), False) for path in (user_definition_files() if user_files else [])]
         paths += [(Path(path), False) for path in extra_files or []]
+        files: list[tuple[Path, bool, bytes]] | None
         try:
             files = [(path, shipped, path.read_bytes()) for path, shipped in paths]
         except OSError:
@@ -99,7 +100,8 @@ class WorkflowCatalog:
         if _valid_state(state):
             self._layers, self._by_key = state
             return
-        for path, shipped, raw in files or [(path, shipped, None) for path, shipped in paths]:
+        unread: list[tuple[Path, bool, bytes | None]] = [(path, shipped, None) for path, shipped in paths]
+        for path, shipped, raw in files or unread:
             text = read_text(path) if raw is None else decode_text(raw, str(path))
             self._stack(self._read(path, shipped=shipped, text=text))
         for key, layers in self._layers.items():
@@ -293,7 +295,9 @@ class WorkflowCatalog:
         return [self._by_key[k] for k in sorted(self._by_key)]
 
 
-def _valid_state(state: object) -> bool:
+def _valid_state(
+    state: object,
+) -> TypeGuard[tuple[dict[Key, list[_Layer]], dict[Key, WorkflowDefinition]]]:
     """Whether a cached state has the shape `__init__` builds (layers, definitions by key)."""
     if not (isinstance(state, tuple) and len(state) == 2):
         return False
@@ -305,3 +309,23 @@ def _valid_state(state: object) -> bool:
         and all(isinstance(d, WorkflowDefinition) for d in by_key.values())
         and all(isinstance(layer, _Layer) for stack in layers.values() for layer in stack)
     )
+
+
+# --- one file, outside any catalogue ---------------------------------------------------
+
+
+def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
+    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem.
+
+    A file that `extends:` another one is built on the shipped workflows; to build on the
+    user's own files too, use `WorkflowCatalog.load_file`.
+    """
+    data, lines = read_yaml(text, source)
+    if "extends" in data:
+        return WorkflowCatalog(user_files=False).load_text(text, source)
+    return build_definition(data, lines, source)
+
+
+def load_definition(path: str | Path) -> WorkflowDefinition:
+    """Load one complete workflow file; errors name the file and the line."""
+    return parse_definition(read_text(path), str(path))

@@ -12,14 +12,13 @@ import re
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from ..errors import DefinitionError
-
-if TYPE_CHECKING:
-    import yaml
+from ..yaml_lines import KeyPath as Path_
+from ..yaml_lines import Lines, construct_with_lines, french_error, line_of
 
 EvidenceKind = Literal["none", "date", "number", "document", "note"]
 SideKind = Literal["pause", "end"]
@@ -34,13 +33,13 @@ EVIDENCE_LABELS = {
 }
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
     # defer_build: a command served by the catalogue's cache never validates, so the
     # validators are only built when a file is actually read.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class Item(_Model):
+class Item(StrictModel):
     """One checklist item of a stage."""
 
     id: str = Field(pattern=IDENTIFIER)
@@ -52,14 +51,14 @@ class Item(_Model):
     document: str | None = Field(None, description="template whose generation satisfies it")
 
 
-class Stage(_Model):
+class Stage(StrictModel):
     id: str = Field(pattern=IDENTIFIER)
     label: str = Field(min_length=1)
     description: str = ""
     items: tuple[Item, ...] = ()
 
 
-class SideState(_Model):
+class SideState(StrictModel):
     """`pause`: resumes where it left; `end`: final (abandoned)."""
 
     id: str = Field(pattern=IDENTIFIER)
@@ -68,7 +67,7 @@ class SideState(_Model):
     kind: SideKind
 
 
-class Transition(_Model):
+class Transition(StrictModel):
     trigger: str = Field("advance", pattern=IDENTIFIER)
     source: str
     dest: str
@@ -76,7 +75,7 @@ class Transition(_Model):
     actions: tuple[str, ...] = ()
 
 
-class Clock(_Model):
+class Clock(StrictModel):
     """A deadline that starts when a dated item is done: a legal delay, a reminder…
 
     The duration is `months` or `days` (calendar-correct), or `schedule: aci` for the
@@ -106,7 +105,7 @@ def _as_pairs(value: Any) -> Any:
     return value
 
 
-class Changes(_Model):
+class Changes(StrictModel):
     """What a version changes relative to an earlier one, for `cpts workflow migrate`.
 
     Added and removed items are found by comparing ids; only what a comparison cannot
@@ -124,7 +123,7 @@ class Changes(_Model):
     )
 
 
-class WorkflowDefinition(_Model):
+class WorkflowDefinition(StrictModel):
     """A whole workflow; `stages` are in order, the first one is where projects start."""
 
     id: str = Field(pattern=IDENTIFIER)
@@ -153,7 +152,7 @@ class WorkflowDefinition(_Model):
 
     def line_of(self, path: tuple[Any, ...]) -> int | None:
         """Line of a key of the source file (its nearest known parent otherwise)."""
-        return _line_of(self._lines, path)
+        return line_of(self._lines, path)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -167,9 +166,14 @@ class WorkflowDefinition(_Model):
     def stage_ids(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.stages)
 
+    @property
+    def all_states(self) -> tuple[Stage | SideState, ...]:
+        """The stages in order, then the side states."""
+        return (*self.stages, *self.side_states)
+
     @cached_property
     def _stages_by_id(self) -> dict[str, Stage | SideState]:
-        return {s.id: s for s in (*self.stages, *self.side_states)}
+        return {s.id: s for s in self.all_states}
 
     @cached_property
     def _items_by_id(self) -> dict[str, tuple[Stage, Item]]:
@@ -177,6 +181,13 @@ class WorkflowDefinition(_Model):
 
     def state(self, state_id: str) -> Stage | SideState:
         return self._stages_by_id[state_id]
+
+    def stage(self, stage_id: str) -> Stage:
+        """A stage (not a side state) by id; KeyError if there is none."""
+        found = self._stages_by_id[stage_id]
+        if not isinstance(found, Stage):
+            raise KeyError(stage_id)
+        return found
 
     def state_label(self, state_id: str | None) -> str:
         """French label of a stage or side state (the id itself if unknown)."""
@@ -212,108 +223,13 @@ class WorkflowDefinition(_Model):
 
 # --- loading -------------------------------------------------------------------------
 
-Path_ = tuple[Any, ...]
-
-
-def _construct_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
-    """The data of a YAML text and the line of every mapping key and sequence entry.
-
-    libyaml (`CSafeLoader`) composes the nodes when it is available, an order of magnitude
-    faster than the pure-Python parser, with the same lines; a text it refuses is read
-    again by the pure-Python parser, whose messages are the ones users and tests know.
-    """
-    import yaml  # lazily: a command served by the catalogue's cache reads no YAML
-
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return _compose_with_lines(fast, text)
-        except yaml.YAMLError:
-            pass
-    return _compose_with_lines(yaml.SafeLoader, text)
-
-
-def _compose_with_lines(
-    loader_class: type[yaml.SafeLoader | yaml.CSafeLoader], text: str
-) -> tuple[Any, dict[Path_, int]]:
-    import yaml
-
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    lines: dict[Path_, int] = {}
-
-    def walk(n: yaml.Node, path: Path_) -> Any:
-        lines[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            out = {}
-            for key_node, value_node in n.value:
-                if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable
-                    raise yaml.MarkedYAMLError(problem="une clé doit être un simple mot, pas une "
-                                               "liste ni un dictionnaire", problem_mark=key_node.start_mark)
-                key = loader.construct_object(key_node, deep=True)
-                lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = walk(value_node, (*path, key))
-                lines[(*path, key)] = key_node.start_mark.line + 1
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [walk(v, (*path, i)) for i, v in enumerate(n.value)]
-        return loader.construct_object(n, deep=True)
-
-    return (walk(node, ()) if node is not None else None), lines
-
-
-def _line_of(lines: dict[Path_, int], path: Path_) -> int | None:
-    for end in range(len(path), -1, -1):
-        if path[:end] in lines:
-            return lines[path[:end]]
-    return None
-
-
-_FIELD_FR = {"id": "l'identifiant", "label": "le libellé", "role": "le rôle"}
-
-
-def _french_error(err: dict[str, Any]) -> str:
-    """One pydantic error as a French sentence (with a fix where we can name one)."""
-    loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
-    field = loc[-1] if loc else "?"
-    kind = err["type"]
-    ctx = err.get("ctx", {})
-    value = err.get("input")
-    if kind == "missing":
-        return f"la clé obligatoire « {field} » manque ; ajoutez-la."
-    if kind == "extra_forbidden":
-        return f"clé inconnue « {field} » ; vérifiez l'orthographe ou retirez-la."
-    if kind == "literal_error":
-        return f"« {value} » n'est pas permis pour « {field} » ; choisissez parmi {ctx.get('expected')}."
-    if kind == "string_pattern_mismatch":
-        return (
-            f"« {value} » n'est pas un identifiant valide pour « {field} » ; utilisez des "
-            "minuscules sans accent, des chiffres et « _ » (ex. lettre_intention)."
-        )
-    if kind in ("string_too_short", "too_short"):
-        return f"« {field} » ne peut pas être vide."
-    if kind in ("string_type", "int_type", "int_parsing", "bool_type", "bool_parsing"):
-        expected = {"s": "un texte", "i": "un nombre entier", "b": "true ou false"}[kind[0]]
-        return f"« {field} » doit être {expected} (trouvé : {value!r})."
-    if kind in ("tuple_type", "list_type"):
-        return f"« {field} » doit être une liste (des lignes commençant par « - »)."
-    if kind in ("model_type", "dict_type"):
-        return f"« {field} » doit être un ensemble de clés : valeur."
-    if kind == "greater_than_equal":
-        return f"« {field} » doit valoir au moins {ctx.get('ge')}."
-    return f"valeur invalide pour « {field} » ({err['msg']})."
-
-
 def _semantic_problems(
     d: WorkflowDefinition, guard_names: Iterable[str], action_names: Iterable[str]
 ) -> list[tuple[Path_, str]]:
     """Checks pydantic cannot express: unique ids, known targets and guards, reachability."""
     problems: list[tuple[Path_, str]] = []
     seen: dict[str, Path_] = {}
-    for si, state in enumerate((*d.stages, *d.side_states)):
+    for si, state in enumerate(d.all_states):
         key = ("stages", si) if si < len(d.stages) else ("side_states", si - len(d.stages))
         if state.id in seen:
             problems.append(((*key, "id"), f"l'étape « {state.id} » est définie deux fois."))
@@ -436,7 +352,6 @@ def _find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-Lines = dict[Path_, int]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -445,7 +360,7 @@ def read_yaml(text: str, source: str = "<texte>") -> tuple[dict[str, Any], Lines
     import yaml
 
     try:
-        data, lines = _construct_with_lines(text)
+        data, lines = construct_with_lines(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -464,7 +379,7 @@ def validate_model(model: type[M], data: Any, lines: Lines, source: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [(_line_of(lines, tuple(e["loc"])), _french_error(e)) for e in exc.errors()]
+        problems = [(line_of(lines, tuple(e["loc"])), french_error(dict(e))) for e in exc.errors()]
         raise DefinitionError(source, problems) from None
 
 
@@ -475,24 +390,10 @@ def build_definition(data: dict[str, Any], lines: Lines, source: str) -> Workflo
     definition = validate_model(WorkflowDefinition, data, lines, source)
     semantic = _semantic_problems(definition, guard_names(), action_names())
     if semantic:
-        raise DefinitionError(source, [(_line_of(lines, p), m) for p, m in semantic])
+        raise DefinitionError(source, [(line_of(lines, p), m) for p, m in semantic])
     definition._source = source
     definition._lines = lines
     return definition
-
-
-def parse_definition(text: str, source: str = "<texte>") -> WorkflowDefinition:
-    """Parse and validate a workflow from YAML text; `DefinitionError` lists every problem.
-
-    A file that `extends:` another one is built on the shipped workflows; to build on the
-    user's own files too, use `WorkflowCatalog.load_file`.
-    """
-    data, lines = read_yaml(text, source)
-    if "extends" in data:
-        from .catalog import WorkflowCatalog
-
-        return WorkflowCatalog(user_files=False).load_text(text, source)
-    return build_definition(data, lines, source)
 
 
 MAX_DEFINITION_BYTES = 1_000_000
@@ -516,11 +417,6 @@ def decode_text(raw: bytes, source: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise DefinitionError(source, [(None, "le fichier n'est pas du texte UTF-8.")]) from None
-
-
-def load_definition(path: str | Path) -> WorkflowDefinition:
-    """Load one complete workflow file; errors name the file and the line."""
-    return parse_definition(read_text(path), str(path))
 
 
 _VERSIONED = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)(?:_v(?P<version>\d+))?\.ya?ml$")

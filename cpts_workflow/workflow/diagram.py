@@ -14,7 +14,7 @@ def mermaid(definition: WorkflowDefinition) -> str:
     """A `stateDiagram-v2` with stages, guarded advances, back, pause/resume and abandon."""
     d = definition
     lines = ["stateDiagram-v2", f"    %% {d.label} (version {d.version})"]
-    for state in (*d.stages, *d.side_states):
+    for state in d.all_states:
         lines.append(f'    state "{state.label}" as {state.id}')
     lines.append(f"    [*] --> {d.initial}")
     for t in d.transitions:
@@ -186,17 +186,17 @@ def svg(definition: WorkflowDefinition) -> str:
             "pause": ["pause (raison) depuis toute étape ;", "resume : retour à l'étape quittée"],
             "end": ["abandon (raison) depuis toute étape", "ou la pause ; état final"],
         }
-        span = max(last_line_y - first_y, 1)
+        span: float = max(last_line_y - first_y, 1)
         for index, side in enumerate(d.side_states):
-            y = first_y + span * (index + 1) / (len(d.side_states) + 1) - _BOX_H / 2
-            out.append(f'<line x1="{bus_x}" y1="{y + _BOX_H / 2}" x2="{side_x - 2}" y2="{y + _BOX_H / 2}" '
+            side_y = first_y + span * (index + 1) / (len(d.side_states) + 1) - _BOX_H / 2
+            out.append(f'<line x1="{bus_x}" y1="{side_y + _BOX_H / 2}" x2="{side_x - 2}" y2="{side_y + _BOX_H / 2}" '
                        f'stroke="{_GREY}" stroke-width="1.2" stroke-dasharray="5,4" '
                        f'marker-end="url(#arrow-grey)"/>')
-            out.append(f'<g data-side-state="{escape(side.id)}"><rect x="{side_x}" y="{y}" '
+            out.append(f'<g data-side-state="{escape(side.id)}"><rect x="{side_x}" y="{side_y}" '
                        f'width="{_BOX_W}" height="{_BOX_H}" rx="10" fill="#f9fafb" stroke="{_GREY}" '
                        f'stroke-width="1.5" stroke-dasharray="6,4"/>')
-            out.append(_text(side_x + _BOX_W / 2, y + 24, [side.label], size=13, weight="bold"))
-            out.append(_text(side_x + _BOX_W / 2, y + 42, [side.id], size=9, fill=_GREY))
+            out.append(_text(side_x + _BOX_W / 2, side_y + 24, [side.label], size=13, weight="bold"))
+            out.append(_text(side_x + _BOX_W / 2, side_y + 42, [side.id], size=9, fill=_GREY))
             out.append("</g>")
             out.append(_text(side_x, y + _BOX_H + 16, notes[side.kind], size=10, fill=_GREY,
                              anchor="start", italic=True))

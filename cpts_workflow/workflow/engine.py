@@ -8,13 +8,17 @@ guards of a transition run, so that a refusal lists everything that is missing.
 
 Besides the `advance` transitions of the file, every definition gets:
 `back` (one stage back, the reverse of an `advance`), `pause`/`resume` (resume goes back
-to the stage the project left) and `abandon` (final).
+to the stage the project left), `abandon` (final) and `reopen` (back to an earlier stage
+named by `target`: what an ARS objection does; a paused project stays paused and will
+resume there).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from transitions import Machine, MachineError
 
@@ -28,7 +32,10 @@ TRIGGER_LABELS = {
     "pause": "mettre en pause",
     "resume": "reprendre",
     "abandon": "abandonner",
+    "reopen": "revenir à une étape antérieure",
 }
+# Triggers fired by the library itself, never offered to a user.
+INTERNAL_TRIGGERS = frozenset({"reopen"})
 
 
 @dataclass
@@ -38,8 +45,11 @@ class _Token:
     state: str
     ctx: GuardContext | None
     resume_stage: str | None = None
+    target: str | None = None
     force: bool = False
     failures: list[str] = field(default_factory=list)
+    # Added by the machine while the token is borrowed (`add_model`).
+    trigger: Callable[[str], bool] = field(init=False, repr=False)
 
 
 class Engine:
@@ -76,8 +86,14 @@ class Engine:
                     "resume", pause.id, stage_id, conditions=[_resumes_to(stage_id)]
                 )
         if end:
-            sources = [*d.stage_ids, *([pause.id] if pause else [])]
+            sources: list[Any] = [*d.stage_ids, *([pause.id] if pause else [])]
             self.machine.add_transition("abandon", sources, end.id)
+        for index, stage_id in enumerate(d.stage_ids[:-1]):
+            self.machine.add_transition(
+                "reopen", _later(d, index), stage_id, conditions=[_targets(stage_id)]
+            )
+        if pause:
+            self.machine.add_transition("reopen", pause.id, pause.id, conditions=[_targets_earlier(d)])
 
     @staticmethod
     def _guards_pass(names: tuple[str, ...]):
@@ -113,9 +129,10 @@ class Engine:
         *,
         resume_stage: str | None = None,
         force: bool = False,
+        target: str | None = None,
     ) -> str:
         """Run `trigger` from `state`; return the new state or raise `Refused`."""
-        token = _Token(state=state, ctx=ctx, resume_stage=resume_stage, force=force)
+        token = _Token(state=state, ctx=ctx, resume_stage=resume_stage, target=target, force=force)
         label = self.definition.state_label(state)
         with self._lock:
             self.machine.add_model(token, initial=state)
@@ -135,9 +152,9 @@ class Engine:
                 raise Refused(
                     f"Le projet ne peut pas quitter l'étape « {label} » : "
                     f"{len(token.failures)} élément(s) requis manquant(s).",
-                    "Cochez-les (cpts check), marquez-les sans objet (cpts skip), ou forcez "
-                    "avec --force et un commentaire.",
+                    "Cochez-les, marquez-les sans objet, ou forcez le passage avec un commentaire.",
                     reasons=token.failures,
+                    topic="missing_items",
                 )
             raise Refused(f"Impossible de {TRIGGER_LABELS.get(trigger, trigger)} depuis « {label} ».")
         return token.state
@@ -150,10 +167,34 @@ def _resumes_to(stage_id: str):
     return check
 
 
+def _later(definition: WorkflowDefinition, index: int) -> list[Any]:
+    """The stages after the one at `index` (as `transitions` takes a list of states)."""
+    return list(definition.stage_ids[index + 1:])
+
+
+def _targets(stage_id: str):
+    def check(event) -> bool:
+        return event.model.target == stage_id
+
+    return check
+
+
+def _targets_earlier(definition: WorkflowDefinition):
+    """A paused project reopens only to a stage before the one it will resume at."""
+    order = definition.stage_ids
+
+    def check(event) -> bool:
+        token: _Token = event.model
+        return (token.target in order and token.resume_stage in order
+                and order.index(token.target) < order.index(token.resume_stage))
+
+    return check
+
+
 def _allowed_hint(engine: Engine, state: str) -> str:
     with engine._lock:
         triggers = engine.triggers_from(state)
-    names = [TRIGGER_LABELS.get(t, t) for t in triggers]
+    names = [TRIGGER_LABELS.get(t, t) for t in triggers if t not in INTERNAL_TRIGGERS]
     if not names:
         return "Aucune action n'est possible depuis cet état."
     return "Actions possibles : " + ", ".join(names) + "."

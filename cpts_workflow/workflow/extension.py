@@ -31,15 +31,15 @@ from typing import Any
 from pydantic import Field
 
 from ..errors import DefinitionError
+from ..yaml_lines import line_of
 from .definition import (
     IDENTIFIER,
     EvidenceKind,
     Item,
     Lines,
     Path_,
+    StrictModel,
     WorkflowDefinition,
-    _line_of,
-    _Model,
     build_definition,
     validate_model,
 )
@@ -53,7 +53,7 @@ class AddedItem(Item):
     after: str | None = None
 
 
-class ItemPatch(_Model):
+class ItemPatch(StrictModel):
     """New values for some fields of an inherited item; a new `id` renames it."""
 
     id: str | None = Field(None, pattern=IDENTIFIER)
@@ -65,13 +65,13 @@ class ItemPatch(_Model):
     document: str | None = None
 
 
-class StagePatch(_Model):
+class StagePatch(StrictModel):
     id: str | None = Field(None, pattern=IDENTIFIER)
     label: str | None = Field(None, min_length=1)
     description: str | None = None
 
 
-class Extension(_Model):
+class Extension(StrictModel):
     """The content of a file with `extends:`."""
 
     extends: str = Field(pattern=EXTENDS.pattern)
@@ -154,22 +154,22 @@ def apply_extension(
         del found[0]["items"][found[1]]
 
     items_renamed: dict[str, str] = {}
-    for old, patch in ext.update_items.items():
+    for old, item_patch in ext.update_items.items():
         found = find(old)
         if found is None:
             problems.append(
                 (
                     ("update_items", old),
                     f"l'élément « {old} » n'existe pas dans "
-                    f"{ext.extends} ; « cpts workflow show » liste les éléments.",
+                    f"{ext.extends} ; sa définition liste les éléments.",
                 )
             )
             continue
         item = found[0]["items"][found[1]]
-        item.update(patch.model_dump(exclude_unset=True))
+        item.update(item_patch.model_dump(exclude_unset=True))
         origin[item["id"]] = ("update_items", old)
-        if patch.id and patch.id != old:
-            items_renamed[old] = patch.id
+        if item_patch.id and item_patch.id != old:
+            items_renamed[old] = item_patch.id
 
     for stage_key, added in ext.add_items.items():
         stage_id = stages_renamed.get(stage_key, stage_key)
@@ -201,7 +201,7 @@ def apply_extension(
             origin[item.id] = ("add_items", stage_key, index)
 
     if problems:
-        raise DefinitionError(source, [(_line_of(lines, p), m) for p, m in problems])
+        raise DefinitionError(source, [(line_of(lines, p), m) for p, m in problems])
     if ext.key[0] == base.id and ext.version != base.version:
         data["changes"] = {
             "from_version": base.version,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..views import _View
+from ..views import View
 from .catalog import WorkflowCatalog
 from .definition import EVIDENCE_LABELS, Item, WorkflowDefinition
 
@@ -139,7 +139,7 @@ def _inverse(forward: VersionMapping) -> VersionMapping:
 
 
 @dataclass(frozen=True)
-class ItemChange(_View):
+class ItemChange(View):
     id: str
     stage: str
     label: str
@@ -150,14 +150,14 @@ class ItemChange(_View):
 
 
 @dataclass(frozen=True)
-class StageChange(_View):
+class StageChange(View):
     id: str | None
     label: str
     old_id: str | None = None
 
 
 @dataclass(frozen=True)
-class TransitionChange(_View):
+class TransitionChange(View):
     source: str
     dest: str
     guards_added: list[str]
@@ -165,7 +165,7 @@ class TransitionChange(_View):
 
 
 @dataclass(frozen=True)
-class VersionDiff(_View):
+class VersionDiff(View):
     """Differences between two versions of a workflow, for people and for `--json`."""
 
     workflow_id: str

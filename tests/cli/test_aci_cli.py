@@ -54,12 +54,23 @@ def test_funding_errors_are_french_sentences(cpts, tmp_path) -> None:
 
 def test_project_simulation_without_population(cpts) -> None:
     _project(cpts)
-    try:
-        import cpts_workflow.territory  # noqa: F401
-    except ImportError:
-        r = cpts(f"funding simulate {P}")
-        assert r.exit_code == 1 and "Population inconnue" in r.stderr
+    r = cpts(f"funding simulate {P}")
+    assert r.exit_code == 1 and "Population inconnue pour le projet « cpts-du-pays-d-aix »" in r.stderr
+    assert "Traceback" not in r.output
     r = cpts(f"funding simulate {P} --population 45000 --json")
+    assert json.loads(r.stdout)["taille"] == 2
+
+
+def test_project_simulation_reads_the_population_of_its_territory(cpts) -> None:
+    _project(cpts)
+    assert cpts(f"territory add {P} 13001").exit_code == 0  # Aix-en-Provence
+    r = cpts(f"funding simulate {P}")
+    assert r.exit_code == 0, r.output
+    assert f"Projet : {P}" in r.stdout and "142 482 habitants → taille 3" in r.stdout
+    r = cpts(f"funding simulate {P} --json")
+    assert json.loads(r.stdout)["population"] == 142_482
+    # A number given on the command line wins over the territory.
+    r = cpts("funding simulate 1 --population 45000 --json")
     assert json.loads(r.stdout)["taille"] == 2
 
 

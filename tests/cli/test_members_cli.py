@@ -79,7 +79,7 @@ def test_member_errors_are_french_and_exit_2(cpts):
     r = cpts(f"member add {p} 'Jeanne' --rpps 123")
     assert r.exit_code == 2 and "11 chiffres" in r.stderr
     r = cpts(f"member add {p} 'Jeanne' --college medecins")
-    assert r.exit_code == 2 and "--college accepte" in r.stderr
+    assert r.exit_code == 2 and "Valeurs possibles : liberaux" in r.stderr
     r = cpts(f"member add {p} 'Jeanne' --rpps 12345678901")
     assert r.exit_code == 0 and "Luhn" in r.stderr
     assert cpts(f"member remove {p} 1", input="n\n").exit_code == 1
