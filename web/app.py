@@ -41,7 +41,10 @@ def create_app(
         request.state.request_id = uuid.uuid4().hex[:12]
         request.state.csrf = security.csrf_token(request)
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # noqa: BLE001 - answered here so that headers still apply
+            response = await errors.server_error(request, exc)
         new = getattr(request.state, "new_csrf", None)
         if new:
             response.set_cookie(security.CSRF_COOKIE, new, **security.cookie_options(request))
