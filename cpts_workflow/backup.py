@@ -88,7 +88,7 @@ def _python_type(column) -> Any:
 def _row_models() -> dict[str, type[BaseModel]]:
     """One strict pydantic model per table, derived from its columns."""
     models = {}
-    for table in Base.metadata.sorted_tables:
+    for table in _tables():
         fields: dict[str, Any] = {}
         for column in table.columns:
             kind = _python_type(column)
@@ -108,7 +108,8 @@ def _row_models() -> dict[str, type[BaseModel]]:
 
 
 def _tables() -> list[Table]:
-    return list(Base.metadata.sorted_tables)
+    """The tables a backup holds: all but accounts and sessions (never a password hash)."""
+    return [t for t in Base.metadata.sorted_tables if t.info.get("backup", True)]
 
 
 def _surrogate(table: Table) -> str | None:
@@ -175,10 +176,12 @@ class ExportSummary(_View):
 
 def export_data(ws: Workspace, project: str | int | None = None) -> dict[str, Any]:
     """The whole base (`project=None`) or one project with everything attached to it."""
+    if project is None:
+        ws.require("export_all")
     with ws.session() as session:
         project_ids: set[int] | None = None
         if project is not None:
-            project_ids = {ws.get_project(session, project).id}
+            project_ids = {ws.get_project(session, project, "export").id}
         tables: dict[str, list[dict[str, Any]]] = {}
         kept: dict[str, set[Any]] = {}
         for table in _tables():
@@ -408,6 +411,7 @@ def import_backup(
     ws: Workspace, source: str | Path | Backup, *, replace: bool = False
 ) -> ImportReport:
     """Import a backup in one transaction (see the module's docstring for the matching rules)."""
+    ws.require("import")
     backup = source if isinstance(source, Backup) else read_backup(source)
     _check_workflows(ws, backup)
     report = ImportReport()

@@ -176,6 +176,9 @@ def _projects_query(
     ws: Workspace, officer: str | None, department: str | None, project: str | int | None
 ) -> Select:
     query = select(Project)
+    visible = ws.visible_clause(Project.id)
+    if visible is not None:
+        query = query.where(visible)
     if officer:
         query = query.where(Project.officer == officer)
     if project is not None:

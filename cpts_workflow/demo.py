@@ -207,7 +207,7 @@ def _territory(ws: Workspace, clock: MovingClock, slug: str, spec: dict[str, Any
                rng: random.Random) -> None:
     """The project's communes, with a forced reason on a commune another project holds."""
     clock.current += timedelta(days=rng.randint(3, 10))
-    with ws.changing(slug) as (session, project):
+    with ws.changing(slug, "territory") as (session, project):
         held = set(session.scalars(select(ProjectCommune.insee).join(Project).where(
             Project.stage != "abandoned", ProjectCommune.insee.in_(spec["communes"]))))
         for insee in spec["communes"]:
@@ -225,7 +225,7 @@ def _members(ws: Workspace, clock: MovingClock, slug: str, porteur: str, rng: ra
     clock.current += timedelta(days=rng.randint(2, 8))
     people = [porteur] + [_person(rng) for _ in range(rng.randint(8, 14))]
     roles = iter(["president", "secretary", "treasurer"] if bureau else [])
-    with ws.changing(slug) as (session, project):
+    with ws.changing(slug, "members") as (session, project):
         for index, name in enumerate(dict.fromkeys(people)):
             profession, college = PROFESSIONS[0] if index == 0 else rng.choice(PROFESSIONS)
             first, last = name.split(" ", 1)

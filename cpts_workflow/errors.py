@@ -45,6 +45,18 @@ class Refused(CptsError):
         return "\n".join(lines)
 
 
+class Forbidden(CptsError):
+    """The acting account's role does not allow this operation."""
+
+    code = "forbidden"
+
+
+class Unauthenticated(CptsError):
+    """A sign-in refused: the same sentence whether the login exists or not."""
+
+    code = "unauthenticated"
+
+
 class Conflict(CptsError):
     """Someone else changed the same project in the meantime."""
 
@@ -61,3 +73,10 @@ class DefinitionError(BadInput):
 
 class DatabaseError(CptsError):
     """The base cannot be reached, or its schema does not match the program."""
+
+
+class SchemaOutdated(DatabaseError):
+    """A shared (PostgreSQL) base whose schema is older than the program: upgrading it is an
+    explicit act, as other server processes may still run the previous version."""
+
+    code = "schema_outdated"

@@ -222,7 +222,7 @@ def add_member(
         )
     )
     _check_kind(legal, values)
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "members") as (session, project):
         now = ws.now()
         member = Member(
             project_id=project.id, legal=legal, created_at=now, updated_at=now, **values
@@ -268,7 +268,7 @@ def edit_member(ws: Workspace, ref: str | int, member_id: int | str, **changes: 
             "Rien à modifier.", "Donnez au moins une option, par exemple --role treasurer."
         )
     values, warnings = _validate(given)
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "members") as (session, project):
         member = _get(session, project, member_id)
         if member.erased_at is not None:
             raise BadInput(
@@ -296,7 +296,7 @@ def edit_member(ws: Workspace, ref: str | int, member_id: int | str, **changes: 
 
 def remove_member(ws: Workspace, ref: str | int, member_id: int | str) -> MemberView:
     """Delete a member; the audit event keeps its id and name only."""
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "members") as (session, project):
         member = _get(session, project, member_id)
         view = member_view(member, project.slug)
         ws.record_event(

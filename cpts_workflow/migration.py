@@ -241,6 +241,7 @@ def migrate(
     already on the version are left as they are (`skipped`), unless named explicitly for
     an abandoned one, which is refused.
     """
+    ws.require("migrate")
     comment = _clean_text(comment, "Le commentaire")
     target = ws.definition(workflow_id, to_version)
     plans: list[ProjectMigration] = []
@@ -254,7 +255,7 @@ def migrate(
                 )
             )
         else:
-            rows = list(dict.fromkeys(ws.get_project(session, ref) for ref in projects))
+            rows = list(dict.fromkeys(ws.get_project(session, ref, "migrate") for ref in projects))
         for project in rows:
             plans.append(_plan_one(ws, session, project, target, accept_loss, named=projects is not None))
         report = MigrationReport(workflow_id, to_version, dry_run, accept_loss, plans)

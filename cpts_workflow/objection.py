@@ -44,7 +44,7 @@ def record_objection(
     received = french.parse_date(on)
     if received > ws.now().date():
         raise BadInput(f"La date d'opposition ({french.short_date(received)}) est dans le futur.")
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "objection") as (session, project):
         definition = ws.definition_of(project)
         clock = next((c for c in definition.clocks if OBJECTION_ITEM in c.stop_items), None)
         if not definition.has_item(OBJECTION_ITEM) or clock is None:

@@ -127,6 +127,7 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
     from .views import to_jsonable
     from .workspace import event_view
 
+    ws.require("privacy")
     with ws.session() as session:
         members = _find(session, person)
         identifiers = _identifiers(members)
@@ -168,6 +169,7 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
     """Erase a person's data everywhere (RGPD right to erasure), in one audited transaction."""
     from .workspace import _clean_text
 
+    ws.require("privacy")
     reason = _clean_text(reason, "La raison", required=True) or ""
     with ws.session() as session:
         members = _find(session, person)
@@ -175,7 +177,7 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
         ids = {m.id for m in members}
         # Lock the projects in id order: two erasures never wait on each other in a cycle.
         project_ids = sorted({m.project_id for m in members})
-        projects = {pid: ws.get_project(session, pid, lock=True) for pid in project_ids}
+        projects = {pid: ws.get_project(session, pid, "delete", lock=True) for pid in project_ids}
         now = ws.now()
         for member in members:
             placeholder = erased_name(member.id)

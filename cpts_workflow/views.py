@@ -114,3 +114,5 @@ class EventView(_View):
     item_id: str | None
     comment: str | None
     payload: dict[str, Any] | None
+    # The account that acted; None for the local operator (`actor` names them).
+    account_login: str | None = None

@@ -15,23 +15,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import french
-from .clock import Clock, system_now
+from . import french, permissions
+from .clock import Clock
 from .errors import BadInput, Conflict, NotFound, Refused
-from .store.database import Database
+from .permissions import Operation
+from .shared import Shared
 from .store.models import ChecklistState, Event, Project
 from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
 from .workflow.catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 from .workflow.definition import Item, WorkflowDefinition
 from .workflow.engine import engine_for
 from .workflow.guards import GuardContext
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from .accounts import Account
 
 EVENT_LABELS = {
     "created": "Création du projet",
@@ -110,6 +116,10 @@ class Workspace:
 
     `url`: database URL (default: `CPTS_DATABASE_URL` or SQLite in the user data dir);
     `actor`: who is acting, recorded on every change; `now`: the clock (tests fix it).
+    `account`: the signed-in account whose rights apply (None: the local operator, who
+    holds the base's credentials and may do everything); its name becomes the actor.
+    `shared`: the engine and catalogue of a long-lived `App`; a workspace made without one
+    builds its own (what a one-shot command needs). Cheap to make from an `App`.
     """
 
     def __init__(
@@ -117,21 +127,27 @@ class Workspace:
         url: str | None = None,
         *,
         actor: str | None = None,
-        now: Clock = system_now,
+        now: Clock | None = None,
         workflow_files: list[Path] | None = None,
+        account: Account | None = None,
+        shared: Shared | None = None,
     ) -> None:
-        self.db = Database(url)
-        self.actor = (actor or default_actor()).strip() or "inconnu"
-        self.now = now
-        self._workflow_files = workflow_files
-        self._catalog: WorkflowCatalog | None = None
-        self._facts: dict[tuple[str, int], dict[str, tuple[str, str]]] = {}
+        if shared is None:
+            shared = Shared(url, workflow_files=workflow_files, **({"now": now} if now else {}))
+        self.shared = shared
+        self.db = shared.db
+        self.now: Clock = now or shared.now
+        self.account = account
+        if account is not None:
+            self.actor, self.account_login = account.name, account.login
+        else:
+            self.actor = (actor or default_actor()).strip() or "inconnu"
+            self.account_login = None
+        self._facts = shared.stage_facts
 
     @property
     def catalog(self) -> WorkflowCatalog:
-        if self._catalog is None:
-            self._catalog = WorkflowCatalog(self._workflow_files)
-        return self._catalog
+        return self.shared.catalog
 
     def definition(self, workflow_id: str = DEFAULT_WORKFLOW, version: int | None = None) -> WorkflowDefinition:
         return self.catalog.get(workflow_id, version)
@@ -141,9 +157,18 @@ class Workspace:
         return self.catalog.get(project.workflow_id, project.workflow_version)
 
     def init(self) -> str:
-        """Create or upgrade the base; return its schema revision."""
-        self.db.ensure_schema()
-        return self.db.current_revision() or ""
+        """Create or upgrade the base (a shared PostgreSQL one too); return its schema revision."""
+        return self.shared.init()
+
+    # --- permissions -------------------------------------------------------------------
+
+    def require(self, operation: Operation) -> None:
+        """`Forbidden` unless this workspace's account may do a base-wide `operation`."""
+        permissions.require(self.account, operation)
+
+    def visible_clause(self, column: ColumnElement[int]) -> ColumnElement[bool] | None:
+        """A WHERE clause keeping the projects (ids in `column`) this account sees, or None."""
+        return permissions.visible_clause(self.account, column)
 
     # --- sessions and lookups ----------------------------------------------------------
 
@@ -160,9 +185,13 @@ class Workspace:
                 "Relancez la commande : elle s'appliquera à la version à jour.",
             ) from None
 
-    def get_project(self, session: Session, ref: str | int, *, lock: bool = False) -> Project:
-        """A project by slug or numeric id, or `NotFound` with close matches.
+    def get_project(
+        self, session: Session, ref: str | int, operation: Operation = "read", *, lock: bool = False
+    ) -> Project:
+        """A project by slug or numeric id, for `operation`, or `NotFound` with close matches.
 
+        A project the account may not see is `NotFound` too (its existence is not told);
+        one it sees but may not do `operation` on is `Forbidden`.
         `lock=True` takes the project's row lock (PostgreSQL `SELECT … FOR UPDATE`) so that
         two changes of the same project run one after the other, each on fresh data.
         SQLite needs no row lock: every transaction starts with `BEGIN IMMEDIATE`.
@@ -174,10 +203,14 @@ class Workspace:
                                   populate_existing=lock)
         if project is None:
             project = session.scalar(_BY_SLUG_LOCKED if lock else _BY_SLUG, {"slug": text})
+        if project is not None and not permissions.can_see(self.account, project.id):
+            project = None
         if project is None:
             import difflib  # only to suggest close names, after a miss
 
-            slugs = session.scalars(select(Project.slug)).all()
+            query = select(Project.slug)
+            visible = self.visible_clause(Project.id)
+            slugs = session.scalars(query if visible is None else query.where(visible)).all()
             close = difflib.get_close_matches(slugify(text), slugs, n=3)
             hint = (
                 f"Vouliez-vous dire : {', '.join(close)} ?"
@@ -185,6 +218,7 @@ class Workspace:
                 else "« cpts list » affiche les projets et leurs identifiants."
             )
             raise NotFound(f"Projet « {text} » introuvable.", hint)
+        permissions.require(self.account, operation, project.id)
         return project
 
     def _item(self, definition: WorkflowDefinition, item_id: str, project: Project) -> Item:
@@ -222,7 +256,8 @@ class Workspace:
         # never read back in the same transaction, and the unit of work's bookkeeping
         # for one more object was a visible share of every change.
         session.connection().execute(_EVENT_INSERT, {
-            "project_id": project.id, "at": now, "actor": self.actor, "kind": kind,
+            "project_id": project.id, "at": now, "actor": self.actor,
+            "account_login": self.account_login, "kind": kind,
             "from_stage": from_stage, "to_stage": to_stage, "item_id": item_id,
             "comment": comment, "payload": payload,
         })
@@ -232,10 +267,12 @@ class Workspace:
             flag_modified(project, "updated_at")
 
     @contextmanager
-    def changing(self, ref: str | int, expected_version: int | None = None) -> Iterator[tuple[Session, Project]]:
-        """A transaction around one change of one project (refused once abandoned)."""
+    def changing(
+        self, ref: str | int, operation: Operation, expected_version: int | None = None
+    ) -> Iterator[tuple[Session, Project]]:
+        """A transaction around one change (`operation`) of one project (refused once abandoned)."""
         with self.session() as session:
-            project = self.get_project(session, ref, lock=True)
+            project = self.get_project(session, ref, operation, lock=True)
             if expected_version is not None and project.row_version != expected_version:
                 raise Conflict(
                     f"Le projet « {project.slug} » a changé depuis votre lecture "
@@ -266,6 +303,7 @@ class Workspace:
         slug: str | None = None,
     ) -> ProjectSummary:
         """Create a project at the first stage of the (newest) workflow."""
+        self.require("create")
         name = _clean_text(name, "Le nom du projet", required=True) or ""
         if len(name) > 200:
             raise BadInput("Le nom du projet dépasse 200 caractères.")
@@ -317,7 +355,9 @@ class Workspace:
         new_officer = _clean_text(officer, "Le nom du chargé de mission") if officer is not None else None
         if new_officer and len(new_officer) > 120:
             raise BadInput("Le nom du chargé de mission dépasse 120 caractères.")
-        with self.changing(ref, expected_version) as (session, project):
+        # Who may create projects (officers, admins) may rename and reassign them.
+        self.require("create")
+        with self.changing(ref, "stage", expected_version) as (session, project):
             changes: dict[str, Any] = {}
             if new_name is not None and new_name != project.name:
                 changes["name"] = {"from": project.name, "to": new_name}
@@ -380,6 +420,9 @@ class Workspace:
                 query = query.where(Project.officer == officer)
             if stage:
                 query = query.where(Project.stage == stage)
+            visible = self.visible_clause(Project.id)
+            if visible is not None:
+                query = query.where(visible)
             return [self._summary_of(tuple(row)) for row in session.execute(query)]
 
     def project(self, ref: str | int) -> ProjectSummary:
@@ -480,9 +523,10 @@ class Workspace:
         check_value: bool = False,
         expected_version: int | None = None,
     ) -> ItemView:
-        with self.changing(ref, expected_version) as (session, project):
+        with self.changing(ref, "check", expected_version) as (session, project):
             definition = self.definition_of(project)
             item = self._item(definition, item_id, project)
+            permissions.require_item(self.account, item_id, item.role)
             if check_value:
                 value = normalise_value(item, value)
             stage_id = definition.item(item_id)[0].id
@@ -567,7 +611,8 @@ class Workspace:
         force: bool = False,
         expected_version: int | None = None,
     ) -> ProjectSummary:
-        with self.changing(ref, expected_version) as (session, project):
+        operation: Operation = "abandon" if trigger == "abandon" else "force" if force else "stage"
+        with self.changing(ref, operation, expected_version) as (session, project):
             definition = self.definition_of(project)
             engine = engine_for(definition)
             source = project.stage
@@ -653,6 +698,7 @@ def event_view(event: Event) -> EventView:
         id=event.id,
         at=event.at,
         actor=event.actor,
+        account_login=event.account_login,
         kind=event.kind,
         kind_label=EVENT_LABELS.get(event.kind, event.kind),
         from_stage=event.from_stage,

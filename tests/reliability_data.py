@@ -23,7 +23,7 @@ PERSON = {"name": "Élise Durand", "email": "elise.durand@example.fr", "phone": 
 
 def add_member(ws: Workspace, project: str, name: str, **fields) -> int:
     """A member added as the members feature will: row + audited event naming them."""
-    with ws.changing(project) as (session, p):
+    with ws.changing(project, "members") as (session, p):
         now = ws.now()
         member = Member(project_id=p.id, name=name, created_at=now, updated_at=now, **fields)
         session.add(member)
@@ -47,7 +47,7 @@ def populate(ws: Workspace, complete_stage) -> dict[str, str]:
     add_member(ws, gap, PERSON["name"], profession="infirmière", email=PERSON["email"], college="1")
     add_member(ws, aix, "Maison de santé du Tholonet", legal=True, siret="73282932000074",
                structure_kind="msp", college="2")
-    with ws.changing(aix) as (session, p):
+    with ws.changing(aix, "territory") as (session, p):
         now = ws.now()
         session.add(ProjectCommune(project_id=p.id, insee="13001", added_at=now, added_by=ws.actor))
         session.add(DocumentAnswers(project_id=p.id, template="statuts",

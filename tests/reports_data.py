@@ -33,7 +33,7 @@ def at(clock, days_before: float) -> None:
 
 
 def communes(ws: Workspace, slug: str, codes: list[str]) -> None:
-    with ws.changing(slug) as (session, project):
+    with ws.changing(slug, "territory") as (session, project):
         for code in codes:
             session.add(ProjectCommune(project_id=project.id, insee=code, added_at=ws.now(),
                                        added_by=ws.actor, forced_reason="chevauchement connu"))

@@ -209,7 +209,7 @@ def test_postgres_serializable_base_gives_conflict(pg_url, clock):
     barrier, errors = threading.Barrier(2), []
 
     def first():
-        with a.changing(slug) as (session, project):
+        with a.changing(slug, "stage") as (session, project):
             project.officer = "A"
             a.record_event(session, project, "officer_changed")
             barrier.wait()

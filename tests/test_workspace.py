@@ -150,7 +150,7 @@ def test_stage_change_and_event_commit_together(ws: Workspace):
     """A failure after the stage write rolls back both the stage and its event."""
     p = ws.create_project("CPTS Atomique")
     before = len(ws.history(p.slug))
-    with pytest.raises(RuntimeError), ws.changing(p.slug) as (session, project):
+    with pytest.raises(RuntimeError), ws.changing(p.slug, "stage") as (session, project):
         project.stage = "diagnostic"
         ws.record_event(session, project, "advanced", from_stage="initiative", to_stage="diagnostic")
         session.flush()

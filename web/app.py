@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cpts_workflow.clock import Clock, system_now
 
 from . import errors, security
-from .context import Shared
 from .settings import Settings
 
 log = logging.getLogger("cpts_web")
@@ -34,7 +33,11 @@ def create_app(
     settings = settings or Settings()
     app = FastAPI(title="cpts-workflow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    app.state.shared = Shared(url, now=now, workflow_files=workflow_files)
+    from cpts_workflow.app import App
+
+    app.state.core = App(url, workflow_files=workflow_files, now=now)
+    _ = app.state.core.catalog  # built once, before the first request needs it
+    app.state.accounts_seen = False
 
     @app.middleware("http")
     async def per_request(request: Request, call_next) -> Response:
@@ -67,8 +70,8 @@ def create_app(
     app.add_exception_handler(CptsError, errors.library_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from .routes import deadlines, exports, health, portfolio, project, region
+    from .routes import accounts, deadlines, exports, health, portfolio, project, region
 
-    for module in (health, portfolio, project, deadlines, region, exports):
+    for module in (health, accounts, portfolio, project, deadlines, region, exports):
         app.include_router(module.router)
     return app

@@ -1,39 +1,62 @@
 """The one seam between requests and the library: `current_workspace(request)`.
 
-One `Shared` per process holds the workspace (engine, pool, workflow catalogue) built
-once; each request gets a cheap copy naming its actor, recorded on every change.
+One `App` per process holds the engine, its pool and the workflow catalogue; each request
+gets a cheap workspace acting as its signed-in account, whose rights the library checks.
+While the base has no account at all, the server (loopback only, see `cpts serve`) acts
+as the local operator, as the command line does.
 """
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from cpts_workflow.clock import Clock
+from cpts_workflow.app import App
+from cpts_workflow.errors import Unauthenticated
 from cpts_workflow.workspace import Workspace
 
 LOCAL_ACTOR = "opérateur local (web)"
+SESSION_COOKIE = "cpts_session"
 
 
-class Shared:
-    """What every request of the process shares."""
+def accounts_exist(request: Request) -> bool:
+    """Whether sign-in is required: once an account exists, it stays required."""
+    state = request.app.state
+    if state.settings.require_login is not None:
+        return state.settings.require_login
+    if not state.accounts_seen:
+        from sqlalchemy import func, select
 
-    def __init__(self, url: str | None, *, now: Clock, workflow_files: list[Path] | None) -> None:
-        self.workspace = Workspace(url, actor=LOCAL_ACTOR, now=now, workflow_files=workflow_files)
-        _ = self.workspace.catalog  # built once, before the first request needs it
+        from cpts_workflow.store.models import AccountRow
 
-    def for_actor(self, actor: str) -> Workspace:
-        view = copy.copy(self.workspace)  # shares the engine, catalogue and stage facts
-        view.actor = actor
-        return view
+        with state.core.db.session() as session:
+            state.accounts_seen = bool(session.scalar(select(func.count(AccountRow.id))))
+    return state.accounts_seen
+
+
+def load_account(request: Request) -> None:
+    """Look the session cookie up (once per request): `request.state.account`, its CSRF token."""
+    if getattr(request.state, "session_checked", False):
+        return
+    request.state.session_checked = True
+    core: App = request.app.state.core
+    found = core.lookup_session(request.cookies.get(SESSION_COOKIE))
+    if found is not None:
+        request.state.account = found.account
+        request.state.csrf = found.csrf_token  # forms of a signed-in page carry the session's token
 
 
 def current_workspace(request: Request) -> Workspace:
-    """The workspace of the person behind this request."""
-    return request.app.state.shared.for_actor(LOCAL_ACTOR)
+    """The workspace of the person behind this request, or `Unauthenticated`."""
+    core: App = request.app.state.core
+    load_account(request)
+    account = getattr(request.state, "account", None)
+    if account is not None:
+        return core.workspace(account)
+    if accounts_exist(request):
+        raise Unauthenticated("Connectez-vous pour continuer.")
+    return core.workspace(None, actor=LOCAL_ACTOR)
 
 
 def display_name(request: Request) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cpts_workflow.errors import BadInput, Conflict, CptsError, NotFound, Refused
@@ -16,7 +17,7 @@ log = logging.getLogger("cpts_web")
 
 # Each library error's stable code, and the HTTP status it answers with.
 STATUS = {"bad_input": 400, "csrf": 403, "forbidden": 403, "not_found": 404, "conflict": 409,
-          "refused": 409, "too_large": 413, "throttled": 429, "login_required": 401}
+          "refused": 409, "too_large": 413, "throttled": 429, "unauthenticated": 401, "schema_outdated": 503}
 TITLES = {400: "Demande incorrecte", 401: "Connexion nécessaire", 403: "Accès refusé",
           404: "Page introuvable", 405: "Méthode non permise", 409: "Action impossible",
           413: "Requête trop volumineuse", 429: "Trop de tentatives", 500: "Erreur inattendue"}
@@ -59,6 +60,12 @@ def error_response(request: Request, status: int, code: str, message: str,
 async def library_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CptsError)
     code = error_code(exc)
+    if code == "unauthenticated" and request.method == "GET" and not wants_json(request):
+        # A page asked without a session: to the sign-in page, then back here.
+        target = "/connexion?" + urlencode({"suite": request.url.path})
+        if request.headers.get("HX-Request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
     return error_response(request, STATUS.get(code, 400), code, exc.message, exc.hint,
                           getattr(exc, "reasons", None))
 

@@ -133,7 +133,8 @@ async def read_form(request: Request) -> FormData:
     """The posted form, once its CSRF token matched (no files, bounded field count)."""
     form = await request.form(max_files=0, max_fields=MAX_FIELDS)
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
-    expected = request.cookies.get(CSRF_COOKIE, "")
+    # Signed in: the session's own token (kept in the base); else the cookie's.
+    expected = getattr(request.state, "csrf", "") or request.cookies.get(CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfRefused(
             "Le formulaire a expiré ou ne vient pas de ce site : rien n'a été enregistré.",

@@ -12,6 +12,7 @@ DEFAULT_MAX_BODY = 1024 * 1024
 @dataclass(frozen=True)
 class Settings:
     """`secure_cookies`: send cookies with `Secure` (the site is served over HTTPS).
+    `require_login`: None (default) asks to sign in as soon as the base has an account.
     `trusted_proxies`: addresses of reverse proxies whose `X-Forwarded-Proto`/`-For` are
     believed (the HTTPS seen by the proxy then makes cookies `Secure`). `max_body`: bytes
     accepted in one request body.
@@ -23,6 +24,8 @@ class Settings:
     page_size: int = 50
     # Shown on every page of a demonstration server (its account and password are public).
     banner: str | None = None
+    # Sign-in: None = required as soon as the base has an account; True/False force it.
+    require_login: bool | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def trusts(self, host: str | None) -> bool:

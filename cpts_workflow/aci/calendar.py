@@ -368,7 +368,7 @@ def set_missions(
             f"La mission « {MISSIONS_BY_ID[core[0]].label} » est une mission socle : "
             "elle est obligatoire et ne peut pas être retirée."
         )
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "missions") as (session, project):
         for mission_id, chosen in [
             *((m, True) for m in add_ids),
             *((m, False) for m in remove_ids),
@@ -417,7 +417,7 @@ def record_mission(
     deployed_on = french.parse_date(deployed) if deployed else None
     if started_on is None and deployed_on is None:
         raise BadInput("Rien à enregistrer.", "Donnez --started DATE et/ou --deployed DATE.")
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "missions") as (session, project):
         rows = mission_rows(session, [project.id])[project.id]
         if m.id not in chosen_missions(rows):
             raise Refused(

@@ -217,6 +217,7 @@ def get_grid(ws: Workspace, grid_id: str | None = None) -> Grid:
 
 def import_grid(ws: Workspace, path: str | Path, *, replace: bool = False) -> GridSummary:
     """Validate a grid file and store it; nothing is stored if any line is wrong."""
+    ws.require("reference")
     path = Path(path)
     try:
         raw = path.read_bytes()

@@ -158,7 +158,7 @@ class Documents:
         meta = self.template(template_id)
         if not isinstance(answers, dict):
             raise BadInput("Les réponses doivent être un dictionnaire « question: réponse ».")
-        with self.ws.changing(ref) as (session, project):
+        with self.ws.changing(ref, "answer") as (session, project):
             row = session.get(DocumentAnswers, (project.id, meta.id))
             merged = meta.validate_answers({**(row.answers if row else {}), **answers})
             if row is None:
@@ -218,7 +218,7 @@ class Documents:
         meta = self.template(template_id)
         markdown, validated, version = self.render(ref, template_id, answers)
         data = convert(markdown, fmt, meta.title)
-        with self.ws.changing(ref, expected_version=version) as (session, project):
+        with self.ws.changing(ref, "answer", expected_version=version) as (session, project):
             file_name = name or f"{safe_stem(meta.output)}-{safe_stem(project.slug)}.{fmt}"
             target = confined_path(out_dir, file_name)
             row = GeneratedDocument(

@@ -80,7 +80,8 @@ def _selected(ws: Workspace, officer: str | None, department: str | None, stage:
     if since:
         start = datetime.combine(since, time.min, tzinfo=ws.now().tzinfo)
         query = query.where(Project.id.in_(select(Event.project_id).where(Event.at >= start)))
-    return query
+    visible = ws.visible_clause(Project.id)
+    return query if visible is None else query.where(visible)
 
 
 def _fetch(session: Session, selected, progress: Progress, ended: str = "abandoned") -> _Raw:

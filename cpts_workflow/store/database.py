@@ -1,13 +1,16 @@
 """The database handle: URL resolution, engine, sessions and schema upgrades.
 
 SQLite in the user's data directory by default; `--db URL` or `CPTS_DATABASE_URL` for
-another file or a shared PostgreSQL base. Every command brings an older schema up to
-date through Alembic, and refuses a base made by a newer program.
+another file or a shared PostgreSQL base. A user's own SQLite base is brought up to date
+through Alembic by any use; a shared PostgreSQL base is created on first use but upgraded
+only on request (`Database.ensure_schema(upgrade=True)`), since other server processes may
+still run the previous program on it. A base made by a newer program is refused.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,11 +27,11 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import Conflict, CptsError, DatabaseError
+from ..errors import Conflict, CptsError, DatabaseError, SchemaOutdated
 from ..files import os_reason
 
 # Newest Alembic revision this program knows; tests check it matches the scripts.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 APP_NAME = "cpts-workflow"
 
@@ -59,13 +62,18 @@ def _connect_hint(url: str) -> str:
 
 
 class Database:
-    """One base: a lazily created engine, sessions, and its schema kept up to date."""
+    """One base: a lazily created engine, sessions, and its schema kept up to date.
+
+    Safe to share between threads: the engine, the session factory and the schema check
+    are made once, under a lock.
+    """
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._checked = False
+        self._lock = threading.RLock()
 
     @property
     def display_url(self) -> str:
@@ -74,8 +82,14 @@ class Database:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = self._create_engine()
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._create_engine()
         return self._engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
 
     def _create_engine(self) -> Engine:
         try:
@@ -115,7 +129,9 @@ class Database:
         """A session in one transaction: committed on success, rolled back on any error."""
         self.ensure_schema()
         if self._sessions is None:
-            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            with self._lock:
+                if self._sessions is None:
+                    self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         session = self._sessions()
         try:
             with session.begin():
@@ -146,20 +162,31 @@ class Database:
         except OperationalError as exc:
             raise _operational(exc, self) from None
 
-    def ensure_schema(self) -> None:
-        """Upgrade an older base; refuse one made by a newer program. Cheap when up to date."""
+    def ensure_schema(self, *, upgrade: bool = False) -> None:
+        """Create an empty base, upgrade an older one (always for SQLite, on request for
+        PostgreSQL), refuse one made by a newer program. Cheap when up to date."""
         if self._checked:
             return
-        revision = self.current_revision()
-        if revision != SCHEMA_HEAD:
-            if revision is not None and revision not in known_revisions():
-                raise DatabaseError(
-                    f"La base {self.display_url} a été créée par une version plus récente de "
-                    f"cpts-workflow (schéma « {revision} »).",
-                    "Mettez à jour le programme : pip install --upgrade cpts-workflow.",
-                )
-            self.upgrade()
-        self._checked = True
+        with self._lock:
+            if self._checked:
+                return
+            revision = self.current_revision()
+            if revision != SCHEMA_HEAD:
+                if revision is not None and revision not in known_revisions():
+                    raise DatabaseError(
+                        f"La base {self.display_url} a été créée par une version plus récente de "
+                        f"cpts-workflow (schéma « {revision} »).",
+                        "Mettez à jour le programme : pip install --upgrade cpts-workflow.",
+                    )
+                if revision is not None and not (upgrade or self.is_sqlite):
+                    raise SchemaOutdated(
+                        f"Le schéma de la base partagée {self.display_url} est en retard sur le "
+                        f"programme (« {revision} », attendu « {SCHEMA_HEAD} »).",
+                        "Une personne qui administre la base doit la mettre à jour, une fois, "
+                        "avant toute autre utilisation.",
+                    )
+                self.upgrade()
+            self._checked = True
 
     def upgrade(self, revision: str = "head") -> None:
         from alembic import command

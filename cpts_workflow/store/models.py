@@ -110,6 +110,8 @@ class Event(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(120))
+    # The account that acted (None: the local operator, who holds the base's credentials).
+    account_login: Mapped[str | None] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(40), index=True)
     from_stage: Mapped[str | None] = mapped_column(String(60))
     to_stage: Mapped[str | None] = mapped_column(String(60))
@@ -249,3 +251,83 @@ class ReferenceCommune(Base):
     epci_nom: Mapped[str | None] = mapped_column(String(200))
     commune_parent: Mapped[str | None] = mapped_column(String(5))
     population: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- accounts -------------------------------------------------------------------------
+# Credentials and sessions are not project data: backups leave these tables out
+# (`info["backup"] = False`), so that a backup file never carries a password hash.
+
+_NOT_BACKED_UP = {"backup": False}
+
+
+class AccountRow(Base):
+    """A person who signs in: a role, an argon2 password hash, active or disabled."""
+
+    __tablename__ = "accounts"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AccountProject(Base):
+    """A porteur's project: the only projects that account sees."""
+
+    __tablename__ = "account_projects"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class LoginSessionRow(Base):
+    """A signed-in browser: only the SHA-256 of its token is stored."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one login (known or not) in the current window."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    login: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
+
+
+class AccountEvent(Base):
+    """Audit trail of the accounts: who created, changed, disabled which account."""
+
+    __tablename__ = "account_events"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    actor_login: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    login: Mapped[str] = mapped_column(String(80), index=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)

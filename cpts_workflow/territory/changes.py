@@ -60,7 +60,7 @@ def add_communes(
         )
     if reason and len(reason) > MAX_REASON:
         raise BadInput(f"La raison dépasse {french.number(MAX_REASON)} caractères.")
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "territory") as (session, project):
         reference = reference_for(session)
         codes = _resolve_all(reference, communes)
         if department:
@@ -143,7 +143,7 @@ def add_communes(
 
 def remove_communes(ws: Workspace, ref: str | int, communes: Sequence[str]) -> TerritoryChange:
     """Take communes (codes or exact names) out of a project's territory."""
-    with ws.changing(ref) as (session, project):
+    with ws.changing(ref, "territory") as (session, project):
         reference = reference_for(session)
         current = project_codes(session, project.id)
         codes: list[str] = []

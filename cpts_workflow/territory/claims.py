@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ..aci.taille import taille
@@ -64,30 +64,37 @@ def active_claims(session: Session, inactive: set[str]) -> list[ClaimRow]:
     return [ClaimRow(*row) for row in session.execute(_claims_query(inactive))]
 
 
-def _holdings(session: Session, inactive: set[str]) -> Sequence[tuple[int, str]]:
-    """(project id, code) of every active claim: two narrow columns, for national passes."""
+def _holdings(session: Session, inactive: set[str],
+              visible: ColumnElement[bool] | None = None) -> Sequence[tuple[int, str]]:
+    """(project id, code) of every active claim: two narrow columns, for national passes.
+
+    `visible`: the account's visibility clause on `Project.id` (None: every project)."""
     query = select(ProjectCommune.project_id, ProjectCommune.insee).join(
         Project, Project.id == ProjectCommune.project_id
     )
     if inactive:
         query = query.where(Project.stage.not_in(sorted(inactive)))
+    if visible is not None:
+        query = query.where(visible)
     # On the connection: Core rows, without the ORM's per-row loading (≈ 30 000 rows in France).
     return session.connection().execute(query).all()
 
 
-def covered_codes(session: Session, inactive: set[str]) -> set[str]:
-    """Codes held by at least one active project."""
-    return {code for _, code in _holdings(session, inactive)}
+def covered_codes(session: Session, inactive: set[str],
+                  visible: ColumnElement[bool] | None = None) -> set[str]:
+    """Codes held by at least one active project (that the account sees)."""
+    return {code for _, code in _holdings(session, inactive, visible)}
 
 
-def shared_claims(session: Session, reference: Reference, inactive: set[str]) -> list[ClaimRow]:
+def shared_claims(session: Session, reference: Reference, inactive: set[str],
+                  visible: ColumnElement[bool] | None = None) -> list[ClaimRow]:
     """The claims on communes held by two active projects or more, and only those.
 
     Nationally a few dozen communes are shared out of tens of thousands held: finding them
     from bare (project, code) pairs, then reading the full rows of those alone, spares
     building a full row for every claim of France.
     """
-    holdings = _holdings(session, inactive)
+    holdings = _holdings(session, inactive, visible)
     holders: dict[str, set[int]] = defaultdict(set)
     for project_id, code in holdings:
         for atom in reference.atoms(code):

@@ -171,7 +171,7 @@ def overlaps(ws: Workspace) -> OverlapReport:
     """Every commune held by two active projects or more, with who holds it and why."""
     with ws.session() as session:
         reference = reference_for(session)
-        claims = shared_claims(session, reference, inactive_for(ws))
+        claims = shared_claims(session, reference, inactive_for(ws), ws.visible_clause(Project.id))
         return OverlapReport(reference.label, compute_overlaps(reference, claims, StageLabels(ws)))
 
 
@@ -235,7 +235,8 @@ def gaps(ws: Workspace, *, department: str | None = None, region: str | None = N
     area_label(department, region)  # refuse a wrong code before opening the base
     with ws.session() as session:
         reference = reference_for(session)
-        return compute_gaps(reference, covered_codes(session, inactive_for(ws)), department, region)
+        held = covered_codes(session, inactive_for(ws), ws.visible_clause(Project.id))
+        return compute_gaps(reference, held, department, region)
 
 
 # --- the guard -----------------------------------------------------------------------

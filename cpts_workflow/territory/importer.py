@@ -182,6 +182,7 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
 
     from ..store.models import ReferenceCommune, ReferenceVintage
 
+    ws.require("reference")
     path = Path(path)
     label = (label or "").strip() or f"{path.name} (importé le {french.short_date(ws.now())})"
     if len(label) > 60:

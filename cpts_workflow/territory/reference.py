@@ -13,6 +13,7 @@ import difflib
 import gzip
 import io
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -234,15 +235,30 @@ def communes_from_rows(rows: Iterable[list[str]]) -> dict[str, Commune]:
     }
 
 
-@lru_cache(maxsize=1)
+# Building a reference takes a tenth of a second: threads of a server asking at once wait
+# for the first one instead of each building its own.
+_BUILDING = threading.Lock()
+
+
 def shipped_reference() -> Reference:
-    """The reference shipped in the package (read once per process)."""
+    """The reference shipped in the package (read once per process, thread-safe)."""
+    if _read_shipped.cache_info().currsize:
+        return _read_shipped()
+    with _BUILDING:
+        return _read_shipped()
+
+
+@lru_cache(maxsize=1)
+def _read_shipped() -> Reference:
     # Tab-separated, no quoting: `str.split` reads it several times faster than `csv`.
     lines = gzip.decompress((data_dir() / "communes_france.tsv.gz").read_bytes()).decode()
     rows = (line.split("\t") for line in lines.splitlines())
     assert tuple(next(rows)) == COLUMNS
     with collector_paused():
         return Reference(SHIPPED_LABEL, communes_from_rows(rows), None, SHIPPED_SOURCE)
+
+
+shipped_reference.cache_clear = _read_shipped.cache_clear  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)
@@ -299,8 +315,11 @@ def reference_for(session: Session) -> Reference:
         return shipped_reference()
     key = (str(session.get_bind().engine.url), latest.id)
     if key not in _LOADED:
-        columns = [getattr(ReferenceCommune, c) for c in COLUMNS]
-        rows = session.execute(select(*columns).where(ReferenceCommune.vintage_id == latest.id))
-        communes = {r[0]: Commune(*r) for r in rows}
-        _LOADED[key] = Reference(latest.label, communes, latest.id, latest.source)
+        with _BUILDING:
+            if key not in _LOADED:
+                columns = [getattr(ReferenceCommune, c) for c in COLUMNS]
+                rows = session.execute(
+                    select(*columns).where(ReferenceCommune.vintage_id == latest.id))
+                communes = {r[0]: Commune(*r) for r in rows}
+                _LOADED[key] = Reference(latest.label, communes, latest.id, latest.source)
     return _LOADED[key]

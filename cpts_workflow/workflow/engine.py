@@ -2,7 +2,8 @@
 
 One `Machine` serves every project of a definition: a project borrows it for one
 trigger through a light token (`add_model` / `remove_model`), so loading 1 000 projects
-never builds 1 000 machines. Guards are the named functions of `guards.py`; all the
+never builds 1 000 machines. The machine's model list and transition queue are not
+thread-safe: the threads of a server take turns with it, under the engine's lock. Guards are the named functions of `guards.py`; all the
 guards of a transition run, so that a refusal lists everything that is missing.
 
 Besides the `advance` transitions of the file, every definition gets:
@@ -12,8 +13,8 @@ to the stage the project left) and `abandon` (final).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from functools import cache
 
 from transitions import Machine, MachineError
 
@@ -46,6 +47,7 @@ class Engine:
 
     def __init__(self, definition: WorkflowDefinition) -> None:
         self.definition = definition
+        self._lock = threading.Lock()
         d = definition
         states = [*d.stage_ids, *(s.id for s in d.side_states)]
         self.machine = Machine(
@@ -115,16 +117,19 @@ class Engine:
         """Run `trigger` from `state`; return the new state or raise `Refused`."""
         token = _Token(state=state, ctx=ctx, resume_stage=resume_stage, force=force)
         label = self.definition.state_label(state)
-        self.machine.add_model(token, initial=state)
-        try:
-            moved = token.trigger(trigger)
-        except MachineError:
+        with self._lock:
+            self.machine.add_model(token, initial=state)
+            try:
+                moved = token.trigger(trigger)
+            except MachineError:
+                moved = None
+            finally:
+                self.machine.remove_model(token)
+        if moved is None:
             raise Refused(
                 f"Impossible de {TRIGGER_LABELS.get(trigger, trigger)} depuis « {label} ».",
                 _allowed_hint(self, state),
-            ) from None
-        finally:
-            self.machine.remove_model(token)
+            )
         if not moved:
             if token.failures:
                 raise Refused(
@@ -146,13 +151,27 @@ def _resumes_to(stage_id: str):
 
 
 def _allowed_hint(engine: Engine, state: str) -> str:
-    names = [TRIGGER_LABELS.get(t, t) for t in engine.triggers_from(state)]
+    with engine._lock:
+        triggers = engine.triggers_from(state)
+    names = [TRIGGER_LABELS.get(t, t) for t in triggers]
     if not names:
         return "Aucune action n'est possible depuis cet état."
     return "Actions possibles : " + ", ".join(names) + "."
 
 
-@cache
+_BUILDING = threading.Lock()
+
+
 def engine_for(definition: WorkflowDefinition) -> Engine:
-    """The one engine of a definition (definitions are frozen, hence hashable)."""
-    return Engine(definition)
+    """The one engine of a definition (definitions are frozen, hence hashable), built once
+    even when several threads ask for it at the same time."""
+    engine = _ENGINES.get(definition)
+    if engine is None:
+        with _BUILDING:
+            engine = _ENGINES.get(definition)
+            if engine is None:
+                engine = _ENGINES[definition] = Engine(definition)
+    return engine
+
+
+_ENGINES: dict[WorkflowDefinition, Engine] = {}
