@@ -26,12 +26,22 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, secure_cookies
     Ouvrez ensuite l'adresse affichée dans un navigateur. Par défaut le serveur n'écoute
     que ce poste ; voir docs/web.md et docs/serveur.md pour un serveur d'équipe.
     """
+    from cpts_web.server import has_admin, is_loopback
     from cpts_web.server import serve as run
     from cpts_web.settings import Settings
+
+    from cpts_workflow.errors import Refused
 
     app: AppContext = ctx.find_object(AppContext)
     ws = app.workspace
     ws.list_projects()  # an unreachable or outdated base fails here, in one sentence
+    if not is_loopback(host) and not has_admin(ws):
+        raise Refused(
+            f"Le serveur refuse d'écouter sur {host} : la base n'a encore aucun compte "
+            "administrateur, tout le monde y entrerait sans se connecter.",
+            "Créez d'abord un compte administrateur (cpts user add … --role admin), ou "
+            "servez sur 127.0.0.1.",
+        )
     click.echo(f"Base : {ws.db.display_url}", err=True)
     click.echo(f"Application web : http://{host}:{port}/  (Ctrl+C pour arrêter)", err=True)
     run(ws.db.url, host, port, workers,

@@ -33,6 +33,13 @@ def is_loopback(host: str) -> bool:
             return False
 
 
+def has_admin(ws) -> bool:
+    """Whether the base has an active admin account (then every visitor must sign in)."""
+    from cpts_workflow.accounts import list_accounts
+
+    return any(a.role == "admin" and a.active for a in list_accounts(ws))
+
+
 def app_from_env() -> FastAPI:
     """The app of one worker: base from `CPTS_DATABASE_URL`, settings from `CPTS_WEB_SETTINGS`."""
     from .app import create_app
