@@ -30,7 +30,7 @@ def _next(target: str | None) -> str:
 
 @router.get("/connexion")
 def login_form(request: Request) -> Response:
-    return page(request, "login.html.j2", title="Connexion", error=None,
+    return page(request, "login.html.j2", title="Connexion", error=None, hide_nav=True,
                 suite=_next(request.query_params.get("suite")), login="")
 
 
@@ -43,7 +43,7 @@ async def login(request: Request) -> Response:
     try:
         account = core.authenticate(login_text, str(form.get("password") or ""))
     except CptsError as exc:
-        return page(request, "login.html.j2", status_code=401, title="Connexion", error=exc,
+        return page(request, "login.html.j2", status_code=401, title="Connexion", error=exc, hide_nav=True,
                     suite=suite, login=login_text[:80])
     opened = core.open_session(account)
     response = RedirectResponse(suite, status_code=303)

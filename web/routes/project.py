@@ -189,7 +189,9 @@ def _confirm_page(request: Request, ws: Workspace, ref: str, action: str, error:
     context = checklist_context(ws, ref)
     summary = context["summary"]
     label, comment_label, required = ACTIONS[action]
-    return page(request, "confirm.html.j2", status_code=status_code,
+    possible = action in available_actions(ws, summary.stage, summary.workflow_id,
+                                           summary.workflow_version)
+    return page(request, "confirm.html.j2", status_code=status_code, possible=possible,
                 title=f"{label} — {summary.name}", action=action, label=label,
                 comment_label=comment_label, required=required, error=error, comment=comment,
                 verb=TRIGGER_LABELS[action], **context)
