@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 class AppContext:
     db_url: str | None = None
     actor: str | None = None
+    as_login: str | None = None
     debug: bool = False
     workflow_files: list[Path] = field(default_factory=list)
     _workspace: Workspace | None = None
@@ -26,9 +27,15 @@ class AppContext:
         if self._workspace is None:
             from cpts_workflow.workspace import Workspace
 
-            self._workspace = Workspace(
-                self.db_url, actor=self.actor, workflow_files=self.workflow_files or None
-            )
+            ws = Workspace(self.db_url, actor=self.actor, workflow_files=self.workflow_files or None)
+            if self.as_login:
+                # Acting as an account narrows the operator's rights to that account's; no
+                # password: whoever runs the command already holds the base's credentials.
+                from cpts_workflow.accounts import account_for
+
+                account = account_for(ws.shared, self.as_login)
+                ws = Workspace(account=account, shared=ws.shared, now=ws.now)
+            self._workspace = ws
         return self._workspace
 
 

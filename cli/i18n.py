@@ -43,6 +43,8 @@ FRENCH = {
     "path": "chemin",
     "Do you want to continue?": "Voulez-vous continuer ?",
     "Error: invalid input": "Erreur : saisie invalide",
+    "Error: The two entered values do not match.": "Erreur : les deux saisies diffèrent.",
+    "Repeat for confirmation": "Confirmez",
 }
 FRENCH_PLURAL = {
     "Got unexpected extra argument ({args})": (

@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "report": "reports",
     "demo": "demo",
     "serve": "serve",
+    "user": "users",
 }
 
 
@@ -65,12 +66,15 @@ class LazyGroup(click.Group):
                    "Par défaut : CPTS_DATABASE_URL, sinon une base SQLite dans le dossier de données.")
 @click.option("--actor", envvar="CPTS_ACTOR", metavar="NOM",
               help="Qui agit, inscrit dans l'historique (par défaut : CPTS_ACTOR, sinon l'utilisateur du système).")
+@click.option("--as", "as_login", envvar="CPTS_AS", metavar="IDENTIFIANT",
+              help="Agit avec les droits de ce compte (par défaut : tous les droits, ceux de qui "
+                   "accède directement à la base) ; l'historique inscrit le compte.")
 @click.option("--workflow-file", "workflow_files", multiple=True, metavar="FICHIER",
               type=click.Path(path_type=Path), help="Fichier de workflow supplémentaire (répétable).")
 @click.option("--debug", is_flag=True, help="Affiche le détail technique des erreurs.")
 @click.version_option(package_name="cpts-workflow", prog_name="cpts")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, actor: str | None,
+def cli(ctx: click.Context, db_url: str | None, actor: str | None, as_login: str | None,
         workflow_files: tuple[Path, ...], debug: bool) -> None:
     """Accompagner la création d'une CPTS, étape par étape.
 
@@ -80,7 +84,8 @@ def cli(ctx: click.Context, db_url: str | None, actor: str | None,
 
     Un projet se désigne par son identifiant court (slug) ou son numéro.
     """
-    ctx.obj = AppContext(db_url=db_url, actor=actor, debug=debug, workflow_files=list(workflow_files))
+    ctx.obj = AppContext(db_url=db_url, actor=actor, as_login=as_login, debug=debug,
+                         workflow_files=list(workflow_files))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def report_error(exc: BaseException, debug: bool) -> int:
     """Print an error for a person; the traceback only with --debug (passwords masked)."""
-    from cpts_workflow.errors import CptsError
+    from cpts_workflow.errors import CptsError, SchemaOutdated
 
     if debug:
         import traceback
@@ -123,6 +128,9 @@ def report_error(exc: BaseException, debug: bool) -> int:
         click.echo(_mask_secrets(text), err=True)
     if isinstance(exc, CptsError):
         click.echo(f"Erreur : {exc}", err=True)
+        if isinstance(exc, SchemaOutdated):
+            click.echo("Mettez-la à jour avec « cpts init » (même --db), puis relancez la commande.",
+                       err=True)
         return exc.exit_code
     click.echo(
         f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré.\n"

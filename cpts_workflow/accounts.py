@@ -400,7 +400,7 @@ def _verify(hashed: str, password: str) -> bool:
 
 
 def _blocked_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    minutes = max(1, -int((now - until).total_seconds() // 60))  # rounded up
     return (f"Trop de tentatives de connexion échouées pour cet identifiant ; réessayez dans "
             f"{minutes} minute{'s' if minutes > 1 else ''}.")
 

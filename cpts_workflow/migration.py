@@ -241,7 +241,8 @@ def migrate(
     already on the version are left as they are (`skipped`), unless named explicitly for
     an abandoned one, which is refused.
     """
-    ws.require("migrate")
+    if projects is None:
+        ws.require("migrate")  # named projects are checked one by one as they are read
     comment = _clean_text(comment, "Le commentaire")
     target = ws.definition(workflow_id, to_version)
     plans: list[ProjectMigration] = []

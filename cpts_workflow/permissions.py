@@ -103,6 +103,11 @@ def _known(operation: str) -> None:
         raise ValueError(f"unknown operation {operation!r}")  # a programming error
 
 
+def _of(infinitive: str) -> str:
+    """« de modifier », « d'abandonner »."""
+    return ("d'" if infinitive[0] in "aeéèiouh" else "de ") + infinitive
+
+
 def can_see(account: Account | None, project_id: int) -> bool:
     """Whether the project exists for this account at all (porteurs: attached only)."""
     return account is None or account.role != "porteur" or project_id in account.project_ids
@@ -124,10 +129,12 @@ def require(account: Account | None, operation: Operation, project_id: int | Non
     """`Forbidden` unless `account` may do `operation`."""
     if not allowed(account, operation, project_id):
         assert account is not None
+        what = OPERATION_LABELS[operation]
         raise Forbidden(
             f"Le compte « {account.login} » ({ROLE_LABELS.get(account.role, account.role)}) "
-            f"n'a pas le droit de {OPERATION_LABELS[operation]}.",
-            "Demandez ce changement à un·e chargé·e de mission ou à un·e administrateur·rice.",
+            f"n'a pas le droit {_of(what)}.",
+            "Demandez-le à un·e administrateur·rice." if operation == "accounts" else
+            "Demandez-le à un·e chargé·e de mission ou à un·e administrateur·rice.",
         )
 
 

@@ -86,3 +86,48 @@ def test_newer_base_is_refused(db_url, cpts, monkeypatch):
     check = Database(db_url)
     assert check.current_revision() == "9999_futur"  # untouched
     check.dispose()
+
+
+@pytest.mark.postgresql
+def test_shared_postgresql_base_is_upgraded_only_on_init(cpts, monkeypatch) -> None:
+    """Other server processes may run the previous program on a shared base: its schema
+    moves only when someone asks (`cpts init`), never as a side effect of a command."""
+    from cpts_workflow.errors import SchemaOutdated
+    from cpts_workflow.workspace import Workspace
+
+    from .conftest import PG_ADMIN_URL, _postgres_database
+
+    if not PG_ADMIN_URL:
+        pytest.skip("CPTS_TEST_POSTGRES_URL non défini")
+    databases = _postgres_database()
+    url = next(databases)
+    try:
+        db = Database(url)
+        db.upgrade("0002")
+        db.dispose()
+        ws = Workspace(url)
+        with pytest.raises(SchemaOutdated) as exc:
+            ws.list_projects()
+        assert "est en retard sur le programme (« 0002 », attendu" in exc.value.message
+        assert "cpts" not in exc.value.hint  # the library names no command
+        assert ws.db.current_revision() == "0002"
+        monkeypatch.setenv("CPTS_DATABASE_URL", url)
+        result = cpts("list")
+        assert result.exit_code == 1 and "Mettez-la à jour avec « cpts init »" in result.stderr
+        assert cpts("init").exit_code == 0
+        assert Workspace(url).list_projects() == []
+        ws.db.dispose()
+    finally:
+        next(databases, None)
+
+
+def test_own_sqlite_base_is_upgraded_by_any_command(sqlite_url) -> None:
+    from cpts_workflow.workspace import Workspace
+
+    db = Database(sqlite_url)
+    db.upgrade("0002")
+    db.dispose()
+    ws = Workspace(sqlite_url)
+    assert ws.list_projects() == []
+    assert ws.db.current_revision() == SCHEMA_HEAD
+    ws.db.dispose()
