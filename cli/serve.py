@@ -39,7 +39,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, secure_cookies
         raise Refused(
             f"Le serveur refuse d'écouter sur {host} : la base n'a encore aucun compte "
             "administrateur, tout le monde y entrerait sans se connecter.",
-            "Créez d'abord un compte administrateur (cpts user add … --role admin), ou "
+            "Créez d'abord un compte administrateur (cpts user add IDENTIFIANT --name NOM --role admin), ou "
             "servez sur 127.0.0.1.",
         )
     click.echo(f"Base : {ws.db.display_url}", err=True)

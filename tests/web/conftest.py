@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
 from cpts_web import create_app
 from cpts_web.settings import Settings
+from fastapi.testclient import TestClient
+
 from cpts_workflow.workspace import Workspace
 
 from ..conftest import FIXED_NOW, FixedClock
