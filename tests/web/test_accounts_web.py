@@ -176,3 +176,30 @@ def test_serve_refuses_a_public_address_without_admin(cpts):
     result = cpts("serve --host 0.0.0.0")
     assert result.exit_code == 1
     assert "aucun compte administrateur" in result.output
+
+
+ROLE_COLUMNS = [("admin", "administrateur·rice"), ("claire", "chargé·e de mission"),
+                ("lea", "lecture seule"), ("paul", "porteur (projet Aix rattaché)")]
+ANSWERS = {200: "oui", 303: "oui", 403: "refusé (403)", 404: "introuvable (404)"}
+
+
+def matrix_markdown() -> str:
+    """The access-control matrix as the table docs/web.md shows."""
+    def route(method: str, path: str, data: dict) -> str:
+        path = path.replace(AIX, "AIX").replace(EYG, "AUTRE")
+        extra = f" ({data['action']})" if "action" in data else ""
+        return f"`{method} {path}`{extra}"
+
+    lines = ["| route | " + " | ".join(label for _, label in ROLE_COLUMNS) + " |",
+             "| --- |" + " --- |" * len(ROLE_COLUMNS)]
+    for method, path, data, expected in MATRIX:
+        lines.append(f"| {route(method, path, data)} | "
+                     + " | ".join(ANSWERS[expected[login]] for login, _ in ROLE_COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_matrix_is_the_one_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "web.md").read_text("utf-8")
+    assert matrix_markdown() in doc, "régénérez le tableau : print(matrix_markdown())"
