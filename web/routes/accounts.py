@@ -6,6 +6,8 @@ accounts); these routes set and clear the session cookie.
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -54,8 +56,14 @@ async def login(request: Request) -> Response:
 
 @router.post("/deconnexion")
 async def logout(request: Request) -> Response:
+    # Any page's form may sign out: one carrying the session's token (a signed-in page)
+    # or the browser's cookie token (an error page, rendered without the session).
+    form = await request.form(max_files=0, max_fields=10)
+    sent = str(form.get("csrf") or "")
     load_account(request)
-    await read_form(request)
+    accepted = {getattr(request.state, "csrf", ""), request.cookies.get(CSRF_COOKIE, "")} - {""}
+    if not any(hmac.compare_digest(sent.encode(), token.encode()) for token in accepted):
+        await read_form(request)  # refuses, with the usual sentence
     core: App = request.app.state.core
     core.close_session(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/connexion", status_code=303)
