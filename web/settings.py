@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # A form is a few fields of text: 1 Mio leaves room for long notes and refuses floods.
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -26,7 +26,6 @@ class Settings:
     banner: str | None = None
     # Sign-in: None = required as soon as the base has an account; True/False force it.
     require_login: bool | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def trusts(self, host: str | None) -> bool:
         """Whether a request coming from `host` is one of the trusted proxies."""

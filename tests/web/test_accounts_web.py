@@ -203,3 +203,15 @@ def test_the_matrix_is_the_one_documented():
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "web.md").read_text("utf-8")
     assert matrix_markdown() in doc, "régénérez le tableau : print(matrix_markdown())"
+
+
+def test_sign_out_from_an_error_page(people, clock):
+    client = signed_in(people, clock, "claire")
+    missing = client.get("/nulle-part").text  # rendered without the session: the cookie's token
+    import re
+
+    sent = re.search(r'name="csrf" value="([^"]+)"', missing)
+    token_ = sent.group(1) if sent else client.cookies.get("cpts_csrf")
+    assert client.post("/deconnexion", data={"csrf": token_}, follow_redirects=False).status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert client.post("/deconnexion", data={"csrf": "forged"}, follow_redirects=False).status_code == 403

@@ -40,7 +40,10 @@ def home(request: Request, ws: CurrentWorkspace) -> Response:
         return page(request, "_projects_table.html.j2", **context)
     counts = {flag: sum(1 for r in report.projects if flag in r.flags)
               for flag in ("stalled", "paused", "overlap")}
-    officers = sorted({p.officer for p in ws.list_projects() if p.officer})
+    # Unfiltered, the report already names every officer; filtered, ask for them all.
+    filtered = query.officer or query.stage or query.department
+    officers = sorted({p.officer for p in ws.list_projects() if p.officer} if filtered
+                      else {o.officer for o in report.officers if o.officer})
     return page(
         request, "portfolio.html.j2", title="Portefeuille", report=report, counts=counts,
         active=sum(1 for r in report.projects if r.status == "active"),
