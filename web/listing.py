@@ -17,10 +17,10 @@ from cpts_workflow.reports.views import PortfolioRow
 SORTS: dict[str, tuple[str, Callable[[PortfolioRow], Any]]] = {
     "nom": ("Projet", lambda r: fold(r.name)),
     "etape": ("Étape", lambda r: (r.position_label, r.status)),
-    "jours": ("Jours dans l'étape", lambda r: r.days_in_stage),
+    "jours": ("Jours", lambda r: r.days_in_stage),
     "checklist": ("Checklist", lambda r: r.checklist_done / r.checklist_total if r.checklist_total else 0),
-    "activite": ("Dernière activité", lambda r: r.last_event_at.timestamp() if r.last_event_at else 0),
-    "officer": ("Chargé·e de mission", lambda r: fold(r.officer or "~")),
+    "activite": ("Activité", lambda r: r.last_event_at.timestamp() if r.last_event_at else 0),
+    "officer": ("Chargé·e", lambda r: fold(r.officer or "~")),
     "population": ("Population", lambda r: r.population or 0),
 }
 STATUSES = {"active": "en cours", "paused": "en pause", "abandoned": "abandonné",
