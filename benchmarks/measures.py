@@ -731,6 +731,44 @@ def postgresql_commands(bench: Bench) -> list[Row]:
     return [row for row, _args in rows.values()]
 
 
+WORKSPACES_PER_BATCH = 1000
+
+
+def workspace_per_request(bench: Bench) -> list[Row]:
+    """`App.workspace(account)`, what a server does on every request, against the cheapest
+    thing a request does anyway: one `SELECT 1` through the same pool."""
+    from sqlalchemy import text
+
+    from cpts_workflow.accounts import Account
+    from cpts_workflow.app import App
+
+    app = App(bench.base.url)
+    now = datetime.now(UTC)
+    # An account as a session lookup gives it: a porteur of one project.
+    account = Account(id=1, login="banc", name="Banc d'essai", role="porteur", active=True,
+                      project_ids=(1,), projects=("cpts-0001",), created_at=now, updated_at=now)
+    n = WORKSPACES_PER_BATCH
+
+    def workspaces() -> None:
+        for _ in range(n):
+            app.workspace(account)
+
+    def queries() -> None:
+        for _ in range(n):
+            with app.db.session() as session:
+                session.execute(text("SELECT 1"))
+
+    row = Row("workspace_per_request", f"{n} espaces de travail par requête (App.workspace)",
+              f"{n} × SELECT 1 par le même pool", target=0.5)
+    try:
+        assert app.workspace(account).account == account
+        row.value, row.baseline = paired_medians(workspaces, queries, bench.repeats)
+        row.note = f"{row.value / n * 1e6:.1f} µs par espace de travail"
+    finally:
+        app.dispose()
+    return [row]
+
+
 MEASURES: dict[str, Measure] = {
     "cli_help": cli_help,
     "cli_list_show": cli_list_show,
@@ -741,5 +779,6 @@ MEASURES: dict[str, Measure] = {
     "operations": operations,
     "territory": territory,
     "documents": documents,
+    "workspace_per_request": workspace_per_request,
 }
 OPTIONAL: dict[str, Measure] = {"postgresql": postgresql_commands}

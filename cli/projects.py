@@ -236,7 +236,7 @@ def abandon(app: AppContext, project: str, reason: str) -> None:
 
 
 HISTORY_COLUMNS = [
-    ("when", "Date"), ("actor", "Qui"), ("kind_label", "Quoi"), ("move", "De → à"),
+    ("when", "Date"), ("who", "Qui"), ("kind_label", "Quoi"), ("move", "De → à"),
     ("item_id", "Élément"), ("comment", "Commentaire"),
 ]
 
@@ -258,6 +258,7 @@ def history(app: AppContext, project: str, fmt: str) -> None:
             {
                 **e.to_dict(),
                 "when": french.short_datetime(e.at),
+                "who": f"{e.actor} ({e.account_login})" if e.account_login else e.actor,
                 "move": (f"{definition.state_label(e.from_stage)} → {definition.state_label(e.to_stage)}"
                          if e.from_stage else definition.state_label(e.to_stage) if e.to_stage else None),
             }

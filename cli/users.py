@@ -119,28 +119,23 @@ def role(app: AppContext, login: str, role: str, as_json: bool) -> None:
     _done(account, as_json, f"Compte « {account.login} » : rôle {account.role_label}.")
 
 
-@user.command("disable")
-@LOGIN
-@JSON
-@pass_app
-def disable(app: AppContext, login: str, as_json: bool) -> None:
-    """Désactive un compte : il ne peut plus se connecter, ses sessions sont fermées."""
-    from cpts_workflow import accounts
+def _switch(name: str, active: bool, help_text: str, said: str) -> None:
+    """`cpts user disable` / `enable`: the same command but for the state it sets."""
 
-    account = accounts.disable(app.workspace, login)
-    _done(account, as_json, f"Compte « {account.login} » désactivé.")
+    @user.command(name, help=help_text)
+    @LOGIN
+    @JSON
+    @pass_app
+    def command(app: AppContext, login: str, as_json: bool) -> None:
+        from cpts_workflow import accounts
+
+        account = accounts.set_active(app.workspace, login, active)
+        _done(account, as_json, f"Compte « {account.login} » {said}.")
 
 
-@user.command("enable")
-@LOGIN
-@JSON
-@pass_app
-def enable(app: AppContext, login: str, as_json: bool) -> None:
-    """Réactive un compte désactivé."""
-    from cpts_workflow import accounts
-
-    account = accounts.enable(app.workspace, login)
-    _done(account, as_json, f"Compte « {account.login} » réactivé.")
+_switch("disable", False, "Désactive un compte : il ne peut plus se connecter, ses sessions "
+        "sont fermées.", "désactivé")
+_switch("enable", True, "Réactive un compte désactivé.", "réactivé")
 
 
 @user.command("passwd")
@@ -157,31 +152,24 @@ def passwd(app: AppContext, login: str, password_stdin: bool) -> None:
     success(f"Mot de passe du compte « {account.login} » changé.")
 
 
-@user.command("attach")
-@LOGIN
-@PROJECT
-@JSON
-@pass_app
-def attach(app: AppContext, login: str, project: str, as_json: bool) -> None:
-    """Rattache un projet à un compte porteur (il ne voit que ses projets rattachés)."""
-    from cpts_workflow import accounts
+def _link(name: str, help_text: str) -> None:
+    """`cpts user attach` / `detach`: a porteur's projects, one more or one less."""
 
-    account = accounts.attach(app.workspace, login, project)
-    _done(account, as_json, f"Compte « {account.login} » : projets {', '.join(account.projects)}.")
+    @user.command(name, help=help_text)
+    @LOGIN
+    @PROJECT
+    @JSON
+    @pass_app
+    def command(app: AppContext, login: str, project: str, as_json: bool) -> None:
+        from cpts_workflow import accounts
+
+        account = getattr(accounts, name)(app.workspace, login, project)
+        rest = ", ".join(account.projects) or "aucun"
+        _done(account, as_json, f"Compte « {account.login} » : projets {rest}.")
 
 
-@user.command("detach")
-@LOGIN
-@PROJECT
-@JSON
-@pass_app
-def detach(app: AppContext, login: str, project: str, as_json: bool) -> None:
-    """Détache un projet d'un compte porteur."""
-    from cpts_workflow import accounts
-
-    account = accounts.detach(app.workspace, login, project)
-    rest = ", ".join(account.projects) or "aucun"
-    _done(account, as_json, f"Compte « {account.login} » : projets {rest}.")
+_link("attach", "Rattache un projet à un compte porteur (il ne voit que ses projets rattachés).")
+_link("detach", "Détache un projet d'un compte porteur.")
 
 
 COMMANDS = [user]

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -271,15 +273,22 @@ def _refuse_last_admin(session: Session, row: AccountRow) -> None:
         )
 
 
+@contextmanager
+def _changing(ws: Workspace, login: str) -> Iterator[tuple[Session, AccountRow]]:
+    """One change of one account (admins only), its row locked, in one transaction."""
+    ws.require("accounts")
+    with ws.session() as session:
+        yield session, _row(session, login, lock=True)
+        session.flush()
+
+
 def _end_sessions(session: Session, row: AccountRow) -> None:
     session.execute(delete(LoginSessionRow).where(LoginSessionRow.account_id == row.id))
 
 
 def set_role(ws: Workspace, login: str, role: str) -> Account:
-    ws.require("accounts")
     check_role(role)
-    with ws.session() as session:
-        row = _row(session, login, lock=True)
+    with _changing(ws, login) as (session, row):
         if row.role != role:
             if role != "admin":
                 _refuse_last_admin(session, row)
@@ -287,22 +296,18 @@ def set_role(ws: Workspace, login: str, role: str) -> Account:
             if role != "porteur":  # other roles see every project: attachments mean nothing
                 session.execute(delete(AccountProject).where(AccountProject.account_id == row.id))
             _audit(ws, session, "role_changed", row.login, {"previous": previous, "role": role})
-        session.flush()
         return _view(session, row)
 
 
 def set_active(ws: Workspace, login: str, active: bool) -> Account:
     """Disable (its sessions end at once) or enable an account."""
-    ws.require("accounts")
-    with ws.session() as session:
-        row = _row(session, login, lock=True)
+    with _changing(ws, login) as (session, row):
         if row.active != active:
             if not active:
                 _refuse_last_admin(session, row)
                 _end_sessions(session, row)
             row.active, row.updated_at = active, ws.now()
             _audit(ws, session, "enabled" if active else "disabled", row.login)
-        session.flush()
         return _view(session, row)
 
 
@@ -320,12 +325,10 @@ def set_password(ws: Workspace, login: str, password: str) -> Account:
     key = clean_login(login)
     check_password(password, key)
     hashed = _HASHER.hash(password)
-    with ws.session() as session:
-        row = _row(session, key, lock=True)
+    with _changing(ws, key) as (session, row):
         row.password_hash, row.updated_at = hashed, ws.now()
         _end_sessions(session, row)
         _audit(ws, session, "password_changed", row.login)
-        session.flush()
         return _view(session, row)
 
 
@@ -349,9 +352,7 @@ def change_own_password(shared: Shared, login: str, current: str, new: str) -> A
 
 def attach(ws: Workspace, login: str, project: str | int) -> Account:
     """Give a porteur one more project."""
-    ws.require("accounts")
-    with ws.session() as session:
-        row = _row(session, login, lock=True)
+    with _changing(ws, login) as (session, row):
         if row.role != "porteur":
             raise Refused(
                 f"Le compte « {row.login} » ({ROLE_LABELS.get(row.role, row.role)}) voit déjà "
@@ -363,14 +364,11 @@ def attach(ws: Workspace, login: str, project: str | int) -> Account:
             session.add(AccountProject(account_id=row.id, project_id=target.id))
             row.updated_at = ws.now()
             _audit(ws, session, "attached", row.login, {"project": target.slug})
-        session.flush()
         return _view(session, row)
 
 
 def detach(ws: Workspace, login: str, project: str | int) -> Account:
-    ws.require("accounts")
-    with ws.session() as session:
-        row = _row(session, login, lock=True)
+    with _changing(ws, login) as (session, row):
         target = ws.get_project(session, project)
         link = session.get(AccountProject, (row.id, target.id))
         if link is None:
@@ -379,7 +377,6 @@ def detach(ws: Workspace, login: str, project: str | int) -> Account:
         session.delete(link)
         row.updated_at = ws.now()
         _audit(ws, session, "detached", row.login, {"project": target.slug})
-        session.flush()
         return _view(session, row)
 
 

@@ -24,6 +24,7 @@ from .errors import Forbidden
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import InstrumentedAttribute
 
     from .accounts import Account
 
@@ -162,7 +163,9 @@ def visible_ids(account: Account | None) -> frozenset[int] | None:
     return frozenset(account.project_ids)
 
 
-def visible_clause(account: Account | None, column: ColumnElement[int]) -> ColumnElement[bool] | None:
+def visible_clause(
+    account: Account | None, column: ColumnElement[int] | InstrumentedAttribute[int]
+) -> ColumnElement[bool] | None:
     """A WHERE clause restricting `column` (a project id) to what `account` sees, or None."""
     ids = visible_ids(account)
     if ids is None:

@@ -36,6 +36,7 @@ from .workflow.guards import GuardContext
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import InstrumentedAttribute
 
     from .accounts import Account
 
@@ -138,6 +139,7 @@ class Workspace:
         self.db = shared.db
         self.now: Clock = now or shared.now
         self.account = account
+        self.account_login: str | None
         if account is not None:
             self.actor, self.account_login = account.name, account.login
         else:
@@ -166,7 +168,9 @@ class Workspace:
         """`Forbidden` unless this workspace's account may do a base-wide `operation`."""
         permissions.require(self.account, operation)
 
-    def visible_clause(self, column: ColumnElement[int]) -> ColumnElement[bool] | None:
+    def visible_clause(
+        self, column: ColumnElement[int] | InstrumentedAttribute[int]
+    ) -> ColumnElement[bool] | None:
         """A WHERE clause keeping the projects (ids in `column`) this account sees, or None."""
         return permissions.visible_clause(self.account, column)
 

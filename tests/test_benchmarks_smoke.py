@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 MEASURED = ("cli_help", "cli_show", "cli_list_json", "cli_report_json", "portfolio_list",
-            "report_figures", "operations", "territory_france", "documents_docx")
+            "report_figures", "operations", "territory_france", "documents_docx",
+            "workspace_per_request")
 
 
 def test_smoke_run_measures_everything(tmp_path):

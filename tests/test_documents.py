@@ -427,3 +427,21 @@ def test_stage_filter_lists_the_statutes_paperwork(docs):
     ]
     with pytest.raises(BadInput, match="inconnue"):
         docs.templates("nowhere")
+
+
+def test_porteur_generating_a_document_ticks_only_the_items_it_may(ws, docs, demo, tmp_path):
+    """The ACI sheet proves a chargé de mission's item: a porteur generating it leaves the
+    item open for them; the statuts prove a porteur's item, which it ticks."""
+    from cpts_workflow import accounts
+    from cpts_workflow.workspace import Workspace
+
+    accounts.add_account(ws, "lea", name="Léa Porteuse", role="porteur",
+                         password="un mot de passe solide")
+    accounts.attach(ws, "lea", demo)
+    lea = accounts.account_for(ws.shared, "lea")
+    porteur_docs = Documents(Workspace(account=lea, shared=ws.shared))
+    assert porteur_docs.generate(demo, "fiche_aci", "md", tmp_path).checked_items == ()
+    assert porteur_docs.generate(demo, "statuts", "md", tmp_path).checked_items == (
+        "statutes_drafted",)
+    assert docs.generate(demo, "fiche_aci", "md", tmp_path).checked_items == (
+        "aci_preparation_sheet",)

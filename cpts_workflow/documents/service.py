@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..errors import BadInput
 from ..files import confined_path, safe_stem, write_private
+from ..permissions import may_change_item
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
 from ..views import _View
 from .context import build_context
@@ -272,7 +273,9 @@ class Documents:
         checked = []
         for stage in definition.stages:
             for item in stage.items:
-                if item.document != meta.id:
+                # An item the account may not tick (a porteur and a chargé de mission's
+                # item) stays open for whoever it belongs to.
+                if item.document != meta.id or not may_change_item(self.ws.account, item.role):
                     continue
                 state = session.scalar(
                     select(ChecklistState).where(
