@@ -17,8 +17,13 @@ from .context import AppContext
               help="Accepte une base qui contient déjà d'autres projets (ils sont conservés).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
               help="Où écrire le rapport HTML (par défaut : à côté de la base de démonstration).")
+@click.option("--serve", "serve_it", is_flag=True,
+              help="Sert ensuite la base dans l'application web, avec un compte de démonstration.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port de l'application web (avec --serve).")
 @click.pass_context
-def demo(ctx: click.Context, db_url: str | None, force: bool, out: Path | None) -> None:
+def demo(ctx: click.Context, db_url: str | None, force: bool, out: Path | None, serve_it: bool,
+         port: int) -> None:
     """Crée une base de démonstration réaliste et affiche son portefeuille.
 
     Une douzaine de projets de CPTS (noms inventés) sur des territoires réels de PACA, à
@@ -56,6 +61,39 @@ def demo(ctx: click.Context, db_url: str | None, force: bool, out: Path | None) 
     click.echo(f"{result.projects} projets, {result.events} événements, {result.members} membres "
                f"dans {ws.db.display_url}.")
     click.echo(f"Pour explorer : cpts --db {db_url} report project {report.projects[0].slug}")
+    if serve_it:
+        _serve_demo(db_url, port)
+
+
+def _serve_demo(db_url: str, port: int) -> None:
+    """The demo base in the web app, with a `demo` admin account and a fresh password."""
+    import secrets
+
+    from cpts_web.server import serve
+    from cpts_web.settings import Settings
+
+    from cpts_workflow import accounts
+    from cpts_workflow.errors import Refused
+    from cpts_workflow.workspace import Workspace
+
+    ws = Workspace(db_url, actor="cpts demo")
+    password = secrets.token_urlsafe(12)
+    try:
+        try:
+            accounts.add_account(ws, "demo", name="Compte de démonstration", role="admin",
+                                 password=password)
+        except Refused:  # an earlier demo made it: a new password, every time
+            accounts.set_password(ws, "demo", password)
+            accounts.set_active(ws, "demo", True)
+    finally:
+        ws.db.dispose()
+    click.echo("")
+    click.echo(f"Application web : http://127.0.0.1:{port}/  (Ctrl+C pour arrêter)")
+    click.echo("Identifiant : demo")
+    click.echo(f"Mot de passe : {password}")
+    serve(db_url, "127.0.0.1", port, 1,
+          Settings(banner="Démonstration : projets et personnes fictifs ; identifiant « demo », "
+                          "mot de passe affiché par « cpts demo --serve »."))
 
 
 COMMANDS = [demo]

@@ -35,6 +35,7 @@ COMMAND_MODULES = {
     "aci": "aci",
     "report": "reports",
     "demo": "demo",
+    "serve": "serve",
     "user": "users",
 }
 

@@ -332,6 +332,24 @@ def set_password(ws: Workspace, login: str, password: str) -> Account:
         return _view(session, row)
 
 
+def change_own_password(shared: Shared, login: str, current: str, new: str) -> Account:
+    """Someone changes their own password, proving the current one (throttled like a
+    sign-in); their open sessions end, the web app opens a new one."""
+    from .workspace import Workspace
+
+    account = authenticate(shared, login, current)
+    check_password(new, account.login)
+    hashed = _HASHER.hash(new)
+    ws = Workspace(account=account, shared=shared)
+    with ws.session() as session:
+        row = _row(session, account.login, lock=True)
+        row.password_hash, row.updated_at = hashed, ws.now()
+        _end_sessions(session, row)
+        _audit(ws, session, "password_changed", row.login, {"by": "self"})
+        session.flush()
+        return _view(session, row)
+
+
 def attach(ws: Workspace, login: str, project: str | int) -> Account:
     """Give a porteur one more project."""
     with _changing(ws, login) as (session, row):

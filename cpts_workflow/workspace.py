@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 EVENT_LABELS = {
     "created": "Création du projet",
+    "updated": "Projet renommé ou confié à un autre chargé de mission",
     "checked": "Élément fait",
     "unchecked": "Élément remis à faire",
     "skipped": "Élément sans objet",
@@ -381,6 +382,41 @@ class Workspace:
             session.flush()
             return self.summary(project)
 
+    def update_project(
+        self,
+        ref: str | int,
+        *,
+        name: str | None = None,
+        officer: str | None = None,
+        expected_version: int | None = None,
+    ) -> ProjectSummary:
+        """Rename a project and/or give it to another officer (`""` leaves it unassigned).
+
+        The slug stays: links and exports keep working after a rename.
+        """
+        new_name = _clean_text(name, "Le nom du projet") if name is not None else None
+        if name is not None and not new_name:
+            raise BadInput("Le nom du projet est obligatoire.")
+        if new_name and len(new_name) > 200:
+            raise BadInput("Le nom du projet dépasse 200 caractères.")
+        new_officer = _clean_text(officer, "Le nom du chargé de mission") if officer is not None else None
+        if new_officer and len(new_officer) > 120:
+            raise BadInput("Le nom du chargé de mission dépasse 120 caractères.")
+        # Who may create projects (officers, admins) may rename and reassign them.
+        self.require("create")
+        with self.changing(ref, "stage", expected_version) as (session, project):
+            changes: dict[str, Any] = {}
+            if new_name is not None and new_name != project.name:
+                changes["name"] = {"from": project.name, "to": new_name}
+                project.name = new_name
+            if officer is not None and new_officer != project.officer:
+                changes["officer"] = {"from": project.officer, "to": new_officer}
+                project.officer = new_officer
+            if changes:
+                self.record_event(session, project, "updated", payload=changes)
+                session.flush()
+            return self.summary(project)
+
     def summary(self, project: Project) -> ProjectSummary:
         """A project's summary: where it stands, in which workflow, since when."""
         return self._summary_of(tuple(getattr(project, name) for name in SUMMARY_COLUMNS))
@@ -569,8 +605,9 @@ class Workspace:
         reason: str | None = None,
         due: date | None = None,
         check_value: bool = False,
+        expected_version: int | None = None,
     ) -> ItemView:
-        with self.changing(ref, "check") as (session, project):
+        with self.changing(ref, "check", expected_version) as (session, project):
             definition = self.definition_of(project)
             item = self._item(definition, item_id, project)
             permissions.require_item(self.account, item_id, item.role)
@@ -595,27 +632,38 @@ class Workspace:
         note: str | None = None,
         value: str | None = None,
         due: date | str | None = None,
+        expected_version: int | None = None,
     ) -> ItemView:
-        """Mark an item done; its evidence (`date`, `number`) is validated and normalised."""
+        """Mark an item done; its evidence (`date`, `number`) is validated and normalised.
+
+        `expected_version`: the project's row version the caller read (a web form); another
+        change since then is a `Conflict` and nothing is written.
+        """
         note = _clean_text(note, "La note")
         value = _clean_text(value, "La valeur")
         # The value is checked inside the change's own transaction: looking the project up
         # in a transaction of its own first cost one more BEGIN/COMMIT per check.
         return self._set_item(ref, item_id, "checked", status="done", note=note, value=value,
-                              due=french.parse_date(due) if due else None, check_value=True)
+                              due=french.parse_date(due) if due else None, check_value=True,
+                              expected_version=expected_version)
 
-    def set_due(self, ref: str | int, item_id: str, due: date | str) -> ItemView:
+    def set_due(self, ref: str | int, item_id: str, due: date | str, *,
+                expected_version: int | None = None) -> ItemView:
         """Set a due date on an item without changing its status."""
-        return self._set_item(ref, item_id, "due_set", status=None, due=french.parse_date(due))
+        return self._set_item(ref, item_id, "due_set", status=None, due=french.parse_date(due),
+                              expected_version=expected_version)
 
-    def uncheck(self, ref: str | int, item_id: str) -> ItemView:
+    def uncheck(self, ref: str | int, item_id: str, *, expected_version: int | None = None) -> ItemView:
         """Put an item back to `todo`."""
-        return self._set_item(ref, item_id, "unchecked", status="todo")
+        return self._set_item(ref, item_id, "unchecked", status="todo",
+                              expected_version=expected_version)
 
-    def skip(self, ref: str | int, item_id: str, *, reason: str) -> ItemView:
+    def skip(self, ref: str | int, item_id: str, *, reason: str,
+             expected_version: int | None = None) -> ItemView:
         """Mark an item not applicable; a reason is required."""
         reason = _clean_text(reason, "La raison", required=True) or ""
-        return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason)
+        return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason,
+                              expected_version=expected_version)
 
     # --- stage changes -----------------------------------------------------------------
 
@@ -707,22 +755,25 @@ class Workspace:
         return self._fire(ref, "advance", "advanced", comment=comment, force=force,
                           expected_version=expected_version)
 
-    def back(self, ref: str | int, *, comment: str) -> ProjectSummary:
+    def back(self, ref: str | int, *, comment: str, expected_version: int | None = None) -> ProjectSummary:
         """Go back one stage; a comment says why."""
         comment = _clean_text(comment, "Le commentaire", required=True) or ""
-        return self._fire(ref, "back", "back", comment=comment)
+        return self._fire(ref, "back", "back", comment=comment, expected_version=expected_version)
 
-    def pause(self, ref: str | int, *, reason: str) -> ProjectSummary:
+    def pause(self, ref: str | int, *, reason: str, expected_version: int | None = None) -> ProjectSummary:
         reason = _clean_text(reason, "La raison", required=True) or ""
-        return self._fire(ref, "pause", "paused", comment=reason)
+        return self._fire(ref, "pause", "paused", comment=reason, expected_version=expected_version)
 
-    def resume(self, ref: str | int, *, comment: str | None = None) -> ProjectSummary:
+    def resume(self, ref: str | int, *, comment: str | None = None,
+               expected_version: int | None = None) -> ProjectSummary:
         comment = _clean_text(comment, "Le commentaire")
-        return self._fire(ref, "resume", "resumed", comment=comment)
+        return self._fire(ref, "resume", "resumed", comment=comment,
+                          expected_version=expected_version)
 
-    def abandon(self, ref: str | int, *, reason: str) -> ProjectSummary:
+    def abandon(self, ref: str | int, *, reason: str, expected_version: int | None = None) -> ProjectSummary:
         reason = _clean_text(reason, "La raison", required=True) or ""
-        return self._fire(ref, "abandon", "abandoned", comment=reason)
+        return self._fire(ref, "abandon", "abandoned", comment=reason,
+                          expected_version=expected_version)
 
     # --- audit -------------------------------------------------------------------------
 

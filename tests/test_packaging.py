@@ -51,7 +51,7 @@ def test_every_command_is_mapped_to_its_module_and_loaded_alone():
 
 
 def _packages_in_checkout() -> set[str]:
-    mapping = {"cpts_workflow": ROOT / "cpts_workflow", "cpts_cli": ROOT / "cli"}
+    mapping = {"cpts_workflow": ROOT / "cpts_workflow", "cpts_cli": ROOT / "cli", "cpts_web": ROOT / "web"}
     found = set()
     for name, folder in mapping.items():
         for init in folder.rglob("__init__.py"):
@@ -74,6 +74,11 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     for path in (ROOT / "templates").rglob("*"):
         if path.is_file() and "__pycache__" not in path.parts:
             assert f"cpts_workflow/templates/{path.relative_to(ROOT / 'templates').as_posix()}" in names
+    # The web app's pages, stylesheet and vendored htmx (no CDN: it works on an intranet).
+    for folder in ("templates", "static"):
+        for path in (ROOT / "web" / folder).iterdir():
+            assert f"cpts_web/{folder}/{path.name}" in names, f"web/{folder}/{path.name} missing"
+    assert "cpts_web/static/htmx.min.js" in names and "cpts_web/static/htmx.LICENSE.txt" in names
     # A fresh venv holding the wheel alone; its dependencies come from this environment's
     # site-packages through a plain path entry (so this checkout's editable install stays out).
     env_dir = tmp_path / "venv"
@@ -104,6 +109,15 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     assert "Accompagner la création d'une CPTS" in run("--help")
     assert run("new", "CPTS Hors Dépôt").strip() == "cpts-hors-depot"
     assert "Initiative" in run("show", "cpts-hors-depot")
+    # The web app runs from the wheel: its pages, stylesheet and htmx are there.
+    web = subprocess.run(
+        [str(python), "-I", "-c",
+         "from fastapi.testclient import TestClient\nfrom cpts_web import create_app\nimport cpts_web\n"
+         "c = TestClient(create_app())\nr = c.get('/projets/cpts-hors-depot')\n"
+         "print(cpts_web.__file__, r.status_code, 'CPTS Hors Dépôt' in r.text,"
+         " c.get('/static/htmx.min.js').status_code, c.get('/static/app.css').status_code)"],
+        capture_output=True, text=True, cwd=elsewhere, env=env, check=True).stdout
+    assert str(site) in web and web.split()[1:] == ["200", "True", "200", "200"], web
     # The README's first command: the demo data and the report templates are in the wheel.
     demo = run("demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--out", str(tmp_path / "demo.html"))
     assert "Rapport HTML écrit dans" in demo and (tmp_path / "demo.html").stat().st_size > 20_000

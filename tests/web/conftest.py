@@ -1,0 +1,86 @@
+"""Web fixtures: a small real base, the demo base (built once, copied per test), an HTTP
+client that posts forms as a browser does (with the CSRF token of its cookie)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cpts_web import create_app
+from cpts_web.settings import Settings
+from fastapi.testclient import TestClient
+
+from cpts_workflow.workspace import Workspace
+
+from ..conftest import FIXED_NOW, FixedClock
+
+INITIATIVE_REQUIRED = ["working_group", "porteur_named", "info_meeting", "territory_sketch",
+                       "needs_sketch", "letter_of_intent_sent", "letter_of_intent_validated"]
+
+
+class Site:
+    """A TestClient that reads the CSRF token from its cookie and sends it with each form."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        client.get("/sante")
+        client.get("/")  # receives the CSRF cookie
+
+    @property
+    def token(self) -> str:
+        return self.client.cookies.get("cpts_csrf") or ""
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, *, csrf: bool = True, **kwargs):
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf", self.token)
+        return self.client.post(path, data=form, follow_redirects=False, **kwargs)
+
+    def version(self, slug: str) -> int:
+        page = self.get(f"/projets/{slug}").text
+        return int(re.search(r'name="version" value="(\d+)"', page).group(1))
+
+
+@pytest.fixture
+def web_url(tmp_path: Path, clock: FixedClock) -> Iterator[str]:
+    """A base with two projects: one fresh, one with items done."""
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    ws = Workspace(url, actor="Claire Martin", now=clock)
+    ws.init()
+    ws.create_project("CPTS du Pays d'Aix", officer="Claire Martin")
+    ws.create_project("CPTS d'Eyguières et Alpilles", officer="Hugo Roux")
+    ws.check("cpts-d-eyguieres-et-alpilles", "working_group", note="8 professionnels")
+    ws.db.dispose()
+    yield url
+
+
+def make_app(url: str, clock: FixedClock | None = None, **settings):
+    return create_app(url, now=clock or FixedClock(), settings=Settings(**settings))
+
+
+@pytest.fixture
+def site(web_url: str, clock: FixedClock) -> Iterator[Site]:
+    with TestClient(make_app(web_url, clock), raise_server_exceptions=False) as client:
+        yield Site(client)
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cpts_workflow.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(f"sqlite:///{path}", now=FixedClock(FIXED_NOW))
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_file: Path, tmp_path: Path) -> str:
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_file, copy)
+    return f"sqlite:///{copy}"

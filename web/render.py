@@ -1,0 +1,74 @@
+"""Pages from Jinja2 templates, with French formats and every user string escaped."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from cpts_workflow import french
+from cpts_workflow.reports import charts
+from cpts_workflow.reports.tabular import FLAG_LABELS, percent
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
+PROJECT_STATUS = {"active": "en cours", "paused": "en pause", "abandoned": "abandonné"}
+
+
+def web_hint(hint: str | None) -> str | None:
+    """A library hint, unless it names a command-line option (useless in a browser)."""
+    if not hint or "cpts " in hint or "--" in hint:
+        return None
+    return hint
+
+
+def _to_date(value: str) -> date | str:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+def _number_text(value: str) -> str:
+    """A stored number (`142482`, `12.5`) written the French way; other text as it is."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return french.number(number, 0 if number.is_integer() else 2)
+
+
+def _environment() -> Environment:
+    # Autoescape on for every template: a project name or a note is never markup.
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(
+        number=french.number, plural=french.plural, percent=percent, date=french.short_date,
+        datetime=french.short_datetime, flag_labels=FLAG_LABELS, status_labels=STATUS_LABELS,
+        project_status=PROJECT_STATUS, web_hint=web_hint, number_text=_number_text,
+        minibar=lambda done, total: Markup(charts.progress_bar_svg(done, total)),
+    )
+    env.filters["todate"] = _to_date
+    return env
+
+
+ENV = _environment()
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A whole page (or an htmx fragment) rendered for this request."""
+    state = request.state
+    body = ENV.get_template(template).render(
+        request=request,
+        csrf=getattr(state, "csrf", ""),
+        account=getattr(state, "account", None),
+        settings=request.app.state.settings,
+        htmx=request.headers.get("HX-Request") == "true",
+        **context,
+    )
+    return HTMLResponse(body, status_code=status_code)

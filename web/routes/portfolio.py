@@ -1,0 +1,54 @@
+"""The home page: the portfolio's figures and charts and the project table."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from cpts_workflow.reports import charts, portfolio
+from cpts_workflow.workspace import Workspace
+
+from ..context import CurrentWorkspace, display_name
+from ..listing import SORTS, STATUSES, Query, select_rows
+from ..render import page
+
+router = APIRouter()
+
+
+def stage_options(ws: Workspace) -> list[tuple[str, str]]:
+    definition = ws.definition()
+    return [(s.id, s.label) for s in definition.stages] + \
+        [(s.id, s.label) for s in definition.side_states]
+
+
+@router.get("/")
+def home(request: Request, ws: CurrentWorkspace) -> Response:
+    query = Query.from_params(request.query_params)
+    report = portfolio(ws, officer=query.officer, department=query.department, stage=query.stage)
+    listing = select_rows(report.projects, query, request.app.state.settings.page_size,
+                          me=display_name(request))
+    context: dict[str, Any] = {
+        "query": query, "listing": listing, "sorts": SORTS,
+        "link": lambda **changes: "?" + urlencode(query.params(**changes)),
+        "export_query": urlencode({k: v for k, v in query.params().items()
+                                   if k in ("officer", "etape", "dep")}),
+    }
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "projects":
+        return page(request, "_projects_table.html.j2", **context)
+    counts = {flag: sum(1 for r in report.projects if flag in r.flags)
+              for flag in ("stalled", "paused", "overlap")}
+    # Unfiltered, the report already names every officer; filtered, ask for them all.
+    filtered = query.officer or query.stage or query.department
+    officers = sorted({p.officer for p in ws.list_projects() if p.officer} if filtered
+                      else {o.officer for o in report.officers if o.officer})
+    return page(
+        request, "portfolio.html.j2", title="Portefeuille", report=report, counts=counts,
+        active=sum(1 for r in report.projects if r.status == "active"),
+        funnel_svg=Markup(charts.funnel_svg(report.funnel)),
+        durations_svg=Markup(charts.durations_svg(report.durations)),
+        officers=officers, stages=stage_options(ws), statuses=STATUSES, **context,
+    )

@@ -1,0 +1,291 @@
+"""A project's page: where it stands, its checklist, stage changes, deadlines, history;
+and its members, territory and documents, read-only.
+
+Forms carry the project's row version: a change made meanwhile by someone else is
+refused as a conflict and the page shows the current state; nothing is overwritten.
+With htmx a checklist change swaps the checklist alone; without script, the same form
+posts and the page reloads (Post/Redirect/Get).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from cpts_workflow.aci.calendar import mission_flags
+from cpts_workflow.deadlines import next_deadlines
+from cpts_workflow.errors import BadInput, Conflict, CptsError, Forbidden, NotFound, Refused
+from cpts_workflow.reports import project_report
+from cpts_workflow.reports.tabular import event_detail
+from cpts_workflow.workflow.engine import TRIGGER_LABELS, engine_for
+from cpts_workflow.workspace import Workspace
+
+from ..context import CurrentWorkspace
+from ..render import page
+from ..security import read_form, text
+
+router = APIRouter(prefix="/projets")
+
+# Stage actions: button label, what the comment field is called, whether it is required.
+ACTIONS: dict[str, tuple[str, str, bool]] = {
+    "advance": ("Passer à l'étape suivante", "Commentaire (facultatif)", False),
+    "back": ("Revenir à l'étape précédente", "Pourquoi revenir en arrière ?", True),
+    "pause": ("Mettre en pause", "Raison de la pause", True),
+    "resume": ("Reprendre", "Commentaire (facultatif)", False),
+    "abandon": ("Abandonner le projet", "Raison de l'abandon", True),
+}
+# Messages shown after a redirect, chosen by code (never text taken from the address).
+MESSAGES = {
+    "created": "Projet créé.", "updated": "Projet modifié.", "item": "Checklist enregistrée.",
+    "advance": "Le projet est passé à l'étape suivante.", "back": "Le projet est revenu à l'étape précédente.",
+    "pause": "Le projet est en pause.", "resume": "Le projet a repris.", "abandon": "Le projet est abandonné.",
+}
+ITEM_ACTIONS = ("check", "uncheck", "skip", "due")
+HISTORY_ON_PAGE = 15
+
+
+def version_of(form: Any) -> int | None:
+    value = text(form, "version")
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 12:
+        raise BadInput("La version du projet envoyée par le formulaire est illisible.",
+                       "Rechargez la page puis recommencez.")
+    return int(value)
+
+
+def project_url(slug: str, message: str | None = None, anchor: str = "") -> str:
+    return f"/projets/{quote(slug)}" + (f"?message={message}" if message else "") + anchor
+
+
+def available_actions(ws: Workspace, stage: str, workflow_id: str, version: int) -> list[str]:
+    """The stage actions the workflow offers from the project's state (its guards aside)."""
+    definition = ws.definition(workflow_id, version)
+    triggers = set(engine_for(definition).triggers_from(stage))
+    return [a for a in ACTIONS if a in triggers]
+
+
+def checklist_context(ws: Workspace, ref: str) -> dict[str, Any]:
+    detail = ws.detail(ref)
+    current = next((s for s in detail.stages if s.position == "current"), None)
+    return {"detail": detail, "summary": detail.project, "items": ws.checklist(ref),
+            "current": current}
+
+
+def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
+    context = checklist_context(ws, ref)
+    summary = context["summary"]
+    report = project_report(ws, summary.slug)
+    definition = ws.definition_of(summary)
+    events = list(reversed(report.events))
+    return {
+        **context,
+        "title": summary.name,
+        "report": report,
+        "row": report.project,
+        "definition": definition,
+        "actions": available_actions(ws, summary.stage, summary.workflow_id, summary.workflow_version),
+        "action_labels": ACTIONS,
+        "deadlines": next_deadlines(ws, summary.slug, 5),
+        "late_missions": mission_flags(ws, summary.slug),
+        "events": events[:HISTORY_ON_PAGE],
+        "more_events": max(0, len(events) - HISTORY_ON_PAGE),
+        "event_detail": lambda e: event_detail(e, definition),
+    }
+
+
+@router.get("/nouveau")
+def new_form(request: Request) -> Response:
+    return page(request, "project_new.html.j2", title="Nouveau projet", error=None, values={})
+
+
+@router.post("")
+async def create(request: Request, ws: CurrentWorkspace) -> Response:
+    form = await read_form(request)
+    values = {"name": text(form, "name"), "officer": text(form, "officer")}
+    try:
+        created = ws.create_project(values["name"] or "", officer=values["officer"])
+    except BadInput as exc:
+        return page(request, "project_new.html.j2", status_code=400, title="Nouveau projet",
+                    error=exc, values=values)
+    return RedirectResponse(project_url(created.slug, "created"), status_code=303)
+
+
+@router.get("/{ref}")
+def show(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
+    message = MESSAGES.get(request.query_params.get("message", ""))
+    return page(request, "project.html.j2", message=message, error=None, **project_context(ws, ref))
+
+
+@router.post("/{ref}/modifier")
+async def update(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
+    form = await read_form(request)
+    try:
+        summary = ws.update_project(ref, name=text(form, "name") or "",
+                                    officer=text(form, "officer") or "",
+                                    expected_version=version_of(form))
+    except (BadInput, Conflict, Refused) as exc:
+        return page(request, "project.html.j2", status_code=409 if isinstance(exc, Conflict) else 400,
+                    message=None, error=exc, **project_context(ws, ref))
+    return RedirectResponse(project_url(summary.slug, "updated"), status_code=303)
+
+
+@router.post("/{ref}/elements/{item_id}")
+async def change_item(ref: str, item_id: str, request: Request,
+                      ws: CurrentWorkspace) -> Response:
+    form = await read_form(request)
+    action = text(form, "action")
+    error: CptsError | None = None
+    try:
+        version = version_of(form)
+        if action == "check":
+            ws.check(ref, item_id, note=text(form, "note"), value=text(form, "value"),
+                     expected_version=version)
+        elif action == "uncheck":
+            ws.uncheck(ref, item_id, expected_version=version)
+        elif action == "skip":
+            ws.skip(ref, item_id, reason=text(form, "reason") or "", expected_version=version)
+        elif action == "due":
+            due = text(form, "due")
+            if not due:
+                raise BadInput("Donnez une date d'échéance.")
+            ws.set_due(ref, item_id, due, expected_version=version)
+        else:
+            raise BadInput("Action inconnue sur un élément de la checklist.")
+    except (NotFound, Forbidden):
+        raise
+    except CptsError as exc:
+        error = exc
+    htmx = request.headers.get("HX-Request") == "true"
+    if htmx:
+        # The checklist alone, current (after a conflict too: the other change is shown).
+        return page(request, "_checklist.html.j2", error=error,
+                    message=None if error else MESSAGES["item"], focus=item_id,
+                    **checklist_context(ws, ref))
+    if error is None:
+        return RedirectResponse(project_url(ws.project(ref).slug, "item", f"#item-{item_id}"),
+                                status_code=303)
+    status = 409 if isinstance(error, Conflict | Refused) else 400
+    return page(request, "project.html.j2", status_code=status, message=None, error=error,
+                **project_context(ws, ref))
+
+
+@router.get("/{ref}/etape/{action}")
+def confirm(ref: str, action: str, request: Request, ws: CurrentWorkspace) -> Response:
+    return _confirm_page(request, ws, ref, action, None)
+
+
+def _confirm_page(request: Request, ws: Workspace, ref: str, action: str, error: CptsError | None,
+                  status_code: int = 200, comment: str | None = None) -> Response:
+    if action not in ACTIONS:
+        raise NotFound("Cette action n'existe pas.")
+    context = checklist_context(ws, ref)
+    summary = context["summary"]
+    label, comment_label, required = ACTIONS[action]
+    possible = action in available_actions(ws, summary.stage, summary.workflow_id,
+                                           summary.workflow_version)
+    return page(request, "confirm.html.j2", status_code=status_code, possible=possible,
+                title=f"{label} — {summary.name}", action=action, label=label,
+                comment_label=comment_label, required=required, error=error, comment=comment,
+                verb=TRIGGER_LABELS[action], **context)
+
+
+@router.post("/{ref}/etape/{action}")
+async def change_stage(ref: str, action: str, request: Request,
+                       ws: CurrentWorkspace) -> Response:
+    if action not in ACTIONS:
+        raise NotFound("Cette action n'existe pas.")
+    form = await read_form(request)
+    comment = text(form, "comment")
+    try:
+        version = version_of(form)
+        if action == "advance":
+            summary = ws.advance(ref, comment=comment, expected_version=version)
+        elif action == "resume":
+            summary = ws.resume(ref, comment=comment, expected_version=version)
+        elif action == "back":
+            summary = ws.back(ref, comment=comment or "", expected_version=version)
+        elif action == "pause":
+            summary = ws.pause(ref, reason=comment or "", expected_version=version)
+        else:
+            summary = ws.abandon(ref, reason=comment or "", expected_version=version)
+    except (NotFound, Forbidden):
+        raise
+    except CptsError as exc:
+        status = 409 if isinstance(exc, Conflict | Refused) else 400
+        return _confirm_page(request, ws, ref, action, exc, status, comment)
+    return RedirectResponse(project_url(summary.slug, action), status_code=303)
+
+
+@router.get("/{ref}/historique")
+def history(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
+    summary = ws.project(ref)
+    definition = ws.definition_of(summary)
+    return page(request, "history.html.j2", title=f"Historique — {summary.name}", summary=summary,
+                events=list(reversed(ws.history(ref))),
+                event_detail=lambda e: event_detail(e, definition))
+
+
+@router.get("/{ref}/membres")
+def members(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
+    from cpts_workflow.members import list_members
+
+    summary = ws.project(ref)
+    return page(request, "members.html.j2", title=f"Membres — {summary.name}", summary=summary,
+                members=list_members(ws, ref))
+
+
+@router.get("/{ref}/territoire")
+def territory(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
+    from cpts_workflow.territory.coverage import territory as territory_of
+    from cpts_workflow.territory.coverage_map import map_svg
+
+    summary = ws.project(ref)
+    view = territory_of(ws, ref)
+    departments = sorted({c.departement for c in view.communes})
+    svg = None
+    if len(departments) == 1:
+        try:
+            svg = Markup(map_svg(ws, department=departments[0]))
+        except CptsError:
+            svg = None  # no outlines shipped for this department
+    return page(request, "territory.html.j2", title=f"Territoire — {summary.name}", summary=summary,
+                view=view, map_svg=svg)
+
+
+@router.get("/{ref}/documents")
+def documents(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
+    from cpts_workflow.documents.service import Documents
+
+    summary = ws.project(ref)
+    return page(request, "documents.html.j2", title=f"Documents — {summary.name}", summary=summary,
+                documents=list(reversed(Documents(ws).history(ref))))
+
+
+@router.get("/{ref}/documents/{document_id}")
+def download(ref: str, document_id: int, ws: CurrentWorkspace) -> Response:
+    """A generated document, only while the file on disk is the one that was generated."""
+    from cpts_workflow.documents.service import Documents
+
+    found = next((d for d in Documents(ws).history(ref) if d.id == document_id), None)
+    if found is None:
+        raise NotFound("Ce document n'existe pas pour ce projet.")
+    path = Path(found.path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise NotFound("Le fichier de ce document n'est plus à l'endroit où il a été écrit.",
+                       "Générez-le à nouveau.") from None
+    if hashlib.sha256(data).hexdigest() != found.checksum:
+        raise NotFound("Le fichier de ce document a été modifié depuis sa génération.",
+                       "Générez-le à nouveau.")
+    kind = mimetypes.guess_type(found.file_name)[0] or "application/octet-stream"
+    return Response(data, media_type=kind, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}"})
