@@ -17,6 +17,7 @@ from . import french
 from .aci.calendar import date_value
 from .deadlines import clock_due
 from .errors import BadInput, Refused
+from .limits import LONG_TEXT, clean_text
 from .store.models import ChecklistState
 from .views import ProjectSummary
 
@@ -34,6 +35,7 @@ def record_objection(
     ws: Workspace, ref: str | int, *, ground: str, on: date | str, note: str | None = None
 ) -> ProjectSummary:
     """Record an objection (ground `sraps` or `territoire`) received on `on`."""
+    note = clean_text(note, "La note", max_length=LONG_TEXT - 100)  # room for the ground
     key = ground.strip().lower()
     if key not in GROUNDS:
         raise BadInput(
@@ -85,7 +87,7 @@ def record_objection(
                 "health_project_validated.",
             )
         now = ws.now()
-        comment = f"Motif : {GROUNDS[key]}" + (f". {note.strip()}" if note and note.strip() else "")
+        comment = f"Motif : {GROUNDS[key]}" + (f". {note}" if note else "")
         state = states.get(OBJECTION_ITEM) or ChecklistState(
             project_id=project.id, item_id=OBJECTION_ITEM
         )

@@ -166,9 +166,9 @@ def _event_concerns(event: Event, ids: set[int], identifiers: set[str]) -> bool:
 
 def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
     """Erase a person's data everywhere (RGPD right to erasure), in one audited transaction."""
-    from .workspace import _clean_text
+    from .limits import clean_text
 
-    reason = _clean_text(reason, "La raison", required=True) or ""
+    reason = clean_text(reason, "La raison", required=True) or ""
     with ws.session() as session:
         members = _find(session, person)
         identifiers = _identifiers(members)

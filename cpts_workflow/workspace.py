@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import french
+from . import french, limits
 from .clock import Clock, system_now
 from .errors import BadInput, Conflict, NotFound, Refused
+from .limits import clean_text
 from .store.database import Database
 from .store.models import ChecklistState, Event, Project
 from .views import EventView, ItemView, ProjectDetail, ProjectSummary, StageProgress
@@ -59,7 +60,6 @@ EVENT_LABELS = {
     "member_erased": "Effacement des données d'une personne (RGPD)",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
-MAX_TEXT = 5000
 # What a project's summary is made of, in the order `Workspace._summary_of` reads them.
 SUMMARY_COLUMNS = ("id", "slug", "name", "officer", "stage", "workflow_id", "workflow_version",
                    "created_at", "updated_at", "stage_entered_at", "row_version")
@@ -93,17 +93,6 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:100] or "projet"
 
 
-def _clean_text(value: str | None, what: str, required: bool = False) -> str | None:
-    value = value.strip() if value else None
-    if required and not value:
-        raise BadInput(f"{what} est obligatoire.", "Donnez-le avec l'option indiquée dans l'aide.")
-    if value and len(value) > MAX_TEXT:
-        raise BadInput(f"{what} dépasse {french.number(MAX_TEXT)} caractères.")
-    if value and "\x00" in value:
-        raise BadInput(f"{what} contient des caractères binaires.")
-    return value
-
-
 class Workspace:
     """A base of CPTS projects, seen by one actor.
 
@@ -120,7 +109,7 @@ class Workspace:
         workflow_files: list[Path] | None = None,
     ) -> None:
         self.db = Database(url)
-        self.actor = (actor or default_actor()).strip() or "inconnu"
+        self.actor = limits.clean_actor(actor or default_actor())
         self.now = now
         self._workflow_files = workflow_files
         self._catalog: WorkflowCatalog | None = None
@@ -265,13 +254,13 @@ class Workspace:
         slug: str | None = None,
     ) -> ProjectSummary:
         """Create a project at the first stage of the (newest) workflow."""
-        name = _clean_text(name, "Le nom du projet", required=True) or ""
-        if len(name) > 200:
-            raise BadInput("Le nom du projet dépasse 200 caractères.")
-        officer = _clean_text(officer, "Le nom du chargé de mission")
+        name = clean_text(name, "Le nom du projet", max_length=limits.NAME, required=True) or ""
+        officer = clean_text(officer, "Le nom du chargé de mission", max_length=limits.PERSON)
         definition = self.definition(workflow_id, version)
         with self.session() as session:
             base = slugify(slug or name)
+            if base.isdigit():  # a slug of digits would be taken for a project number
+                base = f"projet-{base}"
             taken = set(session.scalars(select(Project.slug).where(Project.slug.like(f"{base}%"))))
             final = base
             n = 2
@@ -489,8 +478,8 @@ class Workspace:
         due: date | str | None = None,
     ) -> ItemView:
         """Mark an item done; its evidence (`date`, `number`) is validated and normalised."""
-        note = _clean_text(note, "La note")
-        value = _clean_text(value, "La valeur")
+        note = clean_text(note, "La note")
+        value = clean_text(value, "La valeur")
         # The value is checked inside the change's own transaction: looking the project up
         # in a transaction of its own first cost one more BEGIN/COMMIT per check.
         return self._set_item(ref, item_id, "checked", status="done", note=note, value=value,
@@ -506,7 +495,7 @@ class Workspace:
 
     def skip(self, ref: str | int, item_id: str, *, reason: str) -> ItemView:
         """Mark an item not applicable; a reason is required."""
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = clean_text(reason, "La raison", required=True)
         return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason)
 
     # --- stage changes -----------------------------------------------------------------
@@ -566,25 +555,25 @@ class Workspace:
 
         `force=True` passes over failing guards; it needs a comment and is audited.
         """
-        comment = _clean_text(comment, "Le commentaire", required=force)
+        comment = clean_text(comment, "Le commentaire", required=force)
         return self._fire(ref, "advance", "advanced", comment=comment, force=force,
                           expected_version=expected_version)
 
     def back(self, ref: str | int, *, comment: str) -> ProjectSummary:
         """Go back one stage; a comment says why."""
-        comment = _clean_text(comment, "Le commentaire", required=True)
+        comment = clean_text(comment, "Le commentaire", required=True)
         return self._fire(ref, "back", "back", comment=comment)
 
     def pause(self, ref: str | int, *, reason: str) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = clean_text(reason, "La raison", required=True)
         return self._fire(ref, "pause", "paused", comment=reason)
 
     def resume(self, ref: str | int, *, comment: str | None = None) -> ProjectSummary:
-        comment = _clean_text(comment, "Le commentaire")
+        comment = clean_text(comment, "Le commentaire")
         return self._fire(ref, "resume", "resumed", comment=comment)
 
     def abandon(self, ref: str | int, *, reason: str) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True)
+        reason = clean_text(reason, "La raison", required=True)
         return self._fire(ref, "abandon", "abandoned", comment=reason)
 
     # --- audit -------------------------------------------------------------------------
@@ -624,11 +613,6 @@ def normalise_value(item: Item, value: str | None) -> str | None:
             )
         return french.parse_date(value).isoformat()
     if item.evidence == "number" and value:
-        cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
-        try:
-            float(cleaned)
-        except ValueError:
-            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : --value 142482.") from None
-        return cleaned
+        return limits.number_text(value)
     return value
 
