@@ -12,14 +12,12 @@ import re
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from .. import safe_yaml
 from ..errors import DefinitionError
-
-if TYPE_CHECKING:
-    import yaml
 
 EvidenceKind = Literal["none", "date", "number", "document", "note"]
 SideKind = Literal["pause", "end"]
@@ -215,56 +213,6 @@ class WorkflowDefinition(_Model):
 Path_ = tuple[Any, ...]
 
 
-def _construct_with_lines(text: str) -> tuple[Any, dict[Path_, int]]:
-    """The data of a YAML text and the line of every mapping key and sequence entry.
-
-    libyaml (`CSafeLoader`) composes the nodes when it is available, an order of magnitude
-    faster than the pure-Python parser, with the same lines; a text it refuses is read
-    again by the pure-Python parser, whose messages are the ones users and tests know.
-    """
-    import yaml  # lazily: a command served by the catalogue's cache reads no YAML
-
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return _compose_with_lines(fast, text)
-        except yaml.YAMLError:
-            pass
-    return _compose_with_lines(yaml.SafeLoader, text)
-
-
-def _compose_with_lines(
-    loader_class: type[yaml.SafeLoader | yaml.CSafeLoader], text: str
-) -> tuple[Any, dict[Path_, int]]:
-    import yaml
-
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    lines: dict[Path_, int] = {}
-
-    def walk(n: yaml.Node, path: Path_) -> Any:
-        lines[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            out = {}
-            for key_node, value_node in n.value:
-                if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable
-                    raise yaml.MarkedYAMLError(problem="une clé doit être un simple mot, pas une "
-                                               "liste ni un dictionnaire", problem_mark=key_node.start_mark)
-                key = loader.construct_object(key_node, deep=True)
-                lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = walk(value_node, (*path, key))
-                lines[(*path, key)] = key_node.start_mark.line + 1
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [walk(v, (*path, i)) for i, v in enumerate(n.value)]
-        return loader.construct_object(n, deep=True)
-
-    return (walk(node, ()) if node is not None else None), lines
-
-
 def _line_of(lines: dict[Path_, int], path: Path_) -> int | None:
     for end in range(len(path), -1, -1):
         if path[:end] in lines:
@@ -442,18 +390,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def read_yaml(text: str, source: str = "<texte>") -> tuple[dict[str, Any], Lines]:
     """The mapping at the top of a workflow file, with the line of every key."""
-    import yaml
-
-    try:
-        data, lines = _construct_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise DefinitionError(
-            source, [(line, f"YAML illisible : {exc.problem or exc.context} ; vérifiez l'indentation et les « : ».")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise DefinitionError(source, [(None, f"YAML illisible : {exc}.")]) from None
+    data, lines = safe_yaml.load(text, source, max_bytes=MAX_DEFINITION_BYTES, what="workflow")
     if not isinstance(data, dict):
         raise DefinitionError(source, [(1, "le fichier doit décrire un workflow (des clés id, version, stages…).")])
     return data, lines
@@ -500,22 +437,12 @@ MAX_DEFINITION_BYTES = 1_000_000
 
 def read_text(path: str | Path) -> str:
     """A workflow file's text; unreadable, too big or not UTF-8 is a `DefinitionError`."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DefinitionError(str(path), [(None, f"fichier illisible ({exc.strerror}).")]) from None
-    return decode_text(raw, str(path))
+    return safe_yaml.read_file(path, max_bytes=MAX_DEFINITION_BYTES, what="workflow")
 
 
 def decode_text(raw: bytes, source: str) -> str:
     """The text of a workflow file's bytes; too big or not UTF-8 is a `DefinitionError`."""
-    if len(raw) > MAX_DEFINITION_BYTES:
-        raise DefinitionError(source, [(None, "fichier trop volumineux pour un workflow (plus de 1 Mo).")])
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DefinitionError(source, [(None, "le fichier n'est pas du texte UTF-8.")]) from None
+    return safe_yaml.decode(raw, source, max_bytes=MAX_DEFINITION_BYTES, what="workflow")
 
 
 def load_definition(path: str | Path) -> WorkflowDefinition:
