@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
+from .. import limits
 from ..errors import BadInput, NotFound
 from ..resources import templates_dir
 
@@ -97,7 +98,14 @@ class TemplateMeta(BaseModel):
 
     def validate_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
         """Validated answers as JSON-ready values, or `BadInput` naming the questions."""
-        cleaned = {k: _normalise(self.question(k), v) for k, v in answers.items()}
+        cleaned = {}
+        for key, value in answers.items():
+            try:
+                cleaned[key] = _normalise(self.question(key), value)
+            except BadInput as exc:
+                question = self.question(key)
+                raise BadInput(f"« {question.label if question else key} » ({key}) : "
+                               f"{exc.message[0].lower()}{exc.message[1:]}", exc.hint) from None
         try:
             model = self.answers_model.model_validate(cleaned)
         except ValidationError as exc:
@@ -140,8 +148,14 @@ def _normalise(question: Question | None, value: Any) -> Any:
     """Accept what people type: `01/09/2026`, `oui`, `1 500`, `a, b`."""
     if question is None or value is None:
         return value
+    if question.type in ("integer", "number") and isinstance(value, int | float | str):
+        if isinstance(value, str) and not value.strip():
+            return None
+        return limits.parse_number(value, integer=question.type == "integer", example="1500")
+    if isinstance(value, list):
+        return [limits.clean_text(v, "Un choix") if isinstance(v, str) else v for v in value]
     if isinstance(value, str):
-        text = value.strip()
+        text = limits.clean_text(value, "La réponse") or ""
         if text == "":
             return None
         if question.type == "date":
@@ -154,8 +168,6 @@ def _normalise(question: Question | None, value: Any) -> Any:
                 return True
             if low in ("non", "n", "no", "faux", "false", "0"):
                 return False
-        if question.type in ("integer", "number"):
-            return text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
         if question.type == "multi_choice":
             return [v.strip() for v in text.split(",") if v.strip()]
         return text
