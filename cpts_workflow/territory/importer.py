@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from .. import french
 from ..errors import BadInput
+from ..files import os_reason
 from .reference import (
     _LOADED,
     COLUMNS,
@@ -55,7 +56,7 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise BadInput(f"Impossible de lire le fichier {path} ({exc.strerror}).") from None
+        raise BadInput(f"Impossible de lire le fichier {path} ({os_reason(exc)}).") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
