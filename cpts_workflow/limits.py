@@ -135,6 +135,14 @@ def slug_problem(slug: Any) -> str | None:
     return None
 
 
+def as_id(text: Any) -> int | None:
+    """The row id a person typed (`12`), or None when it is not one (`²`, 20 digits, `0`)."""
+    text = str(text).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= MAX_INT:
+        return int(text)
+    return None
+
+
 def _not_a_number(text: str, example: str) -> BadInput:
     odd = next((c for c in text if c not in "0123456789+-.eE"), None)
     if odd is not None and (odd.isdigit() or unicodedata.category(odd) == "No"):

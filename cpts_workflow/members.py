@@ -194,7 +194,8 @@ def _check_kind(legal: bool, values: dict[str, Any]) -> None:
 
 def _get(session: Session, project: Project, member_id: int | str) -> Member:
     text = str(member_id).strip()
-    member = session.get(Member, int(text)) if text.isdigit() else None
+    number = limits.as_id(text)
+    member = session.get(Member, number) if number is not None else None
     if member is None or member.project_id != project.id:
         raise NotFound(
             f"Membre n° {text} introuvable dans le projet « {project.slug} ».",

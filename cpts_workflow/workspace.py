@@ -157,8 +157,8 @@ class Workspace:
         """
         text = str(ref).strip()
         project = None
-        if text.isdigit():
-            project = session.get(Project, int(text), with_for_update=lock or None,
+        if (number := limits.as_id(text)) is not None:
+            project = session.get(Project, number, with_for_update=lock or None,
                                   populate_existing=lock)
         if project is None:
             project = session.scalar(_BY_SLUG_LOCKED if lock else _BY_SLUG, {"slug": text})

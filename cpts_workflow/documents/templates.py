@@ -7,12 +7,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-from .. import limits
+from .. import limits, safe_yaml
 from ..errors import BadInput, NotFound
 from ..resources import templates_dir
+from ..workflow.definition import _french_error
 
 FORMATS = ("md", "html", "docx", "odt", "pdf")
 QuestionType = Literal[
@@ -177,14 +177,14 @@ def _normalise(question: Question | None, value: Any) -> Any:
 def _load(folder: Path) -> TemplateMeta:
     path = folder / "meta.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw, _ = safe_yaml.load(safe_yaml.read_file(path, what="modèle"), str(path), what="modèle")
+        if not isinstance(raw, dict):
+            raise BadInput(f"{path} : le fichier doit décrire un modèle (title, stage, version…).")
         meta = TemplateMeta.model_validate({"id": folder.name, **raw, "folder": folder})
-    except (OSError, yaml.YAMLError) as exc:
-        raise BadInput(f"{path} : fichier illisible ({exc.__class__.__name__}).") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{path} : {where} : {first['msg']}.") from None
+        raise BadInput(f"{path} : {where} : {_french_error(first)}") from None
     if not meta.source.is_file():
         raise BadInput(f"{folder} : template.md.j2 manquant.")
     return meta
