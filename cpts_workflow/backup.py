@@ -35,7 +35,7 @@ from pydantic import (
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Table, delete, insert, select
 
 from . import __version__ as program_version
-from . import limits
+from . import french, limits
 from .errors import BadInput, Conflict, CptsError
 from .files import os_reason, write_private
 from .store.database import SCHEMA_HEAD, known_revisions
@@ -312,8 +312,8 @@ def _json_int(text: str) -> int:
     # Python refuses more than 4 300 digits with an English ValueError; ids, counts and
     # amounts of a backup have at most 19.
     if len(text.lstrip("-")) > 19:
-        raise _Unreadable(text[:30], f"nombre entier de {len(text.lstrip('-')):,} chiffres, "
-                          "trop grand pour une sauvegarde".replace(",", "\u202f"))
+        raise _Unreadable(text[:30], f"nombre entier de {french.number(len(text.lstrip('-')))} "
+                          "chiffres, trop grand pour une sauvegarde")
     return int(text)
 
 

@@ -55,7 +55,7 @@ def write_private(path: str | Path, data: bytes) -> Path:
     rename: a crash leaves either the old file or the new one, never half of it. A folder,
     an empty name or a full disk is one French sentence, and nothing is left behind.
     """
-    if not str(path).strip():
+    if str(path).strip() in ("", "."):  # click turns an empty --out into « . »
         raise BadInput("Le nom du fichier à écrire est vide.", "Donnez un nom de fichier avec --out.")
     path = Path(path)
     if path.is_dir():

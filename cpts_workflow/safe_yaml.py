@@ -50,6 +50,10 @@ _PROBLEMS = {
 }
 
 
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in
+               ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
+
+
 def problem_in_french(problem: str | None) -> str:
     text = problem or ""
     return next((fr for en, fr in _PROBLEMS.items() if en in text), "syntaxe incorrecte")
@@ -179,6 +183,9 @@ def compose_with_lines(loader_class: type[yaml.SafeLoader | yaml.CSafeLoader], t
             raise _Refused(line, f"le fichier se développe en plus de {MAX_NODES:,} valeurs "
                            "(alias en cascade ?) : refusé.".replace(",", "\u202f"))
         lines[path] = n.start_mark.line + 1
+        if n.tag not in _PLAIN_TAGS:  # `!!python/object…`, `!!binary`, `!mine`: not data we read
+            raise _Refused(n.start_mark.line + 1, f"étiquette « {n.tag.replace('tag:yaml.org,2002:', '!!')} » inconnue : seules les "
+                           "valeurs simples, listes et dictionnaires sont lues.")
         if isinstance(n, yaml.MappingNode):
             out: dict[Any, Any] = {}
             seen: dict[Any, int] = {}

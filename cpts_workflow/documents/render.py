@@ -120,8 +120,11 @@ class BoundedEnvironment(SandboxedEnvironment):
     intercepted_binops = frozenset(["*", "**"])
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise TooCostly(f"puissance {right} trop grande")
+        if operator == "**" and isinstance(left, int | float) and isinstance(right, int | float):
+            import math
+
+            if abs(left) > 1 and right * math.log10(abs(left)) > 1000:
+                raise TooCostly("puissance trop grande")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(times, int) and (

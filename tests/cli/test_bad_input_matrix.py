@@ -84,6 +84,8 @@ def _grid() -> dict:
 def _backup(tmp: Path, change) -> bytes:
     """A real backup of the template base, changed by `change(data)`."""
     data = json.loads((tmp / "sauvegarde-modele.json").read_text("utf-8"))
+    # Under a new slug: the import would create it, so every check of a new project runs.
+    data["tables"]["projects"][0]["slug"] = "cpts-importee"
     change(data)
     return json.dumps(data, ensure_ascii=False).encode()
 
@@ -123,7 +125,7 @@ BACKUPS = {
     "nan": (lambda d: _rows(d, "projects")[0].__setitem__("row_version", float("nan")), "NaN"),
     "infinity": (lambda d: _rows(d, "projects")[0].__setitem__("row_version", float("inf")),
                  "Infinity"),
-    "big_int": (None, "5 000 chiffres"),
+    "big_int": (None, "000 chiffres, trop grand"),
     "float_1e999": (None, "infini ou trop long"),
     "deep": (None, "imbriquées"),
     "very_deep": (None, "imbriquées"),
@@ -164,11 +166,12 @@ def _write_backup(tmp: Path, case: str) -> Path:
     elif case == "float_1e999":
         text = text.replace('"row_version": ', '"row_version": 1e999, "x": ', 1)
     elif case == "deep":
-        text = text.replace('"payload": null', '"payload": ' + "[" * 40 + "]" * 40, 1)
+        text = text.replace('"payload": {', '"payload": {"x": ' + "[" * 40 + "]" * 40 + ", ", 1)
     elif case == "very_deep":
-        text = text.replace('"payload": null', '"payload": ' + "[" * 100_000 + "]" * 100_000, 1)
+        text = text.replace('"payload": {', '"payload": {"x": ' + "[" * 100_000 + "]" * 100_000
+                            + ", ", 1)
     elif case == "payload_nan":
-        text = text.replace('"payload": null', '"payload": {"x": NaN}', 1)
+        text = text.replace('"payload": {', '"payload": {"x": NaN, ', 1)
     path.write_text(text, "utf-8")
     return path
 
@@ -275,7 +278,7 @@ YAML_FILES = {
     "tab": ("a:\n\t- b\n", "tabulation"),
     "unclosed": ("a: [1, 2\n", "crochet « ] » non fermé"),
     "oversized": ("a: " + "x" * 1_100_000 + "\n", "trop volumineux"),
-    "python_tag": ("a: !!python/object/apply:os.system ['echo']\n", "étiquette"),
+    "python_tag": ("a: !!python/name:os.system ''\n", "étiquette"),
     "undefined_alias": ("a: *nulle\n", "alias"),
 }
 YAML_COMMANDS = {
@@ -288,8 +291,8 @@ for command_id, (argv, code) in YAML_COMMANDS.items():
     for yaml_id, (_, expected) in YAML_FILES.items():
         if yaml_id == "oversized" and command_id != "workflow_validate":
             expected = "trop volumineux"
-        CASES.append((f"yaml-{command_id}-{yaml_id}", [*argv[:-1], argv[-1].replace(
-            "{file}", f"{{tmp}}/{yaml_id}.yaml")], code, expected))
+        CASES.append((f"yaml-{command_id}-{yaml_id}",
+                      [a.replace("{file}", f"{{tmp}}/{yaml_id}.yaml") for a in argv], code, expected))
 
 ANSWERS = {
     "nan": ("cotisation_montant: .nan\n", "n'est pas un nombre fini"),
@@ -299,10 +302,11 @@ ANSWERS = {
     "exponent": ("cotisation_montant: '1e999'\n", "n'est pas un nombre fini"),
     "decimal_year": ("annee: 2026.5\n", "n'est pas un nombre entier"),
     "too_big": ("annee: 99999999999999999999\n", "trop grand"),
-    "control_text": ("nom: \"Jeanne\\x1b[2J\"\n", "caractère de contrôle"),
-    "long_text": ("nom: " + "x" * (LONG_TEXT + 1) + "\n", "caractères"),
+    "control_text": ("adresse_retour: \"2 rue\\x1b[2J\"\n", "caractère de contrôle"),
+    "nul_text": ("adresse_retour: \"2 rue\\0\"\n", "caractère nul"),
+    "long_text": ("adresse_retour: " + "x" * (LONG_TEXT + 1) + "\n", "caractères"),
 }
-for answer_id, (text, expected) in ANSWERS.items():
+for answer_id, (_, expected) in ANSWERS.items():
     CASES.append((f"answers-{answer_id}",
                   ["doc", "answer", SLUG, "bulletin_adhesion", "--answers", f"{{tmp}}/a-{answer_id}.yaml"],
                   2, expected))
@@ -320,7 +324,7 @@ TEMPLATES = {
     "range": ("{% for i in range(10**9) %}x{% endfor %}", 1, "trop de calcul"),
     "repeat": ("{{ 'a' * 10**10 }}", 1, "trop de calcul"),
     "repeat_list": ("{{ [1] * 10**9 }}", 1, "trop de calcul"),
-    "power": ("{{ 10**10**10 }}", 1, "trop de calcul"),
+    "power": ("{{ 9 ** 999999999 }}", 1, "trop de calcul"),
     "nested_loops": ("{% for i in range(90000) %}{% for j in range(90000) %}{% endfor %}"
                      "{% endfor %}", 1, "trop de calcul"),
     "dunder": ("{{ ''.__class__.__mro__ }}", 1, "accès à « __class__ »"),
@@ -342,6 +346,7 @@ CASES += [
     ("db-folder", ["--db", "sqlite:///{tmp}", "list"], 1, "Impossible d'utiliser la base"),
     ("export-out-folder", ["export", SLUG, "--out", "{tmp}"], 2, "est un dossier"),
     ("export-out-empty", ["export", SLUG, "--out", ""], 2, "nom du fichier à écrire est vide"),
+    ("export-out-dot", ["export", SLUG, "--out", "."], 2, "nom du fichier à écrire est vide"),
     ("export-disk-full", ["export", SLUG, "--out", "/dev/full"], 1, "disque plein"),
     ("export-all-disk-full", ["export", "--all", "--out", "/dev/full"], 1, "disque plein"),
     ("member-export-disk-full", ["member", "export", "Jeanne Durand", "--out", "/dev/full"], 1,
@@ -406,7 +411,7 @@ def prepared(template_base, tmp_path, cpts):
 
 def assert_french_refusal(result, code: int, expected: str) -> None:
     assert result.exit_code == code, (result.exit_code, result.output)
-    assert result.stderr.startswith("Erreur"), result.output
+    assert "Erreur" in result.stderr and not result.stdout, result.output
     assert expected in result.stderr, result.stderr
     english = ENGLISH.search(result.output)
     assert english is None, (english.group(0), result.output)
@@ -454,7 +459,7 @@ def test_the_demo_base_exports_and_reimports(cpts, tmp_path):
     from cpts_workflow.workspace import Workspace
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    build_demo(Workspace(url, now=FixedClock(FIXED_NOW)))
+    build_demo(url, now=FixedClock(FIXED_NOW))
     export_to_file(Workspace(url), tmp_path / "demo.json")
     target = Workspace(f"sqlite:///{tmp_path / 'cible.db'}")
     report = import_backup(target, tmp_path / "demo.json")
