@@ -54,20 +54,14 @@ def doc(ctx: click.Context, template_dirs: tuple[Path, ...]) -> None:
 
 
 def _load_yaml(path: Path) -> Any:
-    import yaml
+    from cpts_workflow import safe_yaml
 
-    from cpts_workflow.errors import BadInput
-
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
-        raise BadInput(f"Fichier de réponses illisible : {path}.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise BadInput(
-            f"{path}{where} : YAML invalide.", "Écrivez une réponse par ligne : question: réponse"
-        ) from None
+    what = "fichier de réponses"
+    text = safe_yaml.read_file(path, max_bytes=safe_yaml.MAX_BYTES, what=what)
+    data, _ = safe_yaml.load(text, str(path), what=what,
+                             syntax="YAML invalide : {problem} ; écrivez une réponse par ligne : "
+                                    "question: réponse.")
+    return data or {}
 
 
 def _answers_from(path: Path | None) -> dict[str, Any] | None:

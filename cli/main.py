@@ -139,6 +139,17 @@ def report_error(exc: BaseException, debug: bool, *, as_json: bool = False) -> i
             extra = cli_hint(exc)
             click.echo(f"Erreur : {exc}" + (f"\n{extra}" if extra else ""), err=True)
         return exc.exit_code
+    if isinstance(exc, OSError):  # a file the command read or wrote, outside the library's care
+        from cpts_workflow.files import os_reason
+
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        click.echo(f"Erreur : opération impossible sur le fichier{where} ({os_reason(exc)}).\n"
+                   "Vérifiez le chemin, les droits et la place libre sur le disque.", err=True)
+        return 1
+    if isinstance(exc, MemoryError | RecursionError):
+        click.echo("Erreur : donnée trop volumineuse ou trop imbriquée pour être traitée ; rien "
+                   "n'a été enregistré.", err=True)
+        return 2
     message = f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré."
     hint = "Relancez avec --debug pour le détail et signalez-le à l'équipe cpts-workflow."
     if as_json:

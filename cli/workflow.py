@@ -80,10 +80,9 @@ def diagram(app: AppContext, fmt: str, version: int | None, output: Path | None)
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.FileError(str(output), exc.strerror) from None
+    from cpts_workflow.files import write_private
+
+    write_private(output, text.encode("utf-8"))
     success(f"Diagramme écrit : {output}")
 
 

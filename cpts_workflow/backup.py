@@ -16,6 +16,7 @@ Other top-level rows (funding grids, reference vintages) are matched by their na
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,10 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    StringConstraints,
+    Field,
     ValidationError,
     create_model,
 )
@@ -46,6 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
+from . import french, limits
 from .errors import BadInput, Conflict, CptsError
 from .files import os_reason, write_private
 from .store.database import SCHEMA_HEAD, known_revisions
@@ -82,7 +85,34 @@ class BackupHeader(BaseModel):
     tables: dict[str, list[dict[str, Any]]]
 
 
+def _checked(problem: Callable[[Any], str | None]) -> AfterValidator:
+    """A validator refusing a value with the French sentence of `problem`."""
+
+    def check(value: Any) -> Any:
+        found = problem(value)
+        if found:
+            raise ValueError(found)
+        return value
+
+    return AfterValidator(check)
+
+
+def _text_type(max_length: int, multiline: bool) -> Any:
+    """Text as every write accepts it (`limits`): NFC, no control character, bounded."""
+
+    def check(value: str) -> str:
+        value = limits.normalise(value, multiline=multiline)
+        found = limits.text_problem(value, max_length, multiline=multiline)
+        if found:
+            raise ValueError(f"le texte {found}")
+        return value
+
+    return Annotated[str, AfterValidator(check)]
+
+
 def _python_type(column) -> Any:
+    """The type a backup's value must have to be stored in `column`, with the limits of
+    every write: what the product accepts it can restore, and nothing else."""
     kind = column.type
     kind = getattr(kind, "impl_instance", None) or getattr(kind, "impl", kind)
     if isinstance(kind, DateTime):
@@ -90,14 +120,19 @@ def _python_type(column) -> Any:
     if isinstance(kind, Boolean):
         return bool
     if isinstance(kind, Integer):
-        return int
+        # Keys and versions start at 1; counts and populations are never negative.
+        least = 1 if (column.primary_key or column.foreign_keys
+                      or column.name in ("row_version", "workflow_version")) else 0
+        return Annotated[int, Field(strict=True, ge=least, le=limits.MAX_INT)]
     if isinstance(kind, Date):
         return date
     if isinstance(kind, JSON):
-        return Any
+        return Annotated[Any, _checked(limits.json_problem)]
+    if column.table.name == Project.__tablename__ and column.name == "slug":
+        return Annotated[str, _checked(limits.slug_problem)]
     if isinstance(kind, String) and kind.length:
-        return Annotated[str, StringConstraints(max_length=kind.length)]
-    return str
+        return _text_type(kind.length, multiline=False)
+    return _text_type(limits.LONG_TEXT, multiline=True)
 
 
 def _row_models() -> dict[str, type[BaseModel]]:
@@ -279,14 +314,56 @@ def read_backup(path: str | Path) -> Backup:
             f"{source} : ce n'est pas un fichier texte (JSON en UTF-8).",
             "Donnez un fichier produit par l'export de cpts-workflow.",
         ) from None
+    return validate_backup(parse_json(text, source), source)
+
+
+class _Unreadable(ValueError):
+    """A JSON value no backup holds; `token` finds its line in the text."""
+
+    def __init__(self, token: str, message: str) -> None:
+        super().__init__(message)
+        self.token, self.message = token, message
+
+
+def _json_int(text: str) -> int:
+    # Python refuses more than 4 300 digits with an English ValueError; ids, counts and
+    # amounts of a backup have at most 19.
+    if len(text.lstrip("-")) > 19:
+        raise _Unreadable(text[:30], f"nombre entier de {french.number(len(text.lstrip('-')))} "
+                          "chiffres, trop grand pour une sauvegarde")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or len(text) > limits.MAX_NUMBER_CHARS:
+        raise _Unreadable(text[:30], f"nombre « {text[:30]} » infini ou trop long")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    raise _Unreadable(name, f"valeur « {name} », qui n'est pas un nombre fini")
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON as a backup may hold it: finite numbers, bounded integers and nesting."""
+    hint = "Donnez un fichier produit par l'export de cpts-workflow, sans modification à la main."
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_json_int, parse_float=_json_float,
+                          parse_constant=_json_constant)
     except json.JSONDecodeError as exc:
-        raise BadInput(
-            f"{source}:{exc.lineno} : JSON illisible (colonne {exc.colno}).",
-            "Donnez un fichier produit par l'export de cpts-workflow, sans modification à la main.",
-        ) from None
-    return validate_backup(data, source)
+        raise BadInput(f"{source}:{exc.lineno} : JSON illisible (colonne {exc.colno}).", hint) from None
+    except _Unreadable as exc:
+        line = text[: max(text.find(exc.token), 0)].count("\n") + 1
+        raise BadInput(f"{source}:{line} : {exc.message}.", hint) from None
+    except RecursionError:  # nested past Python's own limit
+        problem: str | None = "données imbriquées sur des milliers de niveaux"
+    else:
+        # The envelope (tables, rows) adds four levels to what a column holds.
+        problem = limits.json_problem(data, max_depth=limits.MAX_JSON_DEPTH + 4)
+    if problem:
+        raise BadInput(f"{source} : {problem} : ce n'est pas une sauvegarde.", hint)
+    return data
 
 
 def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
@@ -347,8 +424,14 @@ def _row_error(err: dict[str, Any]) -> str:
                 f"2026-11-22T09:30:00+00:00 (trouvé : {err.get('input')!r}).")
     if kind.startswith("date"):
         return f"« {field_} » doit être une date AAAA-MM-JJ (trouvé : {err.get('input')!r})."
-    if kind == "string_too_long":
-        return f"« {field_} » dépasse {err['ctx']['max_length']} caractères."
+    if kind == "value_error":
+        return f"« {field_} » : {err['ctx']['error']}."
+    if kind == "greater_than_equal":
+        return f"« {field_} » doit valoir au moins {err['ctx']['ge']} (trouvé : {err.get('input')!r})."
+    if kind == "less_than_equal":
+        return f"« {field_} » dépasse {err['ctx']['le']} (trouvé : {err.get('input')!r})."
+    if kind.startswith("int"):
+        return f"« {field_} » doit être un nombre entier (trouvé : {err.get('input')!r})."
     return french_error(err)
 
 

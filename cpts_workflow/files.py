@@ -9,7 +9,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .errors import BadInput
+from .errors import BadInput, CptsError
 
 _OS_REASONS = {
     errno.ENOENT: "fichier ou dossier introuvable",
@@ -20,6 +20,15 @@ _OS_REASONS = {
     errno.EEXIST: "un fichier de ce nom existe déjà",
     errno.ENOSPC: "disque plein",
     errno.EROFS: "système de fichiers en lecture seule",
+    errno.EDQUOT: "quota disque dépassé",
+    errno.EFBIG: "fichier trop grand",
+    errno.EIO: "erreur d'entrée-sortie du disque",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+    errno.ELOOP: "trop de liens symboliques",
+    errno.EINVAL: "nom ou opération invalide",
+    errno.EBUSY: "fichier occupé",
+    errno.ETXTBSY: "fichier occupé",
+    errno.EMFILE: "trop de fichiers ouverts",
 }
 
 # Names Windows refuses whatever the extension.
@@ -35,16 +44,33 @@ _RESERVED = {
 
 def os_reason(exc: OSError) -> str:
     """Why a file operation failed, in French (the system's text is in English)."""
-    return _OS_REASONS.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
+    # Never the system's English text: an unknown error is named by its code.
+    return _OS_REASONS.get(exc.errno or 0, f"erreur système {errno.errorcode.get(exc.errno or 0, exc.errno)}")
 
 
 def write_private(path: str | Path, data: bytes) -> Path:
     """Write `data` readable by its owner only (0600: it may hold personal data), atomically.
 
     The bytes go to a temporary file of the same folder, then replace the target in one
-    rename: a crash leaves either the old file or the new one, never half of it.
+    rename: a crash leaves either the old file or the new one, never half of it. A folder,
+    an empty name or a full disk is one French sentence, and nothing is left behind.
     """
+    if str(path).strip() in ("", "."):  # click turns an empty --out into « . »
+        raise BadInput("Le nom du fichier à écrire est vide.", "Donnez un nom de fichier.")
     path = Path(path)
+    if path.is_dir():
+        raise BadInput(
+            f"{path} est un dossier : impossible d'y écrire un fichier à sa place.",
+            "Donnez un nom de fichier, par exemple sauvegarde.json.",
+        )
+    if path.is_char_device():  # /dev/stdout, /dev/full: written in place, never replaced
+        try:
+            with path.open("wb") as device:
+                device.write(data)
+                device.flush()
+        except OSError as exc:
+            raise _write_failed(path, exc) from None
+        return path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -60,10 +86,18 @@ def write_private(path: str | Path, data: bytes) -> Path:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_failed(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _write_failed(path: Path, exc: OSError) -> CptsError:
+    return CptsError(f"Impossible d'écrire {path} ({os_reason(exc)}) ; rien n'a été écrit.",
+                     "Libérez de la place ou choisissez un autre fichier.")
 
 
 def inside(base: str | Path, path: str | Path) -> Path:

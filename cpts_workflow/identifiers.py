@@ -25,7 +25,7 @@ def clean_siret(value: str) -> str:
     from stdnum.fr import siren, siret
 
     code = _compact(value)
-    if len(code) == 14 and code.isdigit():
+    if len(code) == 14 and (code.isascii() and code.isdigit()):
         if not siret.is_valid(code):
             raise BadInput(
                 f"Le SIRET « {value} » est invalide (clé de contrôle fausse).",
@@ -33,7 +33,7 @@ def clean_siret(value: str) -> str:
                 "annuaire-entreprises.data.gouv.fr.",
             )
         return code
-    if len(code) == 9 and code.isdigit():
+    if len(code) == 9 and (code.isascii() and code.isdigit()):
         if not siren.is_valid(code):
             raise BadInput(
                 f"Le SIREN « {value} » est invalide (clé de contrôle fausse).",
@@ -59,7 +59,7 @@ def _luhn_ok(digits: str) -> bool:
 def clean_rpps(value: str) -> str:
     """An RPPS number: exactly 11 digits."""
     code = _compact(value)
-    if len(code) != 11 or not code.isdigit():
+    if len(code) != 11 or not (code.isascii() and code.isdigit()):
         raise BadInput(
             f"Le numéro RPPS « {value} » doit compter exactement 11 chiffres.",
             "Il figure sur la carte CPS et dans l'annuaire santé (annuaire.sante.fr).",

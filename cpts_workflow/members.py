@@ -8,13 +8,14 @@ Every change records an audit event (`member_added`, `member_updated`,
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from . import identifiers
+from . import identifiers, limits
 from .errors import BadInput, NotFound
 from .store.models import Member
 from .views import View
@@ -109,28 +110,39 @@ def member_view(member: Member, project_slug: str, warnings: tuple[str, ...] = (
     )
 
 
+def _spellings(label: str) -> set[str]:
+    """How a French label may be typed: « trésorier·ère », « trésorier », « trésorière »."""
+    label = label.lower()
+    if "·" not in label:
+        return {label}
+    stem, ending = label.split("·", 1)
+    feminine = stem + ending if len(ending) < 2 else stem[: -len(ending) + 1] + ending
+    return {label, stem, feminine}
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _choice(value: str | None, allowed: dict[str, str], what: str) -> str | None:
+    """A key of `allowed`, given as the key or as its whole French label (never a prefix:
+    « t » is no trésorier·ère)."""
     if value is None or value == "":
         return None
-    key = value.strip().lower().replace("-", "_")
+    typed = unicodedata.normalize("NFC", value).strip().lower()
+    key = typed.replace("-", "_")
     if key in allowed:
         return key
-    # Accept the French label too (« trésorier » for treasurer).
     for k, label in allowed.items():
-        if label.lower().startswith(key.replace("_", " ")):
+        if _plain(typed) in {_plain(s) for s in _spellings(label)}:
             return k
     listing = ", ".join(f"{k} ({label})" for k, label in allowed.items())
     raise BadInput(f"{what} « {value} » inconnu·e.", f"Valeurs possibles : {listing}.")
 
 
-def _text(value: str | None, what: str, limit: int = 200) -> str | None:
-    value = value.strip() if value else None
-    if value and (len(value) > limit or "\x00" in value):
-        raise BadInput(
-            f"{what} est trop long ou contient des caractères binaires "
-            f"({limit} caractères au plus)."
-        )
-    return value or None
+def _text(value: str | None, what: str, limit: int = limits.NAME) -> str | None:
+    return limits.clean_text(value, what, max_length=limit)
 
 
 def _validate(fields: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -151,7 +163,8 @@ def _validate(fields: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
         elif key == "structure_kind":
             value = _choice(value, STRUCTURE_KINDS, "Type de structure")
         elif key in ("profession", "phone"):
-            value = _text(value, "La profession" if key == "profession" else "Le téléphone", 120)
+            value = (_text(value, "La profession", limits.PERSON) if key == "profession"
+                     else _text(value, "Le téléphone", limits.PHONE))
         elif value:
             value = {
                 "rpps": identifiers.clean_rpps,
@@ -182,7 +195,8 @@ def _check_kind(legal: bool, values: dict[str, Any]) -> None:
 
 def _get(session: Session, project: Project, member_id: int | str) -> Member:
     text = str(member_id).strip()
-    member = session.get(Member, int(text)) if text.isdigit() else None
+    number = limits.as_id(text)
+    member = session.get(Member, number) if number is not None else None
     if member is None or member.project_id != project.id:
         raise NotFound(
             f"Membre n° {text} introuvable dans le projet « {project.slug} ».",

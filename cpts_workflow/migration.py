@@ -21,11 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Refused
+from .limits import LONG_TEXT, clean_text
 from .store.models import ChecklistState, Project
 from .views import View
 from .workflow.catalog import DEFAULT_WORKFLOW
 from .workflow.versions import VersionMapping, version_mapping
-from .workspace import STATUS_LABELS, Workspace, _clean_text
+from .workspace import STATUS_LABELS, Workspace
 
 EVENT_KIND = "workflow_migrated"
 
@@ -243,7 +244,8 @@ def migrate(
     """
     if projects is None:
         ws.require("migrate")  # named projects are checked one by one as they are read
-    comment = _clean_text(comment, "Le commentaire")
+    # The event's comment is headed by the version change: room is kept for it.
+    comment = clean_text(comment, "Le commentaire", max_length=LONG_TEXT - 100)
     target = ws.definition(workflow_id, to_version)
     plans: list[ProjectMigration] = []
     with ws.session() as session:

@@ -18,6 +18,7 @@ from .aci.calendar import date_value
 from .checklist import write_item
 from .deadlines import clock_due
 from .errors import BadInput, Refused
+from .limits import LONG_TEXT, clean_text
 from .store.models import ChecklistState
 from .views import ProjectSummary
 
@@ -35,6 +36,7 @@ def record_objection(
     ws: Workspace, ref: str | int, *, ground: str, on: date | str, note: str | None = None
 ) -> ProjectSummary:
     """Record an objection (ground `sraps` or `territoire`) received on `on`."""
+    note = clean_text(note, "La note", max_length=LONG_TEXT - 100)  # room for the ground
     key = ground.strip().lower()
     if key not in GROUNDS:
         raise BadInput(

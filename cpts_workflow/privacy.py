@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .errors import BadInput, NotFound
+from .limits import as_id
 from .store.models import DocumentAnswers, Event, Member, Project
 from .views import View
 
@@ -60,8 +61,8 @@ def _find(session: Session, person: str) -> list[Member]:
             "Désignez la personne par son numéro de membre, son nom exact ou son e-mail."
         )
     keys = {wanted}
-    if wanted.isdigit():
-        member = session.get(Member, int(wanted))
+    if (number := as_id(wanted)) is not None:
+        member = session.get(Member, number)
         if member is not None:
             keys = {k for k in (_norm(member.name), _norm(member.email)) if k}
     members = [
@@ -167,10 +168,10 @@ def _event_concerns(event: Event, ids: set[int], identifiers: set[str]) -> bool:
 
 def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
     """Erase a person's data everywhere (RGPD right to erasure), in one audited transaction."""
-    from .workspace import _clean_text
+    from .limits import clean_text
 
     ws.require("privacy")
-    reason = _clean_text(reason, "La raison", required=True) or ""
+    reason = clean_text(reason, "La raison", required=True) or ""
     with ws.session() as session:
         members = _find(session, person)
         identifiers = _identifiers(members)

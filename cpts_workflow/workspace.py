@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import french, permissions
+from . import french, limits, permissions
 from .checklist import item_payload, write_item
 from .clock import Clock
 from .errors import BadInput, Conflict, NotFound, Refused
+from .limits import clean_text
 from .paging import Page, after, check_limit, decode_cursor, encode_cursor, parse_instant
 from .permissions import Operation
 from .shared import Shared
@@ -70,7 +71,6 @@ EVENT_LABELS = {
     "member_erased": "Effacement des données d'une personne (RGPD)",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
-MAX_TEXT = 5000
 # What a project's summary is made of, in the order `Workspace._summary_of` reads them.
 SUMMARY_COLUMNS = ("id", "slug", "name", "officer", "stage", "workflow_id", "workflow_version",
                    "created_at", "updated_at", "stage_entered_at", "row_version")
@@ -111,17 +111,6 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:100] or "projet"
 
 
-def _clean_text(value: str | None, what: str, required: bool = False) -> str | None:
-    value = value.strip() if value else None
-    if required and not value:
-        raise BadInput(f"{what} est obligatoire.", "Donnez-le avec l'option indiquée dans l'aide.")
-    if value and len(value) > MAX_TEXT:
-        raise BadInput(f"{what} dépasse {french.number(MAX_TEXT)} caractères.")
-    if value and "\x00" in value:
-        raise BadInput(f"{what} contient des caractères binaires.")
-    return value
-
-
 class Workspace:
     """A base of CPTS projects, seen by one actor.
 
@@ -153,7 +142,7 @@ class Workspace:
         if account is not None:
             self.actor, self.account_login = account.name, account.login
         else:
-            self.actor = (actor or default_actor()).strip() or "inconnu"
+            self.actor = limits.clean_actor(actor or default_actor())
             self.account_login = None
         self._facts = shared.stage_facts
 
@@ -244,8 +233,8 @@ class Workspace:
         """
         text = str(ref).strip()
         project = None
-        if text.isdigit():
-            project = session.get(Project, int(text), with_for_update=lock or None,
+        if (number := limits.as_id(text)) is not None:
+            project = session.get(Project, number, with_for_update=lock or None,
                                   populate_existing=lock)
         if project is None:
             project = session.scalar(_BY_SLUG_LOCKED if lock else _BY_SLUG, {"slug": text})
@@ -351,13 +340,13 @@ class Workspace:
     ) -> ProjectSummary:
         """Create a project at the first stage of the (newest) workflow."""
         self.require("create")
-        name = _clean_text(name, "Le nom du projet", required=True) or ""
-        if len(name) > 200:
-            raise BadInput("Le nom du projet dépasse 200 caractères.")
-        officer = _clean_text(officer, "Le nom du chargé de mission")
+        name = clean_text(name, "Le nom du projet", max_length=limits.NAME, required=True) or ""
+        officer = clean_text(officer, "Le nom du chargé de mission", max_length=limits.PERSON)
         definition = self.definition(workflow_id, version)
         with self.session() as session:
             base = slugify(slug or name)
+            if base.isdigit():  # a slug of digits would be taken for a project number
+                base = f"projet-{base}"
             taken = set(session.scalars(select(Project.slug).where(Project.slug.like(f"{base}%"))))
             final = base
             n = 2
@@ -394,12 +383,12 @@ class Workspace:
 
         The slug stays: links and exports keep working after a rename.
         """
-        new_name = _clean_text(name, "Le nom du projet") if name is not None else None
+        new_name = clean_text(name, "Le nom du projet", max_length=limits.NAME) if name is not None else None
         if name is not None and not new_name:
             raise BadInput("Le nom du projet est obligatoire.")
         if new_name and len(new_name) > 200:
             raise BadInput("Le nom du projet dépasse 200 caractères.")
-        new_officer = _clean_text(officer, "Le nom du chargé de mission") if officer is not None else None
+        new_officer = clean_text(officer, "Le nom du chargé de mission", max_length=limits.PERSON) if officer is not None else None
         if new_officer and len(new_officer) > 120:
             raise BadInput("Le nom du chargé de mission dépasse 120 caractères.")
         # Who may create projects (officers, admins) may rename and reassign them.
@@ -639,8 +628,8 @@ class Workspace:
         `expected_version`: the project's row version the caller read (a web form); another
         change since then is a `Conflict` and nothing is written.
         """
-        note = _clean_text(note, "La note")
-        value = _clean_text(value, "La valeur")
+        note = clean_text(note, "La note")
+        value = clean_text(value, "La valeur")
         # The value is checked inside the change's own transaction: looking the project up
         # in a transaction of its own first cost one more BEGIN/COMMIT per check.
         return self._set_item(ref, item_id, "checked", status="done", note=note, value=value,
@@ -661,7 +650,7 @@ class Workspace:
     def skip(self, ref: str | int, item_id: str, *, reason: str,
              expected_version: int | None = None) -> ItemView:
         """Mark an item not applicable; a reason is required."""
-        reason = _clean_text(reason, "La raison", required=True) or ""
+        reason = clean_text(reason, "La raison", required=True) or ""
         return self._set_item(ref, item_id, "skipped", status="not_applicable", reason=reason,
                               expected_version=expected_version)
 
@@ -751,27 +740,27 @@ class Workspace:
 
         `force=True` passes over failing guards; it needs a comment and is audited.
         """
-        comment = _clean_text(comment, "Le commentaire", required=force)
+        comment = clean_text(comment, "Le commentaire", required=force)
         return self._fire(ref, "advance", "advanced", comment=comment, force=force,
                           expected_version=expected_version)
 
     def back(self, ref: str | int, *, comment: str, expected_version: int | None = None) -> ProjectSummary:
         """Go back one stage; a comment says why."""
-        comment = _clean_text(comment, "Le commentaire", required=True) or ""
+        comment = clean_text(comment, "Le commentaire", required=True) or ""
         return self._fire(ref, "back", "back", comment=comment, expected_version=expected_version)
 
     def pause(self, ref: str | int, *, reason: str, expected_version: int | None = None) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True) or ""
+        reason = clean_text(reason, "La raison", required=True) or ""
         return self._fire(ref, "pause", "paused", comment=reason, expected_version=expected_version)
 
     def resume(self, ref: str | int, *, comment: str | None = None,
                expected_version: int | None = None) -> ProjectSummary:
-        comment = _clean_text(comment, "Le commentaire")
+        comment = clean_text(comment, "Le commentaire")
         return self._fire(ref, "resume", "resumed", comment=comment,
                           expected_version=expected_version)
 
     def abandon(self, ref: str | int, *, reason: str, expected_version: int | None = None) -> ProjectSummary:
-        reason = _clean_text(reason, "La raison", required=True) or ""
+        reason = clean_text(reason, "La raison", required=True) or ""
         return self._fire(ref, "abandon", "abandoned", comment=reason,
                           expected_version=expected_version)
 
@@ -825,11 +814,6 @@ def normalise_value(item: Item, value: str | None) -> str | None:
             )
         return french.parse_date(value).isoformat()
     if item.evidence == "number" and value:
-        cleaned = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
-        try:
-            float(cleaned)
-        except ValueError:
-            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : 142482.", topic="item_value") from None
-        return cleaned
+        return limits.number_text(value)
     return value
 

@@ -1,68 +1,17 @@
-"""YAML read with the line of every key, and validation errors as French sentences.
+"""Lines of keys and validation errors as French sentences.
 
 Workflow files, ACI grids and backups are YAML or JSON checked by pydantic; a problem is
 reported as `file:line: message`, never as a traceback. Lines are kept by key path
-(`("stages", 2, "items", 0, "id")`), so that a pydantic error's `loc` finds its line.
+(`("stages", 2, "items", 0, "id")`, filled by `safe_yaml`), so that a pydantic error's
+`loc` finds its line.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import yaml
+from typing import Any
 
 KeyPath = tuple[Any, ...]
-
-
-def construct_with_lines(text: str) -> tuple[Any, dict[KeyPath, int]]:
-    """The data of a YAML text and the line of every mapping key and sequence entry.
-
-    libyaml (`CSafeLoader`) composes the nodes when it is available, an order of magnitude
-    faster than the pure-Python parser, with the same lines; a text it refuses is read
-    again by the pure-Python parser, whose messages are the ones users and tests know.
-    """
-    import yaml  # lazily: a command served by the catalogue's cache reads no YAML
-
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return compose_with_lines(fast, text)
-        except yaml.YAMLError:
-            pass
-    return compose_with_lines(yaml.SafeLoader, text)
-
-
-def compose_with_lines(
-    loader_class: type[yaml.SafeLoader | yaml.CSafeLoader], text: str
-) -> tuple[Any, dict[KeyPath, int]]:
-    import yaml
-
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-    finally:
-        loader.dispose()
-    lines: dict[KeyPath, int] = {}
-
-    def walk(n: yaml.Node, path: KeyPath) -> Any:
-        lines[path] = n.start_mark.line + 1
-        if isinstance(n, yaml.MappingNode):
-            out = {}
-            for key_node, value_node in n.value:
-                if not isinstance(key_node, yaml.ScalarNode):  # `? [a, b]`: unhashable
-                    raise yaml.MarkedYAMLError(problem="une clé doit être un simple mot, pas une "
-                                               "liste ni un dictionnaire", problem_mark=key_node.start_mark)
-                key = loader.construct_object(key_node, deep=True)
-                lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = walk(value_node, (*path, key))
-                lines[(*path, key)] = key_node.start_mark.line + 1
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [walk(v, (*path, i)) for i, v in enumerate(n.value)]
-        return loader.construct_object(n, deep=True)
-
-    return (walk(node, ()) if node is not None else None), lines
+Lines = dict[KeyPath, int]
 
 
 def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
@@ -104,4 +53,3 @@ def french_error(err: dict[str, Any]) -> str:
     return f"valeur invalide pour « {field} » ({err['msg']})."
 
 
-Lines = dict[KeyPath, int]

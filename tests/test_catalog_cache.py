@@ -18,10 +18,10 @@ import yaml
 import cpts_workflow.workflow.catalog as catalog_module
 from cpts_workflow.errors import DefinitionError
 from cpts_workflow.resources import workflows_dir
+from cpts_workflow.safe_yaml import compose_with_lines
 from cpts_workflow.workflow import cache as catalog_cache
 from cpts_workflow.workflow import guards
 from cpts_workflow.workflow.catalog import WorkflowCatalog, parse_definition
-from cpts_workflow.yaml_lines import compose_with_lines
 
 from .test_workflow_versions import REGIONAL
 
@@ -126,7 +126,7 @@ def test_a_new_guard_changes_the_key(cache_dir, tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("broken", "line", "message"),
     [
-        (lambda t: t.replace("label: Valide", "label: [Valide"), 9, "YAML illisible : expected ',' or ']'"),
+        (lambda t: t.replace("label: Valide", "label: [Valide"), 9, "YAML illisible : crochet « ] » non fermé"),
         (lambda t: t.replace("role: porteur", "role: ''", 1), None, "« role » ne peut pas être vide"),
         (lambda t: t.replace("guards: [checklist_complete]", "guards: [nope]", 1), None, "garde inconnue « nope »"),
     ],

@@ -13,16 +13,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 from sqlalchemy import select
 
-from ..errors import BadInput, DefinitionError, NotFound, Refused
+from .. import safe_yaml
+from ..errors import DefinitionError, NotFound, Refused
 from ..resources import data_dir
 from ..store.models import FundingGrid
 from ..views import View
 from ..workflow.definition import IDENTIFIER
-from ..yaml_lines import construct_with_lines, french_error, line_of
+from ..yaml_lines import french_error, line_of
 from .missions import MISSIONS_BY_ID
 
 if TYPE_CHECKING:
@@ -85,20 +85,11 @@ class Grid(_Model):
 
 def parse_grid(text: str, source: str = "<texte>") -> Grid:
     """Validate a grid from YAML (or JSON) text; `DefinitionError` lists each problem."""
-    try:
-        data, lines = construct_with_lines(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DefinitionError(
-            source,
-            [
-                (
-                    mark.line + 1 if mark else None,
-                    "fichier illisible (YAML ou JSON attendu) ; vérifiez "
-                    "l'indentation et les « : ».",
-                )
-            ],
-        ) from None
+    data, lines = safe_yaml.load(
+        text, source, max_bytes=MAX_GRID_BYTES, what="grille",
+        syntax="fichier illisible (YAML ou JSON attendu) : {problem} ; vérifiez l'indentation "
+               "et les « : ».",
+    )
     if not isinstance(data, dict):
         raise DefinitionError(
             source,
@@ -219,17 +210,7 @@ def get_grid(ws: Workspace, grid_id: str | None = None) -> Grid:
 def import_grid(ws: Workspace, path: str | Path, *, replace: bool = False) -> GridSummary:
     """Validate a grid file and store it; nothing is stored if any line is wrong."""
     ws.require("reference")
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"Fichier « {path} » illisible ({exc.strerror}).") from None
-    if len(raw) > MAX_GRID_BYTES:
-        raise BadInput(f"Fichier « {path} » trop volumineux pour une grille (plus de 200 Ko).")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput(f"Le fichier « {path} » n'est pas du texte UTF-8.") from None
+    text = safe_yaml.read_file(path, max_bytes=MAX_GRID_BYTES, what="grille")
     grid = parse_grid(text, str(path))
     if grid.id in shipped_grids():
         raise Refused(

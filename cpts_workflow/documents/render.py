@@ -104,8 +104,75 @@ def join_fr(values: Any) -> str:
     return f"{', '.join(items[:-1])} et {items[-1]}"
 
 
+# A template given by a user may try to run forever or fill the memory: it is stopped
+# after this many steps of its own code, and sizes built by `*` and `**` are bounded.
+MAX_RENDER_STEPS = 2_000_000
+MAX_BUILT_SIZE = 1_000_000
+
+
+class TooCostly(Exception):
+    """A template that would run too long or build too large a value."""
+
+
+class BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, with `*` and `**` checked before they build a huge value."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(left, int | float) and isinstance(right, int | float):
+            import math
+
+            if abs(left) > 1 and right * math.log10(abs(left)) > 1000:
+                raise TooCostly("puissance trop grande")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and (
+                        len(seq) * times > MAX_BUILT_SIZE):
+                    raise TooCostly("répétition d'un texte ou d'une liste trop grande")
+        return super().call_binop(context, operator, left, right)
+
+
+def _render_bounded(template: Any, context: dict[str, Any]) -> str:
+    """`template.render(**context)`, stopped after `MAX_RENDER_STEPS` lines of template code."""
+    import sys
+
+    steps = 0
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal steps
+        if event == "line":
+            steps += 1
+            if steps > MAX_RENDER_STEPS:
+                raise TooCostly("boucle trop longue")
+        return local
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        name = frame.f_code.co_filename
+        return local if name.endswith(".j2") or name == "<template>" else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        return template.render(**context)
+    finally:
+        sys.settrace(previous)
+
+
+_UNSAFE = re.compile(r"access to attribute '([^']+)' of '([^']+)' object is unsafe")
+
+
+def _forbidden(meta: TemplateMeta, text: str) -> Refused:
+    found = _UNSAFE.search(text)
+    what = f"accès à « {found.group(1)} »" if found else "opération non permise"
+    return Refused(
+        f"Le modèle « {meta.id} » tente une opération interdite ({what}).",
+        "Un modèle ne peut que lire les données du projet ; corrigez-le.",
+    )
+
+
 def environment(meta: TemplateMeta) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = BoundedEnvironment(
         loader=FileSystemLoader([str(meta.folder), str(meta.folder.parent / "_commun")]),
         undefined=StrictUndefined,
         autoescape=False,  # the output is Markdown; pandoc refuses raw HTML later
@@ -129,27 +196,34 @@ def render_markdown(meta: TemplateMeta, context: dict[str, Any]) -> str:
     env = environment(meta)
     try:
         template = env.get_template("template.md.j2")
-        return french_spacing(template.render(**context, article=ArticleCounter()))
-    except SecurityError as exc:
+        return french_spacing(_render_bounded(template, {**context, "article": ArticleCounter()}))
+    except (TooCostly, OverflowError, MemoryError, RecursionError) as exc:
+        # OverflowError: the sandbox's own `range` refuses more than 100 000 values.
+        why = str(exc) if isinstance(exc, TooCostly) else "calcul trop grand"
         raise Refused(
-            f"Le modèle « {meta.id} » tente une opération interdite ({exc}).",
-            "Un modèle ne peut que lire les données du projet ; corrigez-le.",
+            f"Le modèle « {meta.id} » demande trop de calcul ({why}) : il a été arrêté.",
+            "Un modèle ne peut pas boucler sans fin ni construire d'énormes textes ; corrigez-le.",
         ) from None
+    except SecurityError as exc:
+        raise _forbidden(meta, str(exc)) from None
     except MissingAnswer as exc:
         raise _missing(meta, exc.name) from None
     except UndefinedError as exc:
         text = str(exc)
         if "unsafe" in text:
-            raise Refused(
-                f"Le modèle « {meta.id} » tente une opération interdite ({text}).",
-                "Un modèle ne peut que lire les données du projet ; corrigez-le.",
-            ) from None
+            raise _forbidden(meta, text) from None
         names = _NAMED.findall(text)
         raise _missing(meta, names[-1] if names else text) from None
-    except TemplateSyntaxError as exc:
-        raise BadInput(f"{exc.filename or meta.source}:{exc.lineno}: {exc.message}") from None
-    except TemplateError as exc:
-        raise BadInput(f"Le modèle « {meta.id} » est incorrect : {exc}.") from None
+    except TemplateSyntaxError as exc:  # Jinja words it in English: the line says where
+        raise BadInput(f"{exc.filename or meta.source}:{exc.lineno}: syntaxe du modèle "
+                       "incorrecte (balise {% %} ou {{ }} mal fermée ?).",
+                       "Le détail technique s'affiche en mode débogage.") from None
+    except TemplateError:
+        raise BadInput(f"Le modèle « {meta.id} » est incorrect.",
+                       "Le détail technique s'affiche en mode débogage.") from None
+    except (TypeError, ValueError, ZeroDivisionError, LookupError):
+        raise BadInput(f"Le modèle « {meta.id} » a échoué sur une valeur (calcul impossible).",
+                       "Corrigez le modèle ; le détail technique s'affiche en mode débogage.") from None
 
 
 def _missing(meta: TemplateMeta, name: str) -> BadInput:

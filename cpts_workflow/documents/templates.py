@@ -7,11 +7,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
+from .. import limits, safe_yaml
 from ..errors import BadInput, NotFound
 from ..resources import templates_dir
+from ..yaml_lines import french_error
 
 FORMATS = ("md", "html", "docx", "odt", "pdf")
 QuestionType = Literal[
@@ -97,7 +98,14 @@ class TemplateMeta(BaseModel):
 
     def validate_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
         """Validated answers as JSON-ready values, or `BadInput` naming the questions."""
-        cleaned = {k: _normalise(self.question(k), v) for k, v in answers.items()}
+        cleaned = {}
+        for key, value in answers.items():
+            try:
+                cleaned[key] = _normalise(self.question(key), value)
+            except BadInput as exc:
+                question = self.question(key)
+                raise BadInput(f"« {question.label if question else key} » ({key}) : "
+                               f"{exc.message[0].lower()}{exc.message[1:]}", exc.hint) from None
         try:
             model = self.answers_model.model_validate(cleaned)
         except ValidationError as exc:
@@ -141,8 +149,14 @@ def _normalise(question: Question | None, value: Any) -> Any:
     """Accept what people type: `01/09/2026`, `oui`, `1 500`, `a, b`."""
     if question is None or value is None:
         return value
+    if question.type in ("integer", "number") and isinstance(value, int | float | str):
+        if isinstance(value, str) and not value.strip():
+            return None
+        return limits.parse_number(value, integer=question.type == "integer", example="1500")
+    if isinstance(value, list):
+        return [limits.clean_text(v, "Un choix") if isinstance(v, str) else v for v in value]
     if isinstance(value, str):
-        text = value.strip()
+        text = limits.clean_text(value, "La réponse") or ""
         if text == "":
             return None
         if question.type == "date":
@@ -155,8 +169,6 @@ def _normalise(question: Question | None, value: Any) -> Any:
                 return True
             if low in ("non", "n", "no", "faux", "false", "0"):
                 return False
-        if question.type in ("integer", "number"):
-            return text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
         if question.type == "multi_choice":
             return [v.strip() for v in text.split(",") if v.strip()]
         return text
@@ -166,14 +178,14 @@ def _normalise(question: Question | None, value: Any) -> Any:
 def _load(folder: Path) -> TemplateMeta:
     path = folder / "meta.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw, _ = safe_yaml.load(safe_yaml.read_file(path, what="modèle"), str(path), what="modèle")
+        if not isinstance(raw, dict):
+            raise BadInput(f"{path} : le fichier doit décrire un modèle (title, stage, version…).")
         meta = TemplateMeta.model_validate({"id": folder.name, **raw, "folder": folder})
-    except (OSError, yaml.YAMLError) as exc:
-        raise BadInput(f"{path} : fichier illisible ({exc.__class__.__name__}).") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise BadInput(f"{path} : {where} : {first['msg']}.") from None
+        raise BadInput(f"{path} : {where} : {french_error(dict(first))}") from None
     if not meta.source.is_file():
         raise BadInput(f"{folder} : template.md.j2 manquant.")
     return meta

@@ -19,15 +19,17 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DataError,
     IntegrityError,
     InterfaceError,
     NoSuchModuleError,
     OperationalError,
     SQLAlchemyError,
 )
+from sqlalchemy.exc import DatabaseError as DriverError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import Conflict, CptsError, DatabaseError, SchemaOutdated
+from ..errors import BadInput, Conflict, CptsError, DatabaseError, SchemaOutdated
 from ..files import os_reason
 
 # Newest Alembic revision this program knows; tests check it matches the scripts.
@@ -148,7 +150,20 @@ class Database:
                     "la vôtre n'a pas été enregistrée.",
                     "Relancez la commande : elle s'appliquera à la version à jour.",
                 ) from None
-            raise
+            raise DatabaseError(
+                "La base refuse cette modification (une référence entre données ne tient "
+                "pas) ; rien n'a été enregistré.",
+                "Faites vérifier l'intégrité de la base.",
+            ) from None
+        except DataError:
+            # PostgreSQL checks lengths and ranges the limits should have caught first.
+            raise BadInput(
+                "La base refuse une valeur (trop longue, hors limites ou caractère interdit) ; "
+                "rien n'a été enregistré.",
+                "Raccourcissez ou corrigez le texte ou le nombre donné.",
+            ) from None
+        except DriverError as exc:  # « file is not a database », a truncated file…
+            raise _operational(exc, self) from None
         finally:
             session.close()
 
@@ -160,7 +175,7 @@ class Database:
                 if not inspect(conn).has_table("alembic_version"):
                     return None
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError as exc:
+        except DriverError as exc:
             raise _operational(exc, self) from None
 
     def ensure_schema(self, *, upgrade: bool = False) -> None:
@@ -197,12 +212,12 @@ class Database:
                 config = alembic_config()
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
-        except OperationalError as exc:
+        except (DriverError, InterfaceError) as exc:
             raise _operational(exc, self) from None
         except SQLAlchemyError as exc:
             raise DatabaseError(
-                f"La mise à jour du schéma de la base {self.display_url} a échoué : {exc.__class__.__name__}.",
-                "Rien n'a été modifié.",
+                f"La mise à jour du schéma de la base {self.display_url} a échoué.",
+                "Rien n'a été modifié ; le détail technique s'affiche en mode débogage.",
             ) from exc
 
     def dispose(self) -> None:
@@ -252,7 +267,7 @@ def _is_unique_violation(exc: IntegrityError) -> bool:
     return sqlstate == "23505" or "UNIQUE constraint failed" in str(exc.orig)
 
 
-def _operational(exc: OperationalError | InterfaceError, db: Database) -> CptsError:
+def _operational(exc: DriverError | InterfaceError, db: Database) -> CptsError:
     """A driver error as one French sentence: busy or serialization → `Conflict`."""
     text_ = str(exc.orig) if exc.orig else str(exc)
     sqlstate = getattr(exc.orig, "sqlstate", None)
@@ -269,13 +284,36 @@ def _operational(exc: OperationalError | InterfaceError, db: Database) -> CptsEr
             "Réessayez dans un instant.",
         )
     return DatabaseError(
-        f"Impossible d'utiliser la base {db.display_url} : {_first_line(text_, db)}.",
+        f"Impossible d'utiliser la base {db.display_url} : {_french_reason(text_)}.",
         _connect_hint(db.url),
         topic="database_url",
     )
 
 
-def _first_line(message: str, db: Database) -> str:
-    line = message.strip().splitlines()[0] if message.strip() else "erreur inconnue"
-    password = make_url(db.url).password if "://" in db.url else None
-    return line.replace(str(password), "***") if password else line
+# What drivers say, in English, as French words; the driver's own text is shown with
+# --debug only (it may quote a password).
+_DRIVER_REASONS = (
+    ("file is not a database", "ce fichier n'est pas une base SQLite"),
+    ("malformed", "base endommagée (fichier tronqué ou corrompu)"),
+    ("unable to open database file", "fichier de base impossible à ouvrir (dossier absent "
+                                     "ou droits insuffisants)"),
+    ("disk i/o error", "erreur d'entrée-sortie du disque"),
+    ("database or disk is full", "disque plein"),
+    ("readonly database", "base en lecture seule"),
+    ("no such table", "schéma incomplet (base endommagée ?)"),
+    ("password authentication failed", "authentification refusée (utilisateur ou mot de passe)"),
+    ("does not exist", "base ou utilisateur inexistant sur le serveur"),
+    ("connection refused", "connexion refusée par le serveur"),
+    ("could not translate host name", "serveur introuvable"),
+    ("name or service not known", "serveur introuvable"),
+    ("timeout", "délai de connexion dépassé"),
+    ("timed out", "délai de connexion dépassé"),
+    ("server closed the connection", "le serveur a fermé la connexion"),
+    ("ssl", "échec de la connexion chiffrée (SSL)"),
+)
+
+
+def _french_reason(message: str) -> str:
+    low = message.lower()
+    return next((fr for en, fr in _DRIVER_REASONS if en in low), "le pilote de base a refusé "
+                "l'opération (détail technique en mode débogage)")

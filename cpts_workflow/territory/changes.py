@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .. import french
 from ..errors import BadInput, Refused
+from ..limits import clean_text
 from ..store.models import ProjectCommune
 from .claims import (
     claims_touching,
@@ -28,7 +29,6 @@ from .views import TerritoryChange
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-MAX_REASON = 2000
 
 
 def _resolve_all(reference: Reference, specs: Iterable[str]) -> list[str]:
@@ -52,15 +52,13 @@ def add_communes(
     Refused, naming the other project, when a commune is already held by another active
     project — unless `force` with a `reason`, which is kept on the commune and audited.
     """
-    reason = (reason or "").strip() or None
+    reason = clean_text(reason, "La raison")
     if force and not reason:
         raise BadInput(
             "Forcer un chevauchement demande une raison.",
             "Donnez-la, par exemple « accord entre les deux projets du … ».",
             topic="overlap_reason",
         )
-    if reason and len(reason) > MAX_REASON:
-        raise BadInput(f"La raison dépasse {french.number(MAX_REASON)} caractères.")
     with ws.changing(ref, "territory") as (session, project):
         reference = reference_for(session)
         codes = _resolve_all(reference, communes)

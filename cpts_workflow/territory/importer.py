@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from .. import french
 from ..errors import BadInput
+from ..files import os_reason
+from ..limits import MAX_INT
 from .reference import (
     COLUMNS,
     INSEE_CODE,
@@ -55,7 +57,7 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise BadInput(f"Impossible de lire le fichier {path} ({exc.strerror}).") from None
+        raise BadInput(f"Impossible de lire le fichier {path} ({os_reason(exc)}).") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -93,7 +95,8 @@ def _clean_row(number: int, row: dict[str, str], errors: list[str]) -> list[str]
             f"ligne {number} : SIREN d'EPCI « {values['epci_siren']} » invalide (9 chiffres)."
         )
     population = re.sub(r"[\s\u202f\xa0]", "", values["population"])
-    if population and not population.isdigit():
+    if population and not (population.isascii() and population.isdigit()
+                           and int(population) <= MAX_INT):
         errors.append(
             f"ligne {number} : population « {values['population']} » n'est pas un nombre entier."
         )

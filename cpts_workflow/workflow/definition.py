@@ -16,9 +16,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from .. import safe_yaml
 from ..errors import DefinitionError
 from ..yaml_lines import KeyPath as Path_
-from ..yaml_lines import Lines, construct_with_lines, french_error, line_of
+from ..yaml_lines import Lines, french_error, line_of
 
 EvidenceKind = Literal["none", "date", "number", "document", "note"]
 SideKind = Literal["pause", "end"]
@@ -357,18 +358,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def read_yaml(text: str, source: str = "<texte>") -> tuple[dict[str, Any], Lines]:
     """The mapping at the top of a workflow file, with the line of every key."""
-    import yaml
-
-    try:
-        data, lines = construct_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise DefinitionError(
-            source, [(line, f"YAML illisible : {exc.problem or exc.context} ; vérifiez l'indentation et les « : ».")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise DefinitionError(source, [(None, f"YAML illisible : {exc}.")]) from None
+    data, lines = safe_yaml.load(text, source, max_bytes=MAX_DEFINITION_BYTES, what="workflow")
     if not isinstance(data, dict):
         raise DefinitionError(source, [(1, "le fichier doit décrire un workflow (des clés id, version, stages…).")])
     return data, lines
@@ -401,22 +391,12 @@ MAX_DEFINITION_BYTES = 1_000_000
 
 def read_text(path: str | Path) -> str:
     """A workflow file's text; unreadable, too big or not UTF-8 is a `DefinitionError`."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DefinitionError(str(path), [(None, f"fichier illisible ({exc.strerror}).")]) from None
-    return decode_text(raw, str(path))
+    return safe_yaml.read_file(path, max_bytes=MAX_DEFINITION_BYTES, what="workflow")
 
 
 def decode_text(raw: bytes, source: str) -> str:
     """The text of a workflow file's bytes; too big or not UTF-8 is a `DefinitionError`."""
-    if len(raw) > MAX_DEFINITION_BYTES:
-        raise DefinitionError(source, [(None, "fichier trop volumineux pour un workflow (plus de 1 Mo).")])
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DefinitionError(source, [(None, "le fichier n'est pas du texte UTF-8.")]) from None
+    return safe_yaml.decode(raw, source, max_bytes=MAX_DEFINITION_BYTES, what="workflow")
 
 
 _VERSIONED = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)(?:_v(?P<version>\d+))?\.ya?ml$")
