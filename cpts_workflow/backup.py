@@ -175,7 +175,7 @@ class ExportSummary(_View):
 
 def export_data(ws: Workspace, project: str | int | None = None) -> dict[str, Any]:
     """The whole base (`project=None`) or one project with everything attached to it."""
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project_ids: set[int] | None = None
         if project is not None:
             project_ids = {ws.get_project(session, project).id}

@@ -61,3 +61,9 @@ class DefinitionError(BadInput):
 
 class DatabaseError(CptsError):
     """The base cannot be reached, or its schema does not match the program."""
+
+
+class Busy(CptsError):
+    """Another program kept the base locked for writing longer than the wait allowed."""
+
+    code = "busy"

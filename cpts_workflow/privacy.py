@@ -127,7 +127,7 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
     from .views import to_jsonable
     from .workspace import event_view
 
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         members = _find(session, person)
         identifiers = _identifiers(members)
         ids = {m.id for m in members}

@@ -147,10 +147,13 @@ class Workspace:
     # --- sessions and lookups ----------------------------------------------------------
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction; a concurrent change of the same project becomes `Conflict`."""
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """One transaction; a concurrent change of the same project becomes `Conflict`.
+
+        `read_only=True` when it only reads: it then never waits for a writer (SQLite).
+        """
         try:
-            with self.db.session() as session:
+            with self.db.session(read_only=read_only) as session:
                 yield session
         except StaleDataError:
             raise Conflict(
@@ -337,7 +340,7 @@ class Workspace:
         """Projects ordered by name, optionally filtered by officer and stage."""
         if stage is not None:
             self._check_stage(self.definition(), stage)
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             # Plain rows, not ORM objects: a national list needs no identity map nor change
             # tracking, and building 1 000 tracked objects was most of its time.
             columns = [Project.__table__.c[name] for name in SUMMARY_COLUMNS]
@@ -349,7 +352,7 @@ class Workspace:
             return [self._summary_of(tuple(row)) for row in session.execute(query)]
 
     def project(self, ref: str | int) -> ProjectSummary:
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             return self.summary(self.get_project(session, ref))
 
     def _check_stage(self, definition: WorkflowDefinition, stage: str) -> None:
@@ -359,7 +362,7 @@ class Workspace:
 
     def detail(self, ref: str | int) -> ProjectDetail:
         """Current stage, progress of every stage, the next required items."""
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             project = self.get_project(session, ref)
             definition = self.definition_of(project)
             states = self._states(session, project)
@@ -420,7 +423,7 @@ class Workspace:
 
     def checklist(self, ref: str | int, stage: str | None = None) -> list[ItemView]:
         """Items of one stage (default: the current one, or `"all"`), with their state."""
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             project = self.get_project(session, ref)
             definition = self.definition_of(project)
             states = self._states(session, project)
@@ -591,7 +594,7 @@ class Workspace:
 
     def history(self, ref: str | int) -> list[EventView]:
         """Every event of a project, oldest first."""
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             project = self.get_project(session, ref)
             rows = session.scalars(
                 select(Event).where(Event.project_id == project.id).order_by(Event.at, Event.id)

@@ -171,21 +171,29 @@ def test_postgres_deadlock_becomes_conflict(pg_url, clock):
     ws.db.dispose()
 
 
-def test_sqlite_busy_becomes_conflict(sqlite_url, clock):
+def test_sqlite_busy_says_the_base_is_busy(sqlite_url, clock, monkeypatch):
+    """A writer kept waiting past the bounded wait says so; a reader does not wait at all."""
     import sqlite3
+    import time
 
+    from cpts_workflow.errors import Busy
+
+    monkeypatch.setenv("CPTS_BUSY_TIMEOUT", "0.5")
     ws = Workspace(sqlite_url, actor="A", now=clock)
     slug = ws.create_project("CPTS X").slug
     holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another program keeps the base locked
     try:
-        with pytest.raises(Conflict) as exc:
+        start = time.monotonic()
+        with pytest.raises(Busy) as exc:
             ws.pause(slug, reason="Attente")
-        assert "La base est occupée" in str(exc.value)
+        assert 0.4 < time.monotonic() - start < 5
+        assert str(exc.value).startswith("Base occupée")
+        assert "Relancez" not in str(exc.value) and "même moment" not in str(exc.value)
+        assert [e.kind for e in ws.history(slug)] == ["created"]  # read while locked
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert [e.kind for e in ws.history(slug)] == ["created"]
 
 
 @pytest.mark.postgresql

@@ -157,7 +157,7 @@ def simulate_project(
     ws: Workspace, ref: str | int, *, grid_id: str | None = None, population: int | None = None
 ) -> Simulation:
     """Simulate with the project's chosen missions and its territory's population."""
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project = ws.get_project(session, ref)
         slug = project.slug
         missions = chosen_missions(mission_rows(session, [project.id])[project.id])

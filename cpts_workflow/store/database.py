@@ -8,29 +8,32 @@ date through Alembic, and refuses a base made by a newer program.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     IntegrityError,
     InterfaceError,
     NoSuchModuleError,
     OperationalError,
+    ProgrammingError,
     SQLAlchemyError,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import Conflict, CptsError, DatabaseError
-from ..files import os_reason
+from .. import french
+from ..errors import Busy, Conflict, CptsError, DatabaseError
 
 # Newest Alembic revision this program knows; tests check it matches the scripts.
 SCHEMA_HEAD = "0002"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 APP_NAME = "cpts-workflow"
+# How long a SQLite writer waits for another one before saying the base is busy.
+DEFAULT_BUSY_SECONDS = 10.0
 
 
 def default_url() -> str:
@@ -43,12 +46,65 @@ def default_url() -> str:
     return f"sqlite:///{user_data_path(APP_NAME) / 'cpts.db'}"
 
 
-def mask_url(url: str) -> str:
-    """The URL with its password hidden, for every message and log."""
+# Query-string parameters whose value is a secret (libpq's `password`, `sslpassword`…).
+_SECRET_WORDS = ("pass", "secret", "token")
+
+
+def _is_secret_key(key: str) -> bool:
+    return any(word in key.lower() for word in _SECRET_WORDS)
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with its password hidden, for every message and log.
+
+    SQLAlchemy renders it (`hide_password`), whatever characters the password holds; a
+    password given in the query string (`?password=…`) is hidden as well.
+    """
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "<URL illisible>"
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        return "<adresse illisible>"
+    hidden = sorted(k for k in parsed.query if _is_secret_key(k))
+    shown = parsed.difference_update_query(hidden).render_as_string(hide_password=True)
+    if not hidden:
+        return shown
+    return shown + ("&" if parsed.query.keys() - set(hidden) else "?") + "&".join(
+        f"{key}=***" for key in hidden
+    )
+
+
+def url_secrets(url: str | URL) -> set[str]:
+    """The secrets a URL holds (password, secret query values), as written and decoded."""
+    from urllib.parse import quote, quote_plus
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        return set()
+    values = [parsed.password] if parsed.password else []
+    for key, value in parsed.query.items():
+        if _is_secret_key(key):
+            values += [value] if isinstance(value, str) else list(value)
+    found = set()
+    for value in values:
+        if value:
+            found |= {str(value), quote(str(value), safe=""), quote_plus(str(value))}
+    return found
+
+
+def redact(text: str, urls: Iterable[str | URL] = ()) -> str:
+    """`text` (an error message, a traceback) without any secret of `urls`.
+
+    Every database URL written in it is rendered again through `mask_url`; then any
+    password left (quoted by a driver, say) is blanked out.
+    """
+    import re
+
+    text = re.sub(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", lambda m: mask_url(m.group(0)), text)
+    secrets = set().union(*(url_secrets(u) for u in urls)) if urls else set()
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _connect_hint(url: str) -> str:
@@ -61,10 +117,12 @@ def _connect_hint(url: str) -> str:
 class Database:
     """One base: a lazily created engine, sessions, and its schema kept up to date."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, busy_seconds: float | None = None) -> None:
         self.url = url or default_url()
+        self.busy_seconds = busy_seconds if busy_seconds is not None else _busy_seconds()
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
+        self._readers: sessionmaker[Session] | None = None
         self._checked = False
 
     @property
@@ -86,13 +144,9 @@ class Database:
             ) from None
         is_sqlite = url.get_backend_name() == "sqlite"
         if is_sqlite and url.database and url.database != ":memory:":
-            path = Path(url.database).expanduser()
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(
-                    f"Impossible de créer le dossier de la base {path.parent} ({os_reason(exc)})."
-                ) from None
+            from .filemodes import create_private_base
+
+            create_private_base(Path(url.database).expanduser())
         try:
             engine = create_engine(url, future=True)
         except NoSuchModuleError:
@@ -106,17 +160,21 @@ class Database:
                 "Pour PostgreSQL : pip install 'cpts-workflow[postgresql]'.",
             ) from None
         if is_sqlite:
-            event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin_immediate)
+            busy_ms = max(0, int(self.busy_seconds * 1000))
+            event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, busy_ms))
+            event.listen(engine, "begin", _sqlite_begin)
         return engine
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        `read_only=True` for a transaction that only reads: on SQLite it starts with a plain
+        `BEGIN` and reads the last committed state (WAL) without waiting for a writer; a
+        writing one starts with `BEGIN IMMEDIATE` and waits its turn.
+        """
         self.ensure_schema()
-        if self._sessions is None:
-            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        session = self._sessions()
+        session = self._maker(read_only)()
         try:
             with session.begin():
                 yield session
@@ -135,15 +193,25 @@ class Database:
         finally:
             session.close()
 
+    def _maker(self, read_only: bool) -> sessionmaker[Session]:
+        if read_only:
+            if self._readers is None:
+                bind = self.engine.execution_options(cpts_read_only=True)
+                self._readers = sessionmaker(bind, expire_on_commit=False)
+            return self._readers
+        if self._sessions is None:
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
+
     # --- schema ----------------------------------------------------------------------
 
     def current_revision(self) -> str | None:
         try:
-            with self.engine.connect() as conn:
+            with self.engine.execution_options(cpts_read_only=True).connect() as conn:
                 if not inspect(conn).has_table("alembic_version"):
                     return None
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError, ProgrammingError) as exc:
             raise _operational(exc, self) from None
 
     def ensure_schema(self) -> None:
@@ -196,19 +264,32 @@ def known_revisions() -> set[str]:
     return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # Autocommit at the driver level; SQLAlchemy's "begin" event issues BEGIN IMMEDIATE so
-    # that two writers serialize instead of failing half-way (pysqlite's documented recipe).
+def _busy_seconds() -> float:
+    """`CPTS_BUSY_TIMEOUT` (seconds), else 10: how long a writer waits on SQLite."""
+    try:
+        value = float(os.environ.get("CPTS_BUSY_TIMEOUT") or DEFAULT_BUSY_SECONDS)
+    except ValueError:
+        return DEFAULT_BUSY_SECONDS
+    return value if 0 <= value <= 3600 else DEFAULT_BUSY_SECONDS
+
+
+def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
+    # Autocommit at the driver level; SQLAlchemy's "begin" event issues BEGIN (IMMEDIATE)
+    # itself, so that two writers serialize instead of failing half-way (pysqlite's recipe).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # WAL: readers see the last committed state while a writer works, and never wait.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn) -> None:
+    # A reader's deferred BEGIN takes no lock; a writer takes the write lock first, so
+    # that what it read cannot be changed by another writer before it writes.
+    read_only = conn.get_execution_options().get("cpts_read_only")
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 # PostgreSQL SQLSTATEs meaning "someone else holds or changed this; replay the transaction".
@@ -235,10 +316,12 @@ def _operational(exc: OperationalError | InterfaceError, db: Database) -> CptsEr
             "Relancez la commande : elle s'appliquera à la version à jour.",
         )
     if "locked" in text_ or "busy" in text_:
-        return Conflict(
-            "La base est occupée par une autre opération ; votre modification n'a pas été "
-            "enregistrée.",
-            "Réessayez dans un instant.",
+        return Busy(
+            "Base occupée : une autre opération (un import, une autre commande) y écrit "
+            f"depuis plus de {french.plural(round(db.busy_seconds), 'seconde')} ; votre modification n'a pas "
+            "été enregistrée.",
+            "Réessayez quand elle sera terminée (les lectures, comme « cpts list », restent "
+            "possibles) ; CPTS_BUSY_TIMEOUT=60 fait attendre 60 secondes.",
         )
     return DatabaseError(
         f"Impossible d'utiliser la base {db.display_url} : {_first_line(text_, db)}.",
@@ -248,5 +331,4 @@ def _operational(exc: OperationalError | InterfaceError, db: Database) -> CptsEr
 
 def _first_line(message: str, db: Database) -> str:
     line = message.strip().splitlines()[0] if message.strip() else "erreur inconnue"
-    password = make_url(db.url).password if "://" in db.url else None
-    return line.replace(str(password), "***") if password else line
+    return redact(line, [db.url])
