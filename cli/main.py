@@ -107,21 +107,27 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrompu.", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into sentences
-        sys.exit(report_error(exc, debug))
+        sys.exit(report_error(exc, debug, _database_urls(argv if argv is not None else sys.argv[1:])))
     sys.exit(0)
 
 
-def report_error(exc: BaseException, debug: bool) -> int:
-    """Print an error for a person; the traceback only with --debug (passwords masked)."""
+def report_error(exc: BaseException, debug: bool, urls: list[str] | None = None) -> int:
+    """Print an error for a person; the traceback only with --debug.
+
+    Whatever is printed goes through the library's `redact`: database URLs are shown by
+    SQLAlchemy with their password hidden, and no password of `urls` is left anywhere
+    (a driver's message or an exception's arguments may quote one).
+    """
     from cpts_workflow.errors import CptsError
+    from cpts_workflow.store.database import redact
 
     if debug:
         import traceback
 
         text = "".join(traceback.format_exception(exc))
-        click.echo(_mask_secrets(text), err=True)
+        click.echo(redact(text, urls or []), err=True)
     if isinstance(exc, CptsError):
-        click.echo(f"Erreur : {exc}", err=True)
+        click.echo(redact(f"Erreur : {exc}", urls or []), err=True)
         return exc.exit_code
     click.echo(
         f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré.\n"
@@ -131,10 +137,17 @@ def report_error(exc: BaseException, debug: bool) -> int:
     return 1
 
 
-def _mask_secrets(text: str) -> str:
-    import re
+def _database_urls(argv: list[str]) -> list[str]:
+    """The database URLs of this run (`--db`, wherever given, and CPTS_DATABASE_URL)."""
+    import os
 
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+    urls = [os.environ.get("CPTS_DATABASE_URL", "")]
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            urls.append(argv[i + 1])
+        elif arg.startswith("--db="):
+            urls.append(arg.removeprefix("--db="))
+    return [u for u in urls if u]
 
 
 if __name__ == "__main__":  # pragma: no cover
