@@ -96,7 +96,7 @@ NFD_NAME = unicodedata.normalize("NFD", PERSON["name"])  # « E » + combining a
 def _mentions_everywhere(ws, slugs) -> None:
     """Traces of the person in every free-text place, some written in NFD (as pasted from
     a Mac), in capitals, with another spacing or a phone without separators."""
-    assert NFD_NAME != PERSON["name"]
+    assert PERSON["name"] != NFD_NAME
     aix = slugs["aix"]
     todo = [i.id for i in ws.checklist(aix, "all") if i.status == "todo" and i.evidence == "note"]
     ws.check(aix, todo[0], note=f"Validé avec {NFD_NAME.upper()}")
