@@ -119,3 +119,11 @@ def test_postgres_messages_hide_the_real_password(cpts, pg_base, where):
     result = cpts("--debug", "--db", bad.render_as_string(hide_password=False), "list")
     assert result.exit_code == 1
     assert "Wr0ng@pass" not in result.output and wrong not in result.output
+
+
+def test_redact_leaves_text_without_secrets_as_written():
+    for text in ("Vérifiez --db (ex. sqlite:///cpts.db ou postgresql+psycopg://utilisateur@hote/base).",
+                 "La base sqlite:///home/élise/données/cpts.db est prête.",
+                 "Voir https://sqlalche.me/e/21/e3q8)"):
+        assert redact(text) == text
+    assert mask_url("sqlite:////home/élise/cpts.db") == "sqlite:////home/élise/cpts.db"

@@ -65,6 +65,8 @@ def mask_url(url: str | URL) -> str:
     except (ArgumentError, ValueError, TypeError):
         return "<adresse illisible>"
     hidden = sorted(k for k in parsed.query if _is_secret_key(k))
+    if isinstance(url, str) and parsed.password is None and not hidden:
+        return url  # nothing to hide: as typed (SQLAlchemy would %-encode an accented path)
     shown = parsed.difference_update_query(hidden).render_as_string(hide_password=True)
     if not hidden:
         return shown
@@ -92,6 +94,17 @@ def url_secrets(url: str | URL) -> set[str]:
     return found
 
 
+def _masked_token(token: str) -> str:
+    """A URL found in a text, masked when it holds a secret, else left as written."""
+    try:
+        parsed = make_url(token)
+    except (ArgumentError, ValueError, TypeError):
+        return "<adresse illisible>" if "@" in token else token
+    if parsed.password is None and not any(_is_secret_key(k) for k in parsed.query):
+        return token
+    return mask_url(parsed)
+
+
 def redact(text: str, urls: Iterable[str | URL] = ()) -> str:
     """`text` (an error message, a traceback) without any secret of `urls`.
 
@@ -100,7 +113,7 @@ def redact(text: str, urls: Iterable[str | URL] = ()) -> str:
     """
     import re
 
-    text = re.sub(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", lambda m: mask_url(m.group(0)), text)
+    text = re.sub(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", lambda m: _masked_token(m.group(0)), text)
     secrets = set().union(*(url_secrets(u) for u in urls)) if urls else set()
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
