@@ -15,7 +15,7 @@ from cpts_workflow.errors import Conflict
 from cpts_workflow.integrity import check_integrity
 from cpts_workflow.workspace import Workspace
 
-from .conftest import PG_ADMIN_URL, _postgres_database, complete_stage
+from .conftest import complete_stage
 
 CTX = mp.get_context("spawn")  # a fresh interpreter: nothing shared but the base
 
@@ -115,14 +115,6 @@ def test_cli_processes_in_parallel(ws):
     changes = [e for e in ws.history(slug) if e.kind in ("checked", "skipped")]
     assert len(changes) == accepted
     assert check_integrity(ws).ok
-
-
-@pytest.fixture
-def pg_url():
-    """PostgreSQL only: SQLite serializes whole write transactions, these cannot happen."""
-    if not PG_ADMIN_URL:
-        pytest.skip("CPTS_TEST_POSTGRES_URL non défini : pas de serveur PostgreSQL pour ce test")
-    yield from _postgres_database()
 
 
 @pytest.mark.postgresql

@@ -10,8 +10,6 @@ from sqlalchemy.engine import make_url
 
 from cpts_workflow.store.database import mask_url, redact
 
-from .conftest import PG_ADMIN_URL, _postgres_database
-
 # Passwords holding what breaks a naive parse of a URL.
 PASSWORDS = ["s3cr3t-Mot", "p@ss:w/rd%x", "a@b@c", "::://", "100%", "ÉtéGrün"]
 
@@ -91,17 +89,10 @@ def test_cli_unreadable_url_with_debug(cpts):
     assert "n'est pas comprise" in result.stderr
 
 
-@pytest.fixture
-def pg_base():
-    if not PG_ADMIN_URL:
-        pytest.skip("CPTS_TEST_POSTGRES_URL non défini : pas de serveur PostgreSQL pour ce test")
-    yield from _postgres_database()
-
-
 @pytest.mark.postgresql
 @pytest.mark.parametrize("where", ["userinfo", "query"])
-def test_postgres_messages_hide_the_real_password(cpts, pg_base, where):
-    url = make_url(pg_base)
+def test_postgres_messages_hide_the_real_password(cpts, pg_url, where):
+    url = make_url(pg_url)
     password = url.password
     assert password
     if where == "query":

@@ -97,13 +97,13 @@ def ws_territory(ws: Workspace, slug: str):
 
 
 @pytest.mark.postgresql
-def test_lock_keys_are_taken_in_one_order(ws):
-    """Two projects claiming the same large set in opposite orders: no deadlock."""
-    if ws.db.engine.dialect.name != "postgresql":
-        pytest.skip("verrous consultatifs : PostgreSQL seulement")
+def test_lock_keys_are_taken_in_one_order(pg_url, clock):
+    """Projects claiming the same large set in opposite orders: no deadlock."""
+    ws = Workspace(pg_url, actor="Claire Martin", now=clock)
     from cpts_workflow.territory.reference import shipped_reference
 
     codes = sorted(c for c in shipped_reference().communes if c.startswith("04"))[:40]
     outcomes = race(ws, [codes, list(reversed(codes))] * 3)
     assert [o[1] for o in outcomes].count("ok") == 1, outcomes
     _assert_refusals(outcomes)
+    ws.db.dispose()
