@@ -114,20 +114,18 @@ def main(argv: list[str] | None = None) -> None:
 def report_error(exc: BaseException, debug: bool, urls: list[str] | None = None) -> int:
     """Print an error for a person; the traceback only with --debug.
 
-    Whatever is printed goes through the library's `redact`: database URLs are shown by
-    SQLAlchemy with their password hidden, and no password of `urls` is left anywhere
-    (a driver's message or an exception's arguments may quote one).
+    Whatever is printed goes through `_mask_secrets`: no password of `urls` (the bases of
+    this run) nor of any database URL written in the text is shown.
     """
     from cpts_workflow.errors import CptsError
-    from cpts_workflow.store.database import redact
 
     if debug:
         import traceback
 
         text = "".join(traceback.format_exception(exc))
-        click.echo(redact(text, urls or []), err=True)
+        click.echo(_mask_secrets(text, urls), err=True)
     if isinstance(exc, CptsError):
-        click.echo(redact(f"Erreur : {exc}", urls or []), err=True)
+        click.echo(_mask_secrets(f"Erreur : {exc}", urls), err=True)
         return exc.exit_code
     click.echo(
         f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré.\n"
@@ -135,6 +133,14 @@ def report_error(exc: BaseException, debug: bool, urls: list[str] | None = None)
         err=True,
     )
     return 1
+
+
+def _mask_secrets(text: str, urls: list[str] | None = None) -> str:
+    """`text` through the library's `redact`: URLs re-rendered by SQLAlchemy with their
+    password hidden, and the passwords of `urls` blanked wherever a driver quoted them."""
+    from cpts_workflow.store.database import redact
+
+    return redact(text, urls or [])
 
 
 def _database_urls(argv: list[str]) -> list[str]:

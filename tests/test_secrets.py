@@ -52,7 +52,7 @@ def test_both_places_and_other_secret_parameters():
 
 
 def test_unreadable_url_shows_nothing_of_it():
-    assert mask_url("postgresql+psycopg//cpts:secret@h/db") == "<adresse illisible>"
+    assert mask_url("postgresql+psycopg//cpts:secret@h/db") == "<URL illisible>"
 
 
 def test_redact_traceback_text():

@@ -63,7 +63,7 @@ def mask_url(url: str | URL) -> str:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError, TypeError):
-        return "<adresse illisible>"
+        return "<URL illisible>"
     hidden = sorted(k for k in parsed.query if _is_secret_key(k))
     if isinstance(url, str) and parsed.password is None and not hidden:
         return url  # nothing to hide: as typed (SQLAlchemy would %-encode an accented path)
@@ -99,7 +99,7 @@ def _masked_token(token: str) -> str:
     try:
         parsed = make_url(token)
     except (ArgumentError, ValueError, TypeError):
-        return "<adresse illisible>" if "@" in token else token
+        return "<URL illisible>" if "@" in token else token
     if parsed.password is None and not any(_is_secret_key(k) for k in parsed.query):
         return token
     return mask_url(parsed)

@@ -23,16 +23,22 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 
 def create_private_base(path: Path) -> None:
     """Create the base's folder (0700) and an empty base file (0600) when missing."""
+    folder = path.parent
     try:
-        if not path.parent.exists():
+        if not folder.is_dir():
             # The folders above keep the default mode; the base's own folder is private.
-            path.parent.parent.mkdir(parents=True, exist_ok=True)
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700)
+    except OSError as exc:
+        if not folder.is_dir():  # not another process creating it at the same moment
+            raise DatabaseError(
+                f"Impossible de créer le dossier de la base {folder} ({os_reason(exc)})."
+            ) from None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
     except FileExistsError:
-        pass  # another process created it meanwhile, the same way
+        pass  # the base exists (or another process created it meanwhile, the same way)
     except OSError as exc:
         raise DatabaseError(
             f"Impossible de créer la base {path} ({os_reason(exc)}).",
