@@ -125,7 +125,10 @@ def report_error(exc: BaseException, debug: bool, urls: list[str] | None = None)
         text = "".join(traceback.format_exception(exc))
         click.echo(_mask_secrets(text, urls), err=True)
     if isinstance(exc, CptsError):
-        click.echo(_mask_secrets(f"Erreur : {exc}", urls), err=True)
+        # Library messages show URLs through `mask_url` already; re-rendering any URL they
+        # hold is enough (blanking the password everywhere would also blank a short one
+        # wherever it appears, « cpts » in « cpts-workflow »).
+        click.echo(_mask_secrets(f"Erreur : {exc}"), err=True)
         return exc.exit_code
     click.echo(
         f"Erreur inattendue ({exc.__class__.__name__}). Rien n'a été enregistré.\n"

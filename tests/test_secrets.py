@@ -118,3 +118,15 @@ def test_redact_leaves_text_without_secrets_as_written():
                  "Voir https://sqlalche.me/e/21/e3q8)"):
         assert redact(text) == text
     assert mask_url("sqlite:////home/élise/cpts.db") == "sqlite:////home/élise/cpts.db"
+
+
+def test_short_password_does_not_blank_ordinary_words(cpts, tmp_path):
+    """The password « cpts » must not turn « cpts-workflow » into « ***-workflow »."""
+    url = f"sqlite:///{tmp_path / 'dossier-fichier'}/x.db"
+    (tmp_path / "dossier-fichier").write_text("")
+    result = cpts("--db", url, "list")
+    assert result.exit_code == 1
+    assert "***" not in result.stderr
+    result = cpts("--db", "postgresql+psycopg://cpts:cpts@127.0.0.1:1/cpts", "list")
+    assert "postgresql+psycopg://cpts:***@127.0.0.1:1/cpts" in result.stderr
+    assert "--db ou CPTS_DATABASE_URL" in result.stderr
