@@ -63,13 +63,16 @@ def import_(app: AppContext, file: Path, replace: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
 def doctor(app: AppContext, as_json: bool) -> None:
-    """Vérifie la cohérence de la base (étapes et historique de chaque projet)."""
+    """Vérifie la cohérence de la base (étapes et historique de chaque projet) et que ses
+    fichiers ne sont pas ouverts aux autres utilisateurs."""
     from cpts_workflow import french
     from cpts_workflow.integrity import check_integrity
+    from cpts_workflow.store.filemodes import exposed_files
 
     report = check_integrity(app.workspace)
+    warnings = exposed_files(app.workspace.db.url)
     if as_json:
-        emit_json({**report.to_dict(), "ok": report.ok})
+        emit_json({**report.to_dict(), "ok": report.ok, "warnings": warnings})
     elif report.ok:
         success(f"Base cohérente : {french.plural(report.projects, 'projet')} et "
                 f"{french.plural(report.events, 'événement')} vérifiés.")
@@ -77,6 +80,10 @@ def doctor(app: AppContext, as_json: bool) -> None:
         click.echo(f"{french.plural(len(report.problems), 'problème')} dans la base :")
         for problem in report.problems:
             click.echo(f"  - {problem.project} : {problem.message}")
+    if warnings and not as_json:
+        click.echo("Attention, fichiers de la base mal protégés :")
+        for warning in warnings:
+            click.echo(f"  - {warning}")
     if not report.ok:
         raise click.exceptions.Exit(1)
 

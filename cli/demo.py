@@ -60,7 +60,8 @@ def demo(ctx: click.Context, db_url: str | None, force: bool, out: Path | None, 
         ws.db.dispose()
     click.echo(f"{result.projects} projets, {result.events} événements, {result.members} membres "
                f"dans {ws.db.display_url}.")
-    click.echo(f"Pour explorer : cpts --db {db_url} report project {report.projects[0].slug}")
+    # The address as typed would show a password: the masked one says where to look.
+    click.echo(f"Pour explorer : cpts --db {ws.db.display_url} report project {report.projects[0].slug}")
     if serve_it:
         _serve_demo(db_url, port)
 

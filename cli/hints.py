@@ -36,6 +36,8 @@ HINTS: dict[str, Callable[[Details], str]] = {
     "unanswered": lambda d: f"Répondez avec : cpts doc answer PROJET {d.get('template', 'MODELE')} "
     f"(« cpts doc questions {d.get('template', 'MODELE')} » liste les questions).",
     "database_url": lambda d: "L'adresse se donne avec --db ou CPTS_DATABASE_URL.",
+    "busy": lambda d: "« cpts list » et les autres lectures répondent ; CPTS_BUSY_TIMEOUT=60 fait "
+    "attendre 60 secondes.",
     "schema_outdated": lambda d: "Mettez-la à jour avec « cpts init » (même --db), puis relancez "
     "la commande.",
 }

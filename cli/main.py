@@ -114,13 +114,19 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrompu.", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into sentences
-        sys.exit(report_error(exc, debug, as_json="--json" in args))
+        sys.exit(report_error(exc, debug, _database_urls(argv if argv is not None else sys.argv[1:]),
+                              as_json="--json" in args))
     sys.exit(0)
 
 
-def report_error(exc: BaseException, debug: bool, *, as_json: bool = False) -> int:
+def report_error(exc: BaseException, debug: bool, urls: list[str] | None = None, *,
+                 as_json: bool = False) -> int:
     """Print an error for a person (or, with `--json`, the JSON error body), on standard
-    error; the traceback only with --debug (passwords masked)."""
+    error; the traceback only with --debug.
+
+    Whatever is printed goes through `_mask_secrets`: no password of `urls` (the bases of
+    this run) nor of any database URL written in the text is shown.
+    """
     from cpts_workflow.errors import CptsError
 
     from .hints import cli_hint, error_body
@@ -129,15 +135,18 @@ def report_error(exc: BaseException, debug: bool, *, as_json: bool = False) -> i
         import traceback
 
         text = "".join(traceback.format_exception(exc))
-        click.echo(_mask_secrets(text), err=True)
+        click.echo(_mask_secrets(text, urls), err=True)
     if isinstance(exc, CptsError):
+        # Library messages show URLs through `mask_url` already; re-rendering any URL they
+        # hold is enough (blanking the password everywhere would also blank a short one
+        # wherever it appears, « cpts » in « cpts-workflow »).
         if as_json:
             from .output import json_text
 
-            click.echo(json_text(error_body(exc)), err=True)
+            click.echo(_mask_secrets(json_text(error_body(exc))), err=True)
         else:
             extra = cli_hint(exc)
-            click.echo(f"Erreur : {exc}" + (f"\n{extra}" if extra else ""), err=True)
+            click.echo(_mask_secrets(f"Erreur : {exc}" + (f"\n{extra}" if extra else "")), err=True)
         return exc.exit_code
     if isinstance(exc, OSError):  # a file the command read or wrote, outside the library's care
         from cpts_workflow.files import os_reason
@@ -162,10 +171,25 @@ def report_error(exc: BaseException, debug: bool, *, as_json: bool = False) -> i
     return 1
 
 
-def _mask_secrets(text: str) -> str:
-    import re
+def _mask_secrets(text: str, urls: list[str] | None = None) -> str:
+    """`text` through the library's `redact`: URLs re-rendered by SQLAlchemy with their
+    password hidden, and the passwords of `urls` blanked wherever a driver quoted them."""
+    from cpts_workflow.store.database import redact
 
-    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+    return redact(text, urls or [])
+
+
+def _database_urls(argv: list[str]) -> list[str]:
+    """The database URLs of this run (`--db`, wherever given, and CPTS_DATABASE_URL)."""
+    import os
+
+    urls = [os.environ.get("CPTS_DATABASE_URL", "")]
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            urls.append(argv[i + 1])
+        elif arg.startswith("--db="):
+            urls.append(arg.removeprefix("--db="))
+    return [u for u in urls if u]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,13 +1,12 @@
 """Printing: rich tables on a terminal, plain aligned text when piped, JSON and CSV.
 
 CSV is written for French spreadsheets: `;` as separator (the comma is the decimal mark),
-UTF-8 with a BOM when written to a file so that Excel shows accents correctly.
+UTF-8 with a BOM when written to a file so that Excel shows accents correctly, and no
+cell a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -85,12 +84,10 @@ def emit_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], title:
 
 
 def csv_text(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([h for _, h in columns])
-    for row in rows:
-        writer.writerow(["" if row.get(k) is None else row.get(k) for k, _ in columns])
-    return buffer.getvalue()
+    """The rows as CSV, formulas made inert (see `cpts_workflow.spreadsheet`)."""
+    from cpts_workflow.spreadsheet import csv_text as spreadsheet_csv
+
+    return spreadsheet_csv([h for _, h in columns], ([row.get(k) for k, _ in columns] for row in rows))
 
 
 def emit_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Path | None = None) -> None:

@@ -62,5 +62,11 @@ def erase_person(app: AppContext, person: str, reason: str, yes: bool, as_json: 
         emit_json(report)
         return
     success(f"Données effacées : {len(report.members)} fiche(s) membre dans "
-            f"{', '.join(report.projects)} ; {report.events_scrubbed} événement(s) et "
+            f"{', '.join(report.projects)} ; {report.events_scrubbed} événement(s), "
+            f"{report.checklist_scrubbed} élément(s) de checklist et "
             f"{report.answers_scrubbed} réponse(s) de document anonymisés.")
+    if report.documents:
+        click.echo(f"{len(report.documents)} document(s) généré(s) depuis son arrivée peuvent "
+                   "encore la citer : supprimez-les ou régénérez-les.")
+        for path in report.documents:
+            click.echo(f"  - {path}")

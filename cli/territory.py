@@ -69,7 +69,7 @@ def search(app: AppContext, text: str, department: str | None, limit: int, fmt: 
     from cpts_workflow.territory.claims import commune_row
     from cpts_workflow.territory.reference import check_department, reference_for
 
-    with app.workspace.session() as session:
+    with app.workspace.session(read_only=True) as session:
         reference = reference_for(session)
     dep = check_department(department) if department else None
     found = [commune_row(reference, c.insee) for c in reference.search(text, dep, limit)]

@@ -228,7 +228,7 @@ def export_data(ws: Workspace, project: str | int | None = None) -> dict[str, An
     """The whole base (`project=None`) or one project with everything attached to it."""
     if project is None:
         ws.require("export_all")
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project_ids: set[int] | None = None
         if project is not None:
             project_ids = {ws.get_project(session, project, "export").id}

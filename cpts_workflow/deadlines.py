@@ -182,7 +182,7 @@ def _projects_query(
     if officer:
         query = query.where(Project.officer == officer)
     if project is not None:
-        with ws.session() as session:
+        with ws.session(read_only=True) as session:
             query = query.where(Project.id == ws.get_project(session, project).id)
     if department:
         dept = department.strip().upper()
@@ -220,7 +220,7 @@ def deadlines(
         raise BadInput("Le délai doit être un nombre de jours positif.")
     query = _projects_query(ws, officer, department, project)
     ids = query.with_only_columns(Project.id)
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         if department and session.scalar(select(ProjectCommune.insee).limit(1)) is None:
             raise Refused(
                 "Aucun projet n'a encore de territoire enregistré : le filtre par "

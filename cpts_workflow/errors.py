@@ -129,6 +129,12 @@ class SchemaOutdated(DatabaseError):
     topic = "schema_outdated"
 
 
+class Busy(CptsError):
+    """Another program kept the base locked for writing longer than the wait allowed."""
+
+    code = "busy"
+
+
 # Every code, for clients that map them (HTTP statuses, documentation).
 CODES = ("error", "bad_input", "not_found", "refused", "conflict", "definition", "database",
-         "schema_outdated", "forbidden", "unauthenticated")
+         "schema_outdated", "forbidden", "unauthenticated", "busy")

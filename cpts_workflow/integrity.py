@@ -47,7 +47,7 @@ class IntegrityReport(View):
 def check_integrity(ws: Workspace) -> IntegrityReport:
     """Check every project of the base; return what is wrong (nothing when consistent)."""
     problems: list[IntegrityProblem] = []
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         projects = list(session.scalars(select(Project).order_by(Project.id)))
         events_total = session.scalar(select(func.count()).select_from(Event)) or 0
         for project in projects:

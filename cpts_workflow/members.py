@@ -340,7 +340,7 @@ def project_members(session: Session, project: Project) -> list[Member]:
 def list_members(ws: Workspace, ref: str | int, *, college: str | None = None) -> list[MemberView]:
     """Members of a project, optionally of one collège."""
     wanted = _choice(college, COLLEGES, "Collège") if college else None
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project = ws.get_project(session, ref)
         return [
             member_view(m, project.slug)
@@ -350,7 +350,7 @@ def list_members(ws: Workspace, ref: str | int, *, college: str | None = None) -
 
 
 def get_member(ws: Workspace, ref: str | int, member_id: int | str) -> MemberView:
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project = ws.get_project(session, ref)
         return member_view(_get(session, project, member_id), project.slug)
 

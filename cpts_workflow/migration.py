@@ -319,7 +319,7 @@ def projects_per_version(ws: Workspace) -> dict[tuple[str, int], int]:
     """How many projects run on each (workflow, version), for `cpts workflow versions`."""
     from sqlalchemy import func
 
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         rows = session.execute(
             select(Project.workflow_id, Project.workflow_version, func.count()).group_by(
                 Project.workflow_id, Project.workflow_version

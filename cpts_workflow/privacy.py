@@ -1,16 +1,20 @@
 """Personal data (RGPD): everything the base holds about a person, and its erasure.
 
-A person is found by a member number, an exact name or an exact e-mail address (case and
-surrounding spaces ignored), across every project: the same professional often belongs
-to several. Erasure keeps the member rows (collège counts and bureau history stay right)
-and the audit events (what happened stays known), but removes what identifies the person:
-name, profession, RPPS, SIRET, FINESS, e-mail, phone, free fields, and their traces in
-event payloads, comments and document answers. It is itself audited, without personal data.
+A person is found by a member number, an exact name or an exact e-mail address (case,
+spaces and Unicode spelling ignored: « Élise » typed with a combining accent is the same
+name), across every project: the same professional often belongs to several. Erasure
+keeps the member rows (collège counts and bureau history stay right) and the audit events
+(what happened stays known), but removes what identifies the person: name, profession,
+RPPS, SIRET, FINESS, e-mail, phone, free fields, and their traces in event payloads and
+comments, checklist notes, values and reasons, document answers and the names of
+generated documents. It is itself audited, without personal data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +22,7 @@ from sqlalchemy import select
 
 from .errors import BadInput, NotFound
 from .limits import as_id
-from .store.models import DocumentAnswers, Event, Member, Project
+from .store.models import ChecklistState, DocumentAnswers, Event, GeneratedDocument, Member, Project
 from .views import View
 
 if TYPE_CHECKING:
@@ -47,10 +51,19 @@ class ErasureReport(View):
     projects: list[str]
     events_scrubbed: int
     answers_scrubbed: int
+    checklist_scrubbed: int = 0
+    # Files generated for these projects while the person was a member: the base cannot
+    # rewrite them, the user deletes or regenerates them.
+    documents: list[str] = field(default_factory=list)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def _norm(text: str | None) -> str:
-    return " ".join((text or "").split()).casefold()
+    """A name as compared: NFC, spaces collapsed, case folded."""
+    return " ".join(_nfc(text or "").split()).casefold()
 
 
 def _find(session: Session, person: str) -> list[Member]:
@@ -80,42 +93,55 @@ def _find(session: Session, person: str) -> list[Member]:
     return members
 
 
+# Identifying fields searched for in free text (a member's name, contact and numbers).
+IDENTIFYING = ("name", "email", "phone", "rpps", "siret", "finess")
+
+
 def _identifiers(members: list[Member]) -> set[str]:
     """The strings that identify the person, to find and scrub them elsewhere."""
     found = set()
     for m in members:
-        found |= {v for v in (m.name, m.email, m.phone, m.rpps) if v and len(v.strip()) >= 3}
-    return {v.strip() for v in found}
+        found |= {_nfc(v).strip() for f in IDENTIFYING if (v := getattr(m, f)) and len(v.strip()) >= 3}
+    return found
 
 
-def _mentions(value: Any, identifiers: set[str]) -> bool:
+def _pattern(identifiers: set[str]) -> re.Pattern[str] | None:
+    """One pattern finding any identifier in NFC text, whatever its case and spacing
+    (« Élise  DURAND »), a phone number with or without separators."""
+    alternatives = []
+    for ident in sorted(identifiers, key=len, reverse=True):
+        digits = re.sub(r"[\s.\-/]", "", ident)
+        if digits.isdigit() and len(digits) >= 6:
+            alternatives.append(r"[\s.\-/]*".join(digits))
+        else:
+            alternatives.append(r"\s+".join(re.escape(word) for word in ident.split()))
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+
+def _mentions(value: Any, pattern: re.Pattern[str] | None) -> bool:
+    if pattern is None:
+        return False
     if isinstance(value, str):
-        return any(i.casefold() in value.casefold() for i in identifiers)
+        return pattern.search(_nfc(value)) is not None
     if isinstance(value, dict):
-        return any(_mentions(v, identifiers) for v in value.values())
+        return any(_mentions(k, pattern) or _mentions(v, pattern) for k, v in value.items())
     if isinstance(value, list):
-        return any(_mentions(v, identifiers) for v in value)
+        return any(_mentions(v, pattern) for v in value)
     return False
 
 
-def _scrub(value: Any, identifiers: set[str], placeholder: str) -> Any:
-    """`value` with every occurrence of an identifier replaced by `placeholder`."""
-    if isinstance(value, str):
-        for ident in sorted(identifiers, key=len, reverse=True):
-            if ident.casefold() in value.casefold():
-                value = _replace_casefold(value, ident, placeholder)
+def _scrub(value: Any, pattern: re.Pattern[str] | None, placeholder: str) -> Any:
+    """`value` with every mention of the person replaced by `placeholder` (keys too)."""
+    if pattern is None:
         return value
+    if isinstance(value, str):
+        return pattern.sub(placeholder, _nfc(value)) if _mentions(value, pattern) else value
     if isinstance(value, dict):
-        return {k: _scrub(v, identifiers, placeholder) for k, v in value.items()}
+        return {_scrub(k, pattern, placeholder): _scrub(v, pattern, placeholder)
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, identifiers, placeholder) for v in value]
+        return [_scrub(v, pattern, placeholder) for v in value]
     return value
-
-
-def _replace_casefold(text: str, needle: str, replacement: str) -> str:
-    import re
-
-    return re.sub(re.escape(needle), replacement, text, flags=re.IGNORECASE)
 
 
 def _member_dict(member: Member, project: Project) -> dict[str, Any]:
@@ -123,15 +149,35 @@ def _member_dict(member: Member, project: Project) -> dict[str, Any]:
     return {**data, "project": project.slug, "project_name": project.name}
 
 
+def _checklist_rows(session: Session, project_ids: set[int] | list[int]):
+    return session.scalars(
+        select(ChecklistState).where(ChecklistState.project_id.in_(project_ids))
+        .order_by(ChecklistState.project_id, ChecklistState.item_id)
+    )
+
+
+def _documents_of(session: Session, members: list[Member]) -> list[GeneratedDocument]:
+    """Documents generated for a member's project since they joined: they may cite them."""
+    joined: dict[int, Any] = {}
+    for m in members:
+        joined[m.project_id] = min(joined.get(m.project_id, m.created_at), m.created_at)
+    rows = session.scalars(
+        select(GeneratedDocument).where(GeneratedDocument.project_id.in_(list(joined)))
+        .order_by(GeneratedDocument.id)
+    )
+    return [d for d in rows if d.created_at >= joined[d.project_id]]
+
+
 def export_person(ws: Workspace, person: str) -> dict[str, Any]:
-    """Everything about a person (RGPD right of access): member rows, events, answers."""
+    """Everything about a person (RGPD right of access): member rows, events, checklist
+    notes, document answers and the documents generated while they were a member."""
     from .views import to_jsonable
     from .workspace import event_view
 
     ws.require("privacy")
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         members = _find(session, person)
-        identifiers = _identifiers(members)
+        pattern = _pattern(_identifiers(members))
         ids = {m.id for m in members}
         project_ids = {m.project_id for m in members}
         query = select(Project).where(Project.id.in_(project_ids))
@@ -140,29 +186,43 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
             {**event_view(e).to_dict(), "project": projects[e.project_id].slug}
             for e in session.scalars(
                 select(Event).where(Event.project_id.in_(project_ids)).order_by(Event.at, Event.id))
-            if _event_concerns(e, ids, identifiers)
+            if _event_concerns(e, ids, pattern)
+        ]
+        checklist = [
+            {"project": projects[c.project_id].slug, "item_id": c.item_id, "status": c.status,
+             "note": c.note, "value": c.value, "reason": c.reason,
+             "updated_by": c.updated_by, "updated_at": c.updated_at}
+            for c in _checklist_rows(session, project_ids)
+            if _mentions([c.note, c.value, c.reason], pattern)
         ]
         answers = [
             {"project": projects[a.project_id].slug, "template": a.template, "answers": a.answers}
             for a in session.scalars(
                 select(DocumentAnswers).where(DocumentAnswers.project_id.in_(project_ids)))
-            if _mentions(a.answers, identifiers)
+            if _mentions(a.answers, pattern)
+        ]
+        documents = [
+            {"project": projects[d.project_id].slug, "template": d.template, "format": d.format,
+             "path": d.path, "created_at": d.created_at, "created_by": d.created_by}
+            for d in _documents_of(session, members)
         ]
         return to_jsonable({
-            "person": person.strip(),
+            "person": _nfc(person.strip()),
             "generated_at": ws.now().astimezone(UTC),
             "members": [_member_dict(m, projects[m.project_id]) for m in members],
             "events": events,
+            "checklist": checklist,
             "document_answers": answers,
+            "documents": documents,
         })
 
 
-def _event_concerns(event: Event, ids: set[int], identifiers: set[str]) -> bool:
+def _event_concerns(event: Event, ids: set[int], pattern: re.Pattern[str] | None) -> bool:
     payload = event.payload or {}
     return (
         payload.get("member_id") in ids
-        or _mentions(payload, identifiers)
-        or _mentions(event.comment, identifiers)
+        or _mentions(payload, pattern)
+        or _mentions(event.comment, pattern)
     )
 
 
@@ -174,11 +234,12 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
     reason = clean_text(reason, "La raison", required=True) or ""
     with ws.session() as session:
         members = _find(session, person)
-        identifiers = _identifiers(members)
+        pattern = _pattern(_identifiers(members))
         ids = {m.id for m in members}
         # Lock the projects in id order: two erasures never wait on each other in a cycle.
         project_ids = sorted({m.project_id for m in members})
         projects = {pid: ws.get_project(session, pid, "delete", lock=True) for pid in project_ids}
+        documents = _documents_of(session, members)
         now = ws.now()
         for member in members:
             placeholder = erased_name(member.id)
@@ -187,30 +248,40 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
                 setattr(member, name, None)
             member.erased_at = member.updated_at = now
         placeholder = erased_name(min(ids))
-        events_scrubbed = answers_scrubbed = 0
+        events_scrubbed = answers_scrubbed = checklist_scrubbed = 0
         for event in session.scalars(select(Event).where(Event.project_id.in_(project_ids))):
-            if not _event_concerns(event, ids, identifiers):
+            if not _event_concerns(event, ids, pattern):
                 continue
             payload = dict(event.payload or {})
             if payload.get("member_id") in ids and "member_name" in payload:
                 payload["member_name"] = erased_name(payload["member_id"])
             # A fresh dict: the JSON column only notices a new value, not an in-place edit.
             if event.payload is not None:
-                event.payload = _scrub(payload, identifiers, placeholder)
-            event.comment = _scrub(event.comment, identifiers, placeholder)
+                event.payload = _scrub(payload, pattern, placeholder)
+            event.comment = _scrub(event.comment, pattern, placeholder)
             events_scrubbed += 1
+        for state in _checklist_rows(session, project_ids):
+            if _mentions([state.note, state.value, state.reason], pattern):
+                state.note = _scrub(state.note, pattern, placeholder)
+                state.value = _scrub(state.value, pattern, placeholder)
+                state.reason = _scrub(state.reason, pattern, placeholder)
+                checklist_scrubbed += 1
         for answer in session.scalars(
             select(DocumentAnswers).where(DocumentAnswers.project_id.in_(project_ids))
         ):
-            if _mentions(answer.answers, identifiers):
-                answer.answers = _scrub(answer.answers, identifiers, placeholder)
+            if _mentions(answer.answers, pattern):
+                answer.answers = _scrub(answer.answers, pattern, placeholder)
                 answer.updated_by, answer.updated_at = ws.actor, now
                 answers_scrubbed += 1
+        paths = [d.path for d in documents]
+        for document in documents:
+            # The record keeps its file's name only if the name does not cite the person.
+            document.path = _scrub(document.path, pattern, placeholder)
         for pid, project in projects.items():
             erased = sorted(m.id for m in members if m.project_id == pid)
             # The reason is free text: scrub it too, the audit event must not name the person.
             ws.record_event(session, project, "member_erased",
-                            comment=_scrub(reason, identifiers, placeholder),
+                            comment=_scrub(reason, pattern, placeholder),
                             payload={"member_ids": erased})
         session.flush()
         return ErasureReport(
@@ -218,4 +289,6 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
             projects=[projects[p].slug for p in project_ids],
             events_scrubbed=events_scrubbed,
             answers_scrubbed=answers_scrubbed,
+            checklist_scrubbed=checklist_scrubbed,
+            documents=paths,
         )

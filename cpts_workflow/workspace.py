@@ -176,9 +176,10 @@ class Workspace:
     # --- sessions and lookups ----------------------------------------------------------
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """One transaction; a concurrent change of the same project becomes `Conflict`.
 
+        `read_only=True` when it only reads: it then never waits for a writer (SQLite).
         Inside `atomic()`, the transaction of the block, within a savepoint: a call that
         fails undoes its own writes only, and the block decides for the rest.
         """
@@ -188,7 +189,7 @@ class Workspace:
                 with outer.begin_nested():
                     yield outer
                 return
-            with self.db.session() as session:
+            with self.db.session(read_only=read_only) as session:
                 yield session
         except StaleDataError:
             raise Conflict(
@@ -459,7 +460,7 @@ class Workspace:
         check_limit(limit)
         if stage is not None:
             self._check_stage(self.definition(), stage)
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             # Plain rows, not ORM objects: a national list needs no identity map nor change
             # tracking, and building 1 000 tracked objects was most of its time.
             columns = [Project.__table__.c[name] for name in SUMMARY_COLUMNS]
@@ -483,7 +484,7 @@ class Workspace:
         return Page(projects)
 
     def project(self, ref: str | int) -> ProjectSummary:
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             return self.summary(self.get_project(session, ref))
 
     def _check_stage(self, definition: WorkflowDefinition, stage: str) -> None:
@@ -493,7 +494,7 @@ class Workspace:
 
     def detail(self, ref: str | int) -> ProjectDetail:
         """Current stage, progress of every stage, the next required items."""
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             project = self.get_project(session, ref)
             definition = self.definition_of(project)
             states = self._states(session, project)
@@ -570,7 +571,7 @@ class Workspace:
 
     def checklist(self, ref: str | int, stage: str | None = None) -> list[ItemView]:
         """Items of one stage (default: the current one, or `"all"`), with their state."""
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             project = self.get_project(session, ref)
             definition = self.definition_of(project)
             states = self._states(session, project)
@@ -772,7 +773,7 @@ class Workspace:
         """Every event of a project, oldest first; `limit` and `cursor` page through them
         (see `list_projects`)."""
         check_limit(limit)
-        with self.session() as session:
+        with self.session(read_only=True) as session:
             project = self.get_project(session, ref)
             query = select(Event).where(Event.project_id == project.id).order_by(Event.at, Event.id)
             if cursor:

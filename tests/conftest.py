@@ -92,6 +92,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database only (tests of what SQLite cannot do or show)."""
+    if not PG_ADMIN_URL:
+        pytest.skip("CPTS_TEST_POSTGRES_URL non défini : pas de serveur PostgreSQL pour ce test")
+    yield from _postgres_database()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path) -> str:
     """A fresh SQLite file only (for tests that are not about the backend)."""
     return f"sqlite:///{tmp_path / 'cpts.db'}"

@@ -15,7 +15,7 @@ from cpts_workflow.errors import Conflict
 from cpts_workflow.integrity import check_integrity
 from cpts_workflow.workspace import Workspace
 
-from .conftest import PG_ADMIN_URL, _postgres_database, complete_stage
+from .conftest import complete_stage
 
 CTX = mp.get_context("spawn")  # a fresh interpreter: nothing shared but the base
 
@@ -117,14 +117,6 @@ def test_cli_processes_in_parallel(ws):
     assert check_integrity(ws).ok
 
 
-@pytest.fixture
-def pg_url():
-    """PostgreSQL only: SQLite serializes whole write transactions, these cannot happen."""
-    if not PG_ADMIN_URL:
-        pytest.skip("CPTS_TEST_POSTGRES_URL non défini : pas de serveur PostgreSQL pour ce test")
-    yield from _postgres_database()
-
-
 @pytest.mark.postgresql
 def test_postgres_stale_write_becomes_conflict(pg_url, clock):
     """Without the row lock (a session of one's own), the version check still refuses."""
@@ -171,21 +163,29 @@ def test_postgres_deadlock_becomes_conflict(pg_url, clock):
     ws.db.dispose()
 
 
-def test_sqlite_busy_becomes_conflict(sqlite_url, clock):
+def test_sqlite_busy_says_the_base_is_busy(sqlite_url, clock, monkeypatch):
+    """A writer kept waiting past the bounded wait says so; a reader does not wait at all."""
     import sqlite3
+    import time
 
+    from cpts_workflow.errors import Busy
+
+    monkeypatch.setenv("CPTS_BUSY_TIMEOUT", "0.5")
     ws = Workspace(sqlite_url, actor="A", now=clock)
     slug = ws.create_project("CPTS X").slug
     holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another program keeps the base locked
     try:
-        with pytest.raises(Conflict) as exc:
+        start = time.monotonic()
+        with pytest.raises(Busy) as exc:
             ws.pause(slug, reason="Attente")
-        assert "La base est occupée" in str(exc.value)
+        assert 0.4 < time.monotonic() - start < 5
+        assert str(exc.value).startswith("Base occupée")
+        assert "Relancez" not in str(exc.value) and "même moment" not in str(exc.value)
+        assert [e.kind for e in ws.history(slug)] == ["created"]  # read while locked
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert [e.kind for e in ws.history(slug)] == ["created"]
 
 
 @pytest.mark.postgresql

@@ -297,7 +297,7 @@ def _signed_on(session: Session, project: Project, item: str = SIGNATURE_ITEM) -
 
 def project_calendar(ws: Workspace, ref: str | int) -> AciCalendar:
     """Signature, missions with their state and deadlines, anniversaries and end."""
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project = ws.get_project(session, ref)
         rows = mission_rows(session, [project.id])[project.id]
         missions = chosen_missions(rows)
@@ -327,7 +327,7 @@ def mission_flags(
     from ..clock import system_now
 
     if not isinstance(source, SessionType):
-        with source.session() as session:
+        with source.session(read_only=True) as session:
             row = project if isinstance(project, Project) else source.get_project(session, project)
             return _flags_in(
                 session, row, signature_item(source, row), today or source.now().date()

@@ -174,7 +174,7 @@ def list_grids(ws: Workspace) -> list[GridSummary]:
         )
         for g in shipped_grids().values()
     ]
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         for row in session.scalars(select(FundingGrid).order_by(FundingGrid.id)):
             g = Grid.model_validate(row.content)
             out.append(
@@ -199,7 +199,7 @@ def get_grid(ws: Workspace, grid_id: str | None = None) -> Grid:
     shipped = shipped_grids()
     if grid_id in shipped:
         return shipped[grid_id]
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         row = session.get(FundingGrid, grid_id)
         if row is not None:
             return Grid.model_validate(row.content)

@@ -151,7 +151,7 @@ def simulate_project(
 ) -> Simulation:
     """Simulate with the project's chosen missions and its territory's population
     (`population` given instead: a territory not yet drawn, or another hypothesis)."""
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project = ws.get_project(session, ref)
         slug = project.slug
         missions = chosen_missions(mission_rows(session, [project.id])[project.id])

@@ -148,7 +148,7 @@ class Documents:
 
     def stored_answers(self, ref: str | int, template_id: str) -> dict[str, Any]:
         meta = self.template(template_id)
-        with self.ws.session() as session:
+        with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, ref)
             row = session.get(DocumentAnswers, (project.id, meta.id))
             return dict(row.answers) if row else {}
@@ -195,7 +195,7 @@ class Documents:
     ) -> tuple[str, dict[str, Any], int]:
         """The Markdown of a document, the validated answers, the project version read."""
         meta = self.template(template_id)
-        with self.ws.session() as session:
+        with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, ref)
             row = session.get(DocumentAnswers, (project.id, meta.id))
             validated = meta.validate_answers({**(row.answers if row else {}), **(answers or {})})
@@ -335,7 +335,7 @@ class Documents:
 
     def history(self, ref: str | int) -> list[GeneratedView]:
         """Every document generated for a project, oldest first."""
-        with self.ws.session() as session:
+        with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, ref)
             rows = session.scalars(
                 select(GeneratedDocument)

@@ -329,7 +329,7 @@ def portfolio(
     since_date = french.parse_date(since) if since else None
     if stalled_days < 1:
         raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : 60 jours.")
-    with ws.session() as session, collector_paused():
+    with ws.session(read_only=True) as session, collector_paused():
         end = definition.side_state("end")
         raw = _fetch(session, _selected(ws, officer, department, stage, since_date), progress,
                      end.id if end else "")
@@ -386,7 +386,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
     detail = ws.detail(ref)
     events = ws.history(ref)
     pid = detail.project.id
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         raw = _fetch(session, select(Project.id).where(Project.id == pid), lambda _s: None)
         link = load_link(session)
         codes = raw.communes.get(pid, set())

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DataError,
@@ -29,13 +29,15 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import DatabaseError as DriverError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import BadInput, Conflict, CptsError, DatabaseError, SchemaOutdated
-from ..files import os_reason
+from .. import french
+from ..errors import BadInput, Busy, Conflict, CptsError, DatabaseError, SchemaOutdated
 
 # Newest Alembic revision this program knows; tests check it matches the scripts.
 SCHEMA_HEAD = "0003"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 APP_NAME = "cpts-workflow"
+# How long a SQLite writer waits for another one before saying the base is busy.
+DEFAULT_BUSY_SECONDS = 10.0
 
 
 def default_url() -> str:
@@ -48,12 +50,78 @@ def default_url() -> str:
     return f"sqlite:///{user_data_path(APP_NAME) / 'cpts.db'}"
 
 
-def mask_url(url: str) -> str:
-    """The URL with its password hidden, for every message and log."""
+# Query-string parameters whose value is a secret (libpq's `password`, `sslpassword`…).
+_SECRET_WORDS = ("pass", "secret", "token")
+
+
+def _is_secret_key(key: str) -> bool:
+    return any(word in key.lower() for word in _SECRET_WORDS)
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with its password hidden, for every message and log.
+
+    SQLAlchemy renders it (`hide_password`), whatever characters the password holds; a
+    password given in the query string (`?password=…`) is hidden as well.
+    """
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
         return "<URL illisible>"
+    hidden = sorted(k for k in parsed.query if _is_secret_key(k))
+    if isinstance(url, str) and parsed.password is None and not hidden:
+        return url  # nothing to hide: as typed (SQLAlchemy would %-encode an accented path)
+    shown = parsed.difference_update_query(hidden).render_as_string(hide_password=True)
+    if not hidden:
+        return shown
+    return shown + ("&" if parsed.query.keys() - set(hidden) else "?") + "&".join(
+        f"{key}=***" for key in hidden
+    )
+
+
+def url_secrets(url: str | URL) -> set[str]:
+    """The secrets a URL holds (password, secret query values), as written and decoded."""
+    from urllib.parse import quote, quote_plus
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        return set()
+    values = [parsed.password] if parsed.password else []
+    for key, value in parsed.query.items():
+        if _is_secret_key(key):
+            values += [value] if isinstance(value, str) else list(value)
+    found = set()
+    for value in values:
+        if value:
+            found |= {str(value), quote(str(value), safe=""), quote_plus(str(value))}
+    return found
+
+
+def _masked_token(token: str) -> str:
+    """A URL found in a text, masked when it holds a secret, else left as written."""
+    try:
+        parsed = make_url(token)
+    except (ArgumentError, ValueError, TypeError):
+        return "<URL illisible>" if "@" in token else token
+    if parsed.password is None and not any(_is_secret_key(k) for k in parsed.query):
+        return token
+    return mask_url(parsed)
+
+
+def redact(text: str, urls: Iterable[str | URL] = ()) -> str:
+    """`text` (an error message, a traceback) without any secret of `urls`.
+
+    Every database URL written in it is rendered again through `mask_url`; then any
+    password left (quoted by a driver, say) is blanked out.
+    """
+    import re
+
+    text = re.sub(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", lambda m: _masked_token(m.group(0)), text)
+    secrets = set().union(*(url_secrets(u) for u in urls)) if urls else set()
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _connect_hint(url: str) -> str:
@@ -70,10 +138,12 @@ class Database:
     are made once, under a lock.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, busy_seconds: float | None = None) -> None:
         self.url = url or default_url()
+        self.busy_seconds = busy_seconds if busy_seconds is not None else _busy_seconds()
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
+        self._readers: sessionmaker[Session] | None = None
         self._checked = False
         self._lock = threading.RLock()
 
@@ -103,13 +173,9 @@ class Database:
             ) from None
         is_sqlite = url.get_backend_name() == "sqlite"
         if is_sqlite and url.database and url.database != ":memory:":
-            path = Path(url.database).expanduser()
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(
-                    f"Impossible de créer le dossier de la base {path.parent} ({os_reason(exc)})."
-                ) from None
+            from .filemodes import create_private_base
+
+            create_private_base(Path(url.database).expanduser())
         try:
             engine = create_engine(url, future=True)
         except NoSuchModuleError:
@@ -123,19 +189,21 @@ class Database:
                 "Pour PostgreSQL : pip install 'cpts-workflow[postgresql]'.",
             ) from None
         if is_sqlite:
-            event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin_immediate)
+            busy_ms = max(0, int(self.busy_seconds * 1000))
+            event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, busy_ms))
+            event.listen(engine, "begin", _sqlite_begin)
         return engine
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        `read_only=True` for a transaction that only reads: on SQLite it starts with a plain
+        `BEGIN` and reads the last committed state (WAL) without waiting for a writer; a
+        writing one starts with `BEGIN IMMEDIATE` and waits its turn.
+        """
         self.ensure_schema()
-        if self._sessions is None:
-            with self._lock:
-                if self._sessions is None:
-                    self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        session = self._sessions()
+        session = self._maker(read_only)()
         try:
             with session.begin():
                 yield session
@@ -167,15 +235,26 @@ class Database:
         finally:
             session.close()
 
+    def _maker(self, read_only: bool) -> sessionmaker[Session]:
+        with self._lock:  # server threads may ask for the first time together
+            if read_only:
+                if self._readers is None:
+                    bind = self.engine.execution_options(cpts_read_only=True)
+                    self._readers = sessionmaker(bind, expire_on_commit=False)
+                return self._readers
+            if self._sessions is None:
+                self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            return self._sessions
+
     # --- schema ----------------------------------------------------------------------
 
     def current_revision(self) -> str | None:
         try:
-            with self.engine.connect() as conn:
+            with self.engine.execution_options(cpts_read_only=True).connect() as conn:
                 if not inspect(conn).has_table("alembic_version"):
                     return None
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except DriverError as exc:
+        except (DriverError, InterfaceError) as exc:
             raise _operational(exc, self) from None
 
     def ensure_schema(self, *, upgrade: bool = False) -> None:
@@ -239,19 +318,32 @@ def known_revisions() -> set[str]:
     return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # Autocommit at the driver level; SQLAlchemy's "begin" event issues BEGIN IMMEDIATE so
-    # that two writers serialize instead of failing half-way (pysqlite's documented recipe).
+def _busy_seconds() -> float:
+    """`CPTS_BUSY_TIMEOUT` (seconds), else 10: how long a writer waits on SQLite."""
+    try:
+        value = float(os.environ.get("CPTS_BUSY_TIMEOUT") or DEFAULT_BUSY_SECONDS)
+    except ValueError:
+        return DEFAULT_BUSY_SECONDS
+    return value if 0 <= value <= 3600 else DEFAULT_BUSY_SECONDS
+
+
+def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
+    # Autocommit at the driver level; SQLAlchemy's "begin" event issues BEGIN (IMMEDIATE)
+    # itself, so that two writers serialize instead of failing half-way (pysqlite's recipe).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+    # WAL: readers see the last committed state while a writer works, and never wait.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn) -> None:
+    # A reader's deferred BEGIN takes no lock; a writer takes the write lock first, so
+    # that what it read cannot be changed by another writer before it writes.
+    read_only = conn.get_execution_options().get("cpts_read_only")
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 # PostgreSQL SQLSTATEs meaning "someone else holds or changed this; replay the transaction".
@@ -278,10 +370,12 @@ def _operational(exc: DriverError | InterfaceError, db: Database) -> CptsError:
             "Relancez la commande : elle s'appliquera à la version à jour.",
         )
     if "locked" in text_ or "busy" in text_:
-        return Conflict(
-            "La base est occupée par une autre opération ; votre modification n'a pas été "
-            "enregistrée.",
-            "Réessayez dans un instant.",
+        return Busy(
+            "Base occupée : une autre opération (un import, une autre commande) y écrit "
+            f"depuis plus de {french.plural(round(db.busy_seconds), 'seconde')} ; votre modification n'a pas "
+            "été enregistrée.",
+            "Réessayez quand elle sera terminée (les lectures restent possibles).",
+            topic="busy",
         )
     return DatabaseError(
         f"Impossible d'utiliser la base {db.display_url} : {_french_reason(text_)}.",

@@ -20,6 +20,7 @@ from .claims import (
     commune_row,
     holders_overlapping,
     inactive_for,
+    lock_claims,
     project_codes,
     taille_or_none,
 )
@@ -85,6 +86,9 @@ def add_communes(
         unchanged = [c for c in codes if c in current]
         forced: dict[str, list[str]] = {}
         if new:
+            # Before reading the others' claims: a concurrent claim of the same communes
+            # commits first or waits for this one, never slips between check and write.
+            lock_claims(session, reference, new)
             others = claims_touching(session, reference, new, project.id, inactive_for(ws))
             for code in new:
                 holders = holders_overlapping(reference, code, others)

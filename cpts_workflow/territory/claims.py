@@ -8,11 +8,12 @@ another overlap, and a territory is never counted twice.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.orm import Session
 
 from ..aci.taille import taille
@@ -25,6 +26,13 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 CHUNK = 500  # codes per IN (...) list, well under every backend's parameter limit
+# First key of the PostgreSQL advisory locks on communes ("CPTS" in ASCII); the second
+# is a hash of the commune's code.
+CLAIM_LOCK_SPACE = 0x43505453
+_LOCK_CLAIMS = text(
+    "SELECT count(pg_advisory_xact_lock(:space, k)) "
+    "FROM (SELECT DISTINCT unnest(CAST(:keys AS integer[])) AS k ORDER BY k) AS keys"
+)
 
 
 class ClaimRow(NamedTuple):
@@ -141,6 +149,22 @@ def claims_touching(
         )
         found.extend(ClaimRow(*row) for row in session.execute(query))
     return found
+
+
+def lock_claims(session: Session, reference: Reference, codes: Iterable[str]) -> None:
+    """Make claims on overlapping communes wait for each other until the transaction ends.
+
+    The overlap check then sees the claims committed by whoever came first, so two projects
+    adding the same commune at the same moment cannot both pass it. On PostgreSQL, one
+    advisory lock per elementary commune (a split commune locks its arrondissements), taken
+    in key order so that two claims never wait on each other in a cycle; SQLite needs none,
+    its write transactions run one at a time (`BEGIN IMMEDIATE`).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    atoms = {atom for code in codes for atom in reference.atoms(code)}
+    keys = sorted({zlib.crc32(atom.encode()) - (1 << 31) for atom in atoms})
+    session.execute(_LOCK_CLAIMS, {"space": CLAIM_LOCK_SPACE, "keys": keys})
 
 
 def holders_overlapping(

@@ -50,7 +50,7 @@ def project_population(session_or_ws: Session | Workspace, project_id: int) -> t
         reference = reference_for(session_or_ws)
         population, _ = reference.population(project_codes(session_or_ws, project_id))
         return population, reference.label
-    with session_or_ws.session() as session:
+    with session_or_ws.session(read_only=True) as session:
         return project_population(session, project_id)
 
 
@@ -77,7 +77,7 @@ def _neighbour_codes(reference: Reference, codes: set[str]) -> tuple[set[str], s
 def territory(ws: Workspace, ref: str | int) -> TerritoryView:
     """A project's communes, population, taille, overlaps and neighbouring projects."""
     labels = StageLabels(ws)
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         project = ws.get_project(session, ref)
         reference = reference_for(session)
         current = project_codes(session, project.id)
@@ -169,7 +169,7 @@ def compute_overlaps(
 
 def overlaps(ws: Workspace) -> OverlapReport:
     """Every commune held by two active projects or more, with who holds it and why."""
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         reference = reference_for(session)
         claims = shared_claims(session, reference, inactive_for(ws), ws.visible_clause(Project.id))
         return OverlapReport(reference.label, compute_overlaps(reference, claims, StageLabels(ws)))
@@ -233,7 +233,7 @@ def compute_gaps(
 def gaps(ws: Workspace, *, department: str | None = None, region: str | None = None) -> GapsView:
     """Communes of a department, a region (or all France) in no active project."""
     area_label(department, region)  # refuse a wrong code before opening the base
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         reference = reference_for(session)
         held = covered_codes(session, inactive_for(ws), ws.visible_clause(Project.id))
         return compute_gaps(reference, held, department, region)

@@ -128,7 +128,7 @@ def map_svg(
         raise BadInput(f"Couleur « {color_by} » inconnue.", "Choisissez project ou stage.")
     kind, code, label = _area(department, region)
     labels = StageLabels(ws)
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         reference = reference_for(session)
         claims = active_claims(session, inactive_for(ws))
     holders: dict[str, list[ClaimRow]] = defaultdict(list)
@@ -257,7 +257,7 @@ def map_html(
     """A self-contained HTML page around `map_svg` (opens offline, no script)."""
     svg = map_svg(ws, department=department, region=region, color_by=color_by)
     _, _, label = _area(department, region)
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         vintage = reference_for(session).label
     by = "projet" if color_by == "project" else "étape"
     return (

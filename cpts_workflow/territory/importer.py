@@ -225,7 +225,7 @@ def list_vintages(ws: Workspace) -> list[VintageView]:
 
     from ..store.models import ReferenceVintage
 
-    with ws.session() as session:
+    with ws.session(read_only=True) as session:
         imported = list(session.scalars(select(ReferenceVintage).order_by(ReferenceVintage.id)))
         views = [
             VintageView(
