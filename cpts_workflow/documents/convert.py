@@ -15,8 +15,22 @@ from pathlib import Path
 
 from ..errors import CptsError, Refused
 
-# Raw HTML in answers must not reach the HTML output.
-MARKDOWN = "markdown-raw_html-raw_attribute"
+# The templates' Markdown, without what could reach outside the text even if a value were
+# not escaped: raw HTML, TeX and attributes, a YAML or title metadata block, citations, math.
+MARKDOWN = (
+    "markdown-raw_html-raw_attribute-raw_tex-yaml_metadata_block-pandoc_title_block"
+    "-citations-tex_math_dollars-latex_macros"
+)
+# `--sandbox`: pandoc reads no file and fetches no URL beyond those named on its command
+# line (an image `![x](/etc/passwd)` or `(http://…)` is not embedded).
+SANDBOX = "--sandbox"
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "pdf": "application/pdf",
+}
 
 PRINT_CSS = """
 @page { size: A4; margin: 2cm 2.2cm; }
@@ -57,7 +71,13 @@ def _pandoc(markdown: str, to: str, title: str, extra: list[str] | None = None) 
 
     with tempfile.TemporaryDirectory(prefix="cpts-doc-") as tmp:
         out = Path(tmp) / f"out.{to}"
-        args = [f"--metadata=pagetitle:{title}", "--metadata=lang:fr-FR", *(extra or [])]
+        args = [
+            SANDBOX,
+            f"--metadata=pagetitle:{title}",
+            "--metadata=lang:fr-FR",
+            *reference_args(to),
+            *(extra or []),
+        ]
         try:
             pypandoc.convert_text(
                 markdown, to, format=MARKDOWN, outputfile=str(out), extra_args=args
@@ -65,6 +85,14 @@ def _pandoc(markdown: str, to: str, title: str, extra: list[str] | None = None) 
         except (RuntimeError, OSError) as exc:
             raise ConversionError(f"pandoc n'a pas pu produire le format {to} : {exc}") from None
         return out.read_bytes()
+
+
+def reference_args(to: str) -> list[str]:
+    """The product's reference document (A4, French margins, page numbers, styles)."""
+    from ..resources import templates_dir
+
+    path = templates_dir() / "_reference" / f"reference.{to}"
+    return [f"--reference-doc={path}"] if to in ("docx", "odt") and path.is_file() else []
 
 
 def to_html(markdown: str, title: str) -> bytes:
