@@ -28,6 +28,12 @@ _LINE_BREAKS = re.compile(r"\r\n?|[\n\v\f\u2028\u2029\x85]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
+class Paragraphs(str):
+    """A long answer whose line breaks are kept; any other value is one line."""
+
+    __slots__ = ()
+
+
 class Markdown(Markup):
     """Markdown written by a template author: printed as is. Text joined to it, formatted
     into it or concatenated with it is escaped for Markdown, never for HTML."""
@@ -39,24 +45,25 @@ class Markdown(Markup):
         return escape_markdown(s)
 
 
-def markdown_text(text: str) -> str:
+def markdown_text(text: str, keep_lines: bool = False) -> str:
     """`text` as Markdown that pandoc reads back as exactly this text.
 
     Punctuation is backslash-escaped; tabs and runs of spaces become one space (four
-    leading spaces would start a code block); a line break in the text is kept as a hard
-    line break, and blank lines are dropped so that a value never ends the paragraph, list
-    item or table row it sits in.
+    leading spaces would start a code block). Line breaks become spaces, so that a value
+    never ends the heading, table row or list item it sits in; in `Paragraphs` they are
+    kept as hard line breaks, blank lines dropped (a paragraph stays one paragraph).
     """
     text = _CONTROLS.sub("", text).replace("\t", " ")
     lines = [" ".join(line.split()) for line in _LINE_BREAKS.split(text)]
-    return "\\\n".join(_SPECIAL.sub(r"\\\1", line) for line in lines if line)
+    joint = "\\\n" if keep_lines else " "
+    return joint.join(_SPECIAL.sub(r"\\\1", line) for line in lines if line)
 
 
 def escape_markdown(value: Any) -> Markdown:
     """What `{{ value }}` prints: `Markdown` (and `Markup`) as is, anything else escaped."""
     if hasattr(value, "__html__"):
         return Markdown(value.__html__())
-    return Markdown(markdown_text(str(value)))
+    return Markdown(markdown_text(str(value), keep_lines=isinstance(value, Paragraphs)))
 
 
 def markdown_join(seq: Iterable[Any]) -> Markdown:

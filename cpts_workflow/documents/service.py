@@ -20,6 +20,7 @@ from ..views import _View
 from .checks import check_document
 from .context import build_context
 from .convert import MEDIA_TYPES, convert
+from .markdown import Paragraphs
 from .render import render_markdown
 from .templates import FORMATS, TemplateCatalog, TemplateMeta
 
@@ -90,6 +91,11 @@ class RenderedMarkdown(NamedTuple):
     placeholders: tuple[str, ...]
     answers: dict[str, Any]
     version: int
+
+
+def _is_long(meta: TemplateMeta, question_id: str) -> bool:
+    question = meta.question(question_id)
+    return question is not None and question.type == "long_text"
 
 
 def _suggested_name(meta: TemplateMeta, slug: str, fmt: str) -> str:
@@ -246,7 +252,11 @@ class Documents:
             row = session.get(DocumentAnswers, (project.id, meta.id))
             validated = meta.validate_answers({**(row.answers if row else {}), **(answers or {})})
             label = self.ws.definition_of(project).state_label(project.stage)
-            context = build_context(session, project, label, self.ws.now(), validated)
+            shown = {
+                k: Paragraphs(v) if isinstance(v, str) and _is_long(meta, k) else v
+                for k, v in validated.items()
+            }
+            context = build_context(session, project, label, self.ws.now(), shown)
             check_document(meta.id, validated, context, self._stored(session, project.id))
             version = project.row_version
         text, placeholders = render_markdown(meta, context)
