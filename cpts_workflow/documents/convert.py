@@ -33,7 +33,10 @@ MEDIA_TYPES = {
 }
 
 PRINT_CSS = """
-@page { size: A4; margin: 2cm 2.2cm; }
+@page { size: A4; margin: 2cm 2.5cm 2.2cm;
+        @bottom-center { content: "Page " counter(page) " / " counter(pages);
+                         font: 9pt "DejaVu Sans", Arial, sans-serif; color: #444; } }
+div[data-custom-style="Saut de page"] { break-before: page; height: 0; overflow: hidden; }
 html { font-family: "DejaVu Serif", Georgia, "Times New Roman", serif; font-size: 11pt;
        line-height: 1.45; color: #1a1a1a; }
 body { max-width: 46em; margin: 2em auto; padding: 0 1em; }
@@ -43,9 +46,9 @@ h2 { font-size: 1.15em; margin: 1.6em 0 .5em; border-bottom: 1px solid #bbb; pad
 h3 { font-size: 1em; margin: 1.2em 0 .4em; break-after: avoid; }
 p, li { text-align: justify; hyphens: auto; }
 table { border-collapse: collapse; width: 100%; margin: .8em 0; font-size: .95em; }
-th, td { border: 1px solid #999; padding: .3em .5em; vertical-align: top; text-align: left; }
+th, td { border: 1px solid #999; padding: .45em .5em; vertical-align: top; text-align: left; }
 th { background: #eee; }
-blockquote { margin: 1em 0; padding: .5em 1em; border-left: 3px solid #888; background: #f6f6f6; }
+blockquote { margin: 1em 0; padding: .4em .8em; font-size: .85em; border-left: 3px solid #888; background: #f6f6f6; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
 """
 
