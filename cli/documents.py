@@ -307,10 +307,10 @@ def generate(
                     err=True,
                 )
             if v.placeholders:
+                shown = ", ".join(f"« {p} »" for p in dict.fromkeys(v.placeholders))
                 click.echo(
-                    f"  Reste à compléter ({len(v.placeholders)}) : "
-                    f"{' ; '.join(dict.fromkeys(v.placeholders))} — élément de checklist "
-                    "non coché.",
+                    f"  Reste à compléter : {french.plural(len(v.placeholders), 'passage')} "
+                    f"({shown}) ; l'élément de checklist n'est pas coché.",
                     err=True,
                 )
         for t, error in failed:

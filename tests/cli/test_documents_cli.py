@@ -145,7 +145,8 @@ def test_existing_file_is_kept_unless_force(cpts, tmp_path):
     first = cpts(f"doc generate {p} diagnostic --format md --out {out}")
     assert first.exit_code == 0, first.output
     # A skeleton: the user is told what is left, and its item is not ticked.
-    assert "Reste à compléter" in first.stderr and "non coché" in first.stderr
+    assert "Reste à compléter : 8 passages (« À compléter. »" in first.stderr
+    assert "l'élément de checklist n'est pas coché" in first.stderr
     assert "coché :" not in first.stdout
     edited = out / "diagnostic-cpts-du-pays-d-aix.md"
     edited.write_text("retouché à la main", encoding="utf-8")
