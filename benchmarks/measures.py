@@ -649,6 +649,9 @@ def answer_every_template(docs, slug: str) -> list[str]:
                    if q.required and q.default is None and q.id not in stored}
         if missing:
             docs.save_answers(slug, template_id, missing)
+    if "statuts" in ids:
+        # The PV is checked against the statutes: a board of the sample's size.
+        docs.save_answers(slug, "statuts", {"ca_membres_min": 3})
     return ids
 
 
@@ -676,7 +679,7 @@ def documents(bench: Bench) -> list[Row]:
                                   extra_args=[f"--metadata=pagetitle:{title}", "--metadata=lang:fr-FR"])
 
     def library() -> tuple[list, list]:
-        return docs.generate_many(slug, ids, ["docx"], out)
+        return docs.generate_many(slug, ids, ["docx"])
 
     def check(found: tuple[list, list], _raw: None) -> None:
         written, failed = found

@@ -25,6 +25,7 @@ TYPE_LABELS = {
     "integer": "entier",
     "number": "nombre",
     "date": "date",
+    "time": "heure",
     "boolean": "oui/non",
     "choice": "choix",
     "multi_choice": "choix multiple",
@@ -153,6 +154,8 @@ def _ask(questions, current: dict[str, Any]) -> dict[str, Any]:
             hint += " (séparés par des virgules)"
         elif q.type == "date":
             hint += " (JJ/MM/AAAA)"
+        elif q.type == "time":
+            hint += " (par exemple 19 h 30)"
         elif q.type == "boolean":
             hint += " (oui/non)"
         if q.help:
@@ -222,6 +225,12 @@ def answer(
 @click.option(
     "--name", metavar="FICHIER", help="Nom du fichier produit (un seul document et un seul format)."
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Remplace un fichier existant du même nom (sinon le document est écrit à côté, "
+    "sous « nom (2).docx »).",
+)
 @click.option("--all", "all_", is_flag=True, help="Tous les documents du projet.")
 @click.option("--stage", metavar="ETAPE", help="Tous les documents de cette étape.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
@@ -236,6 +245,7 @@ def generate(
     answers_file: Path | None,
     out_dir: Path,
     name: str | None,
+    force: bool,
     all_: bool,
     stage: str | None,
     as_json: bool,
@@ -243,7 +253,9 @@ def generate(
     """Produit un document (ou --all, --stage ETAPE) dans le dossier --out.
 
     Les réponses enregistrées par « cpts doc answer » servent ; --answers les complète
-    pour cette génération seulement. Le fichier est lisible par vous seul (0600).
+    pour cette génération seulement. Le fichier est lisible par vous seul (0600). Un
+    fichier existant (peut-être retouché à la main) n'est jamais écrasé sans --force :
+    le nouveau document est écrit sous « nom (2).docx ».
     """
     from cpts_workflow import french
 
@@ -254,12 +266,15 @@ def generate(
         )
     if name and (template is None or len(formats) != 1):
         raise click.UsageError("--name ne vaut que pour un seul document dans un seul format.")
+    writer = _Writer(out_dir, force)
     if template:
         answers = _answers_from(answers_file)
-        views = [
-            docs.generate(project, template, fmt, out_dir, answers=answers, name=name)
-            for fmt in formats
-        ]
+        made = []
+        for fmt in formats:
+            chosen = writer.name_for(template, fmt, name or docs.file_name(project, template, fmt))
+            made.append(
+                docs.generate(project, template, fmt, answers=answers, name=chosen, sink=writer)
+            )
         failed: list[tuple[str, str]] = []
     else:
         if answers_file is not None:
@@ -268,13 +283,30 @@ def generate(
             )
         ids = [t.id for t in docs.templates(stage)]
         progress = (lambda t, f: click.echo(f"  … {t}.{f}", err=True)) if is_terminal() else None
-        views, failed = docs.generate_many(project, ids, list(formats), out_dir, progress=progress)
+        made, failed = docs.generate_many(
+            project, ids, list(formats), sink=writer, progress=progress, name_for=writer.name_for
+        )
+    views = [m.view for m in made]
     if as_json:
         emit_json({"generated": views, "failed": [{"template": t, "error": e} for t, e in failed]})
     else:
         for v in views:
             ticked = f" — coché : {', '.join(v.checked_items)}" if v.checked_items else ""
             success(f"{v.path}{ticked}")
+            kept = writer.kept.get(v.file_name)
+            if kept:
+                click.echo(
+                    f"  {kept} existait déjà : il est conservé, le document est écrit sous "
+                    f"« {v.file_name} » (--force pour le remplacer).",
+                    err=True,
+                )
+            if v.placeholders:
+                shown = ", ".join(f"« {p} »" for p in dict.fromkeys(v.placeholders))
+                click.echo(
+                    f"  Reste à compléter : {french.plural(len(v.placeholders), 'passage')} "
+                    f"({shown}) ; l'élément de checklist n'est pas coché.",
+                    err=True,
+                )
         for t, error in failed:
             click.echo(f"Non produit : {t} : {error}", err=True)
     if failed:
@@ -285,6 +317,36 @@ def generate(
             f"{', '.join(t for t, _ in failed)}.",
             f"Répondez à leurs questions avec « cpts doc answer {project} DOCUMENT ».",
         )
+
+
+class _Writer:
+    """Writes documents into `--out`, never over an existing file unless `--force`."""
+
+    def __init__(self, out_dir: Path, force: bool) -> None:
+        self.out_dir, self.force = out_dir, force
+        self.kept: dict[str, str] = {}  # name written → existing name kept
+
+    def name_for(self, template: str, fmt: str, suggested: str) -> str:
+        from cpts_workflow.files import confined_path
+
+        target = confined_path(self.out_dir, suggested)
+        if self.force or not target.exists():
+            return suggested
+        stem, suffix = Path(suggested).stem, Path(suggested).suffix
+        n = 2
+        while (candidate := target.with_name(f"{stem} ({n}){suffix}")).exists():
+            n += 1
+        self.kept[candidate.name] = suggested
+        return candidate.name
+
+    def __call__(self, file_name: str, data: bytes) -> str:
+        from cpts_workflow.files import confined_path
+
+        from .output import write_private
+
+        target = confined_path(self.out_dir, file_name)
+        write_private(target, data)
+        return str(target)
 
 
 @doc.command("history")

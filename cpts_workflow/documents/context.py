@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from ..aci.missions import MISSIONS
 from ..members import COLLEGES, ROLES, STRUCTURE_KINDS, project_members
 from ..store.models import (
     Member,
@@ -20,53 +21,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ..store.models import Project
-
-# ACI missions and their deadlines after signature, in months (domain README §3).
-ACI_MISSIONS: tuple[dict[str, Any], ...] = (
-    {
-        "id": "acces_soins",
-        "label": "Faciliter l'accès aux soins (médecin traitant, soins non programmés)",
-        "kind": "socle",
-        "start_months": 6,
-        "deploy_months": 18,
-    },
-    {
-        "id": "parcours",
-        "label": "Organiser des parcours pluriprofessionnels autour du patient",
-        "kind": "socle",
-        "start_months": 12,
-        "deploy_months": 24,
-    },
-    {
-        "id": "prevention",
-        "label": "Développer des actions coordonnées de prévention",
-        "kind": "socle",
-        "start_months": 12,
-        "deploy_months": 24,
-    },
-    {
-        "id": "crise_sanitaire",
-        "label": "Répondre aux crises sanitaires graves",
-        "kind": "socle",
-        "start_months": 6,
-        "deploy_months": 18,
-    },
-    {
-        "id": "qualite",
-        "label": "Développer la qualité et la pertinence des soins",
-        "kind": "complémentaire",
-        "start_months": None,
-        "deploy_months": None,
-    },
-    {
-        "id": "accompagnement",
-        "label": "Accompagner les professionnels de santé sur le territoire",
-        "kind": "complémentaire",
-        "start_months": None,
-        "deploy_months": None,
-    },
-)
-
 
 def member_dict(m: Member) -> dict[str, Any]:
     if m.erased_at is not None:
@@ -190,8 +144,15 @@ def missions_context(session: Session, project: Project) -> list[dict[str, Any]]
         )
     }
     return [
-        {**m, "chosen": rows[m["id"]].chosen if m["id"] in rows else m["kind"] == "socle"}
-        for m in ACI_MISSIONS
+        {
+            "id": m.id,
+            "label": m.label,
+            "kind": "socle" if m.core else "complémentaire",
+            "start_months": m.start_months,
+            "deploy_months": m.deploy_months,
+            "chosen": m.core or (m.id in rows and rows[m.id].chosen),
+        }
+        for m in MISSIONS
     ]
 
 

@@ -15,11 +15,28 @@ from pathlib import Path
 
 from ..errors import CptsError, Refused
 
-# Raw HTML in answers must not reach the HTML output.
-MARKDOWN = "markdown-raw_html-raw_attribute"
+# The templates' Markdown, without what could reach outside the text even if a value were
+# not escaped: raw HTML, TeX and attributes, a YAML or title metadata block, citations, math.
+MARKDOWN = (
+    "markdown-raw_html-raw_attribute-raw_tex-yaml_metadata_block-pandoc_title_block"
+    "-citations-tex_math_dollars-latex_macros"
+)
+# `--sandbox`: pandoc reads no file and fetches no URL beyond those named on its command
+# line (an image `![x](/etc/passwd)` or `(http://…)` is not embedded).
+SANDBOX = "--sandbox"
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "pdf": "application/pdf",
+}
 
 PRINT_CSS = """
-@page { size: A4; margin: 2cm 2.2cm; }
+@page { size: A4; margin: 2cm 2.5cm 2.2cm;
+        @bottom-center { content: "Page " counter(page) " / " counter(pages);
+                         font: 9pt "DejaVu Sans", Arial, sans-serif; color: #444; } }
+div[data-custom-style="Saut de page"] { break-before: page; height: 0; overflow: hidden; }
 html { font-family: "DejaVu Serif", Georgia, "Times New Roman", serif; font-size: 11pt;
        line-height: 1.45; color: #1a1a1a; }
 body { max-width: 46em; margin: 2em auto; padding: 0 1em; }
@@ -29,9 +46,9 @@ h2 { font-size: 1.15em; margin: 1.6em 0 .5em; border-bottom: 1px solid #bbb; pad
 h3 { font-size: 1em; margin: 1.2em 0 .4em; break-after: avoid; }
 p, li { text-align: justify; hyphens: auto; }
 table { border-collapse: collapse; width: 100%; margin: .8em 0; font-size: .95em; }
-th, td { border: 1px solid #999; padding: .3em .5em; vertical-align: top; text-align: left; }
+th, td { border: 1px solid #999; padding: .45em .5em; vertical-align: top; text-align: left; }
 th { background: #eee; }
-blockquote { margin: 1em 0; padding: .5em 1em; border-left: 3px solid #888; background: #f6f6f6; }
+blockquote { margin: 1em 0; padding: .4em .8em; font-size: .85em; border-left: 3px solid #888; background: #f6f6f6; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
 """
 
@@ -57,7 +74,13 @@ def _pandoc(markdown: str, to: str, title: str, extra: list[str] | None = None) 
 
     with tempfile.TemporaryDirectory(prefix="cpts-doc-") as tmp:
         out = Path(tmp) / f"out.{to}"
-        args = [f"--metadata=pagetitle:{title}", "--metadata=lang:fr-FR", *(extra or [])]
+        args = [
+            SANDBOX,
+            f"--metadata=pagetitle:{title}",
+            "--metadata=lang:fr-FR",
+            *reference_args(to),
+            *(extra or []),
+        ]
         try:
             pypandoc.convert_text(
                 markdown, to, format=MARKDOWN, outputfile=str(out), extra_args=args
@@ -65,6 +88,14 @@ def _pandoc(markdown: str, to: str, title: str, extra: list[str] | None = None) 
         except (RuntimeError, OSError) as exc:
             raise ConversionError(f"pandoc n'a pas pu produire le format {to} : {exc}") from None
         return out.read_bytes()
+
+
+def reference_args(to: str) -> list[str]:
+    """The product's reference document (A4, French margins, page numbers, styles)."""
+    from ..resources import templates_dir
+
+    path = templates_dir() / "_reference" / f"reference.{to}"
+    return [f"--reference-doc={path}"] if to in ("docx", "odt") and path.is_file() else []
 
 
 def to_html(markdown: str, title: str) -> bytes:

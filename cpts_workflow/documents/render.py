@@ -22,6 +22,14 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .. import french
 from ..errors import BadInput, Refused
+from .markdown import (
+    Markdown,
+    MarkdownCodeGenerator,
+    escape_markdown,
+    join_filter,
+    md,
+    rebind_escaping,
+)
 from .templates import TemplateMeta
 
 _NAMED = re.compile(r"'([^']+)'(?: is undefined| has no attribute)?")
@@ -36,6 +44,18 @@ class ArticleCounter:
     def __call__(self, title: str) -> str:
         self.count += 1
         return f"Article {self.count} – {title}"
+
+
+class Placeholders:
+    """`{{ placeholder("Budget à compléter.") }}` prints the text in italics and remembers
+    it: a document holding one is a skeleton, which never ticks its checklist item."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def __call__(self, text: str) -> Markdown:
+        self.found.append(str(text))
+        return Markdown(f"*{escape_markdown(text)}*")
 
 
 class MissingAnswer(Exception):
@@ -94,6 +114,14 @@ def french_spacing(text: str) -> str:
     for plain, tied in _SPACING:
         text = text.replace(plain, tied)
     return text
+
+
+def euros(value: Any) -> str:
+    """`10 €`, `12,50 €`: cents are shown when there are any (a cotisation of 12,50 €)."""
+    if value is None:
+        return "—"
+    cents = round(float(value) * 100)
+    return f"{french.number(cents / 100, 0 if cents % 100 == 0 else 2)} €"
 
 
 def join_fr(values: Any) -> str:
@@ -171,11 +199,27 @@ def _forbidden(meta: TemplateMeta, text: str) -> Refused:
     )
 
 
+def join_fr_markdown(values: Any) -> Markdown:
+    """`join_fr` in a template: each item escaped for Markdown, the « et » left plain."""
+    return Markdown(join_fr(escape_markdown(v) for v in values if v))
+
+
+class MarkdownEnvironment(BoundedEnvironment):
+    """The bounded sandbox, printing every value escaped for Markdown (see `markdown.py`)."""
+
+    code_generator_class = MarkdownCodeGenerator
+
+    def _generate(self, source: Any, name: Any, filename: Any, defer_init: bool = False) -> str:
+        return rebind_escaping(super()._generate(source, name, filename, defer_init))
+
+
 def environment(meta: TemplateMeta) -> SandboxedEnvironment:
-    env = BoundedEnvironment(
+    env = MarkdownEnvironment(
         loader=FileSystemLoader([str(meta.folder), str(meta.folder.parent / "_commun")]),
         undefined=StrictUndefined,
-        autoescape=False,  # the output is Markdown; pandoc refuses raw HTML later
+        # Autoescape with the escape function rebound to Markdown's: no template can
+        # forget to escape a value, and macros and blocks are not escaped twice.
+        autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -184,19 +228,25 @@ def environment(meta: TemplateMeta) -> SandboxedEnvironment:
         long_date=long_date_fr,
         short_date=lambda v: french.short_date(_as_date(v)),
         number=french.number,
-        euros=french.euros,
-        join_fr=join_fr,
+        euros=euros,
+        join_fr=join_fr_markdown,
+        join=join_filter,
+        md=md,
     )
     env.globals.update(add_months=add_months, require=require)
     return env
 
 
-def render_markdown(meta: TemplateMeta, context: dict[str, Any]) -> str:
-    """The template's Markdown, or a French error naming what is missing or forbidden."""
+def render_markdown(meta: TemplateMeta, context: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The template's Markdown and the placeholders it holds, or a French error naming
+    what is missing or forbidden."""
     env = environment(meta)
+    placeholders = Placeholders()
     try:
         template = env.get_template("template.md.j2")
-        return french_spacing(_render_bounded(template, {**context, "article": ArticleCounter()}))
+        text = _render_bounded(template, {**context, "article": ArticleCounter(),
+                                          "placeholder": placeholders})
+        return french_spacing(str(text)), tuple(placeholders.found)
     except (TooCostly, OverflowError, MemoryError, RecursionError) as exc:
         # OverflowError: the sandbox's own `range` refuses more than 100 000 values.
         why = str(exc) if isinstance(exc, TooCostly) else "calcul trop grand"

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select
 
 from ..checklist import write_item
 from ..errors import BadInput
-from ..files import confined_path, safe_stem, write_private
+from ..files import safe_stem
 from ..permissions import may_change_item
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
 from ..views import View
+from .checks import check_document
 from .context import build_context
-from .convert import convert
+from .convert import MEDIA_TYPES, convert
+from .markdown import Paragraphs
 from .render import render_markdown
 from .templates import FORMATS, TemplateCatalog, TemplateMeta
 
@@ -66,6 +70,51 @@ class GeneratedView(View):
     created_by: str
     created_at: datetime
     checked_items: tuple[str, ...] = ()
+    # Texts still to complete ("Budget à compléter."): a skeleton ticks nothing.
+    placeholders: tuple[str, ...] = ()
+
+
+# `sink(file_name, data)` delivers a document inside the transaction; returns its path.
+Sink = Callable[[str, bytes], "str | None"]
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    """A generated document: its suggested file name, media type and bytes, and the record."""
+
+    file_name: str
+    media_type: str
+    data: bytes
+    view: GeneratedView
+
+
+class RenderedMarkdown(NamedTuple):
+    markdown: str
+    placeholders: tuple[str, ...]
+    answers: dict[str, Any]
+    version: int
+
+
+def _is_long(meta: TemplateMeta, question_id: str) -> bool:
+    question = meta.question(question_id)
+    return question is not None and question.type == "long_text"
+
+
+def _suggested_name(meta: TemplateMeta, slug: str, fmt: str) -> str:
+    return f"{safe_stem(meta.output)}-{safe_stem(slug)}.{fmt}"
+
+
+_NAME_SEPARATORS = re.compile(r"[\\/:\x00-\x1f]")
+
+
+def check_file_name(name: str) -> str:
+    """A file name chosen by the user: one plain name, no folder, no `..`."""
+    if not name.strip() or name.strip(". ") == "" or _NAME_SEPARATORS.search(name):
+        raise BadInput(
+            f"Nom de fichier de sortie refusé : « {name} ».",
+            "Donnez un simple nom de fichier, sans dossier ni « .. ».",
+        )
+    return name
 
 
 def checksum(data: bytes) -> str:
@@ -77,7 +126,10 @@ def answers_checksum(answers: dict[str, Any]) -> str:
 
 
 def _generated_view(
-    row: GeneratedDocument, slug: str, checked: tuple[str, ...] = ()
+    row: GeneratedDocument,
+    slug: str,
+    checked: tuple[str, ...] = (),
+    placeholders: tuple[str, ...] = (),
 ) -> GeneratedView:
     return GeneratedView(
         id=row.id,
@@ -92,6 +144,7 @@ def _generated_view(
         created_by=row.created_by,
         created_at=row.created_at,
         checked_items=checked,
+        placeholders=placeholders,
     )
 
 
@@ -192,51 +245,81 @@ class Documents:
 
     def render(
         self, ref: str | int, template_id: str, answers: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any], int]:
-        """The Markdown of a document, the validated answers, the project version read."""
+    ) -> RenderedMarkdown:
+        """The Markdown of a document, its placeholders, the validated answers and the
+        project version read."""
         meta = self.template(template_id)
         with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, ref)
             row = session.get(DocumentAnswers, (project.id, meta.id))
             validated = meta.validate_answers({**(row.answers if row else {}), **(answers or {})})
             label = self.ws.definition_of(project).state_label(project.stage)
-            context = build_context(session, project, label, self.ws.now(), validated)
+            shown = {
+                k: Paragraphs(v) if isinstance(v, str) and _is_long(meta, k) else v
+                for k, v in validated.items()
+            }
+            context = build_context(session, project, label, self.ws.now(), shown)
+            check_document(meta.id, validated, context, self._stored(session, project.id))
             version = project.row_version
-        return render_markdown(meta, context), validated, version
+        text, placeholders = render_markdown(meta, context)
+        return RenderedMarkdown(text, placeholders, validated, version)
+
+    def _stored(self, session: Session, project_id: int) -> dict[str, dict[str, Any]]:
+        """Every template's saved answers, for the checks across documents."""
+        rows = session.scalars(
+            select(DocumentAnswers).where(DocumentAnswers.project_id == project_id)
+        )
+        return {r.template: dict(r.answers) for r in rows}
+
+    def file_name(self, ref: str | int, template_id: str, fmt: str) -> str:
+        """The name a document is suggested under: `statuts-cpts-du-pays-d-aix.docx`."""
+        meta = self.template(template_id)
+        with self.ws.session() as session:
+            project = self.ws.get_project(session, ref)
+            return _suggested_name(meta, project.slug, fmt)
 
     def generate(
         self,
         ref: str | int,
         template_id: str,
         fmt: str,
-        out_dir: Path,
         *,
         answers: dict[str, Any] | None = None,
         name: str | None = None,
-    ) -> GeneratedView:
-        """Write one document, record it, and tick the checklist items it satisfies."""
+        sink: Sink | None = None,
+    ) -> DocumentFile:
+        """A document as bytes with its file name; the generation is recorded, and the
+        checklist items it satisfies ticked unless it still holds placeholders.
+
+        `sink(file_name, data)`, if given, delivers the bytes inside the transaction (the
+        CLI writes the file there and returns its path, which is recorded): if delivery
+        fails, nothing is recorded.
+        """
         if fmt not in FORMATS:
             raise BadInput(f"Format « {fmt} » inconnu.", f"Formats : {', '.join(FORMATS)}.")
+        if name is not None:
+            check_file_name(name)
         meta = self.template(template_id)
-        markdown, validated, version = self.render(ref, template_id, answers)
-        data = convert(markdown, fmt, meta.title)
-        with self.ws.changing(ref, "answer", expected_version=version) as (session, project):
-            file_name = name or f"{safe_stem(meta.output)}-{safe_stem(project.slug)}.{fmt}"
-            target = confined_path(out_dir, file_name)
+        rendered = self.render(ref, template_id, answers)
+        data = convert(rendered.markdown, fmt, meta.title)
+        with self.ws.changing(ref, "answer", expected_version=rendered.version) as (session, project):
+            file_name = name or _suggested_name(meta, project.slug, fmt)
             row = GeneratedDocument(
                 project_id=project.id,
                 template=meta.id,
                 template_version=meta.version,
                 format=fmt,
-                path=str(target),
+                path=file_name,
                 checksum=checksum(data),
-                answers_checksum=answers_checksum(validated),
+                answers_checksum=answers_checksum(rendered.answers),
                 created_by=self.ws.actor,
                 created_at=self.ws.now(),
             )
             session.add(row)
-            proof = validated.get(meta.evidence_date) if meta.evidence_date else None
-            checked = self._tick_items(session, project, meta, target.name, proof)
+            checked: tuple[str, ...] = ()
+            if not rendered.placeholders:
+                proof = rendered.answers.get(meta.evidence_date) if meta.evidence_date else None
+                checked = self._tick_items(session, project, meta, file_name, proof)
             self.ws.record_event(
                 session,
                 project,
@@ -245,21 +328,19 @@ class Documents:
                     "template": meta.id,
                     "template_version": meta.version,
                     "format": fmt,
-                    "file_name": target.name,
+                    "file_name": file_name,
                     "checksum": row.checksum,
                     "checked_items": list(checked),
+                    "placeholders": len(rendered.placeholders),
                 },
             )
+            if sink is not None:
+                row.path = sink(file_name, data) or file_name
             session.flush()
-            existed = target.exists()
-            write_private(target, data)
-            try:
-                session.flush()
-            except BaseException:
-                if not existed:
-                    target.unlink(missing_ok=True)
-                raise
-            return _generated_view(row, project.slug, checked)
+            view = _generated_view(row, project.slug, checked, rendered.placeholders)
+            return DocumentFile(
+                file_name=file_name, media_type=MEDIA_TYPES[fmt], data=data, view=view
+            )
 
     def _tick_items(
         self,
@@ -312,19 +393,25 @@ class Documents:
         ref: str | int,
         template_ids: list[str],
         formats: list[str],
-        out_dir: Path,
         *,
+        sink: Sink | None = None,
         progress: Any = None,
-    ) -> tuple[list[GeneratedView], list[tuple[str, str]]]:
-        """Generate several documents; returns those written and (template, error) failures."""
+        name_for: Any = None,
+    ) -> tuple[list[DocumentFile], list[tuple[str, str]]]:
+        """Generate several documents; returns those made and (template, error) failures.
+
+        `name_for(template_id, fmt, suggested)`, if given, picks each file's name."""
         from ..errors import CptsError
 
-        done: list[GeneratedView] = []
+        done: list[DocumentFile] = []
         failed: list[tuple[str, str]] = []
         for template_id in template_ids:
             for fmt in formats:
                 try:
-                    done.append(self.generate(ref, template_id, fmt, out_dir))
+                    name = None
+                    if name_for is not None:
+                        name = name_for(template_id, fmt, self.file_name(ref, template_id, fmt))
+                    done.append(self.generate(ref, template_id, fmt, name=name, sink=sink))
                 except CptsError as exc:
                     failed.append((template_id, exc.message))
                     break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,7 @@ from ..yaml_lines import french_error
 
 FORMATS = ("md", "html", "docx", "odt", "pdf")
 QuestionType = Literal[
-    "text", "long_text", "integer", "number", "date", "boolean", "choice", "multi_choice"
+    "text", "long_text", "integer", "number", "date", "time", "boolean", "choice", "multi_choice"
 ]
 TYPE_LABELS = {
     "text": "texte",
@@ -24,6 +25,7 @@ TYPE_LABELS = {
     "integer": "nombre entier",
     "number": "nombre",
     "date": "date",
+    "time": "heure",
     "boolean": "oui/non",
     "choice": "choix",
     "multi_choice": "choix multiple",
@@ -34,6 +36,7 @@ _PY_TYPES: dict[str, Any] = {
     "integer": int,
     "number": float,
     "date": date,
+    "time": str,
     "boolean": bool,
     "choice": str,
     "multi_choice": list[str],
@@ -52,6 +55,9 @@ class Question(BaseModel):
     default: Any = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    # Bounds of a number (a mandate of −2 years or 0 proxies is refused).
+    min: float | None = None
+    max: float | None = None
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -89,7 +95,8 @@ class TemplateMeta(BaseModel):
         for q in self.questions:
             py = _PY_TYPES[q.type]
             if q.default is not None:
-                fields[q.id] = (py, q.default)
+                # An optional answer with a default can still be removed (`federation: ""`).
+                fields[q.id] = (py if q.required else py | None, q.default)
             elif q.required:
                 fields[q.id] = (py, ...)
             else:
@@ -106,6 +113,11 @@ class TemplateMeta(BaseModel):
                 question = self.question(key)
                 raise BadInput(f"« {question.label if question else key} » ({key}) : "
                                f"{exc.message[0].lower()}{exc.message[1:]}", exc.hint) from None
+        for key, value in list(cleaned.items()):
+            question = self.question(key)
+            # An emptied required answer falls back to its default (or is missing).
+            if value is None and question is not None and question.required:
+                del cleaned[key]
         try:
             model = self.answers_model.model_validate(cleaned)
         except ValidationError as exc:
@@ -120,6 +132,7 @@ class TemplateMeta(BaseModel):
         data = model.model_dump(mode="json")
         for q in self.questions:
             value = data.get(q.id)
+            _check_range(q, value)
             if q.choices and value is not None:
                 values = value if isinstance(value, list) else [value]
                 wrong = [v for v in values if v not in q.choices]
@@ -145,6 +158,43 @@ class TemplateMeta(BaseModel):
         return f"« {q.label} » ({q.id}) : {why}"
 
 
+def _check_range(q: Question, value: Any) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    if value != value or value in (float("inf"), float("-inf")):
+        raise BadInput(f"« {q.label} » ({q.id}) : un nombre fini est attendu.")
+    from .. import french
+
+    def shown(bound: float) -> str:
+        return french.number(bound, 0 if float(bound).is_integer() else 2)
+
+    if q.min is not None and value < q.min or q.max is not None and value > q.max:
+        if q.min is not None and q.max is not None:
+            expected = f"entre {shown(q.min)} et {shown(q.max)}"
+        elif q.min is not None:
+            expected = f"au moins {shown(q.min)}"
+        else:
+            expected = f"au plus {shown(q.max)}"  # type: ignore[arg-type]
+        raise BadInput(
+            f"« {q.label} » ({q.id}) : {shown(value)} n'est pas possible ; attendu {expected}.",
+            f"Corrigez la réponse « {q.id} ».",
+        )
+
+
+_TIME = re.compile(r"^(\d{1,2})\s*(?:h|H|:)\s*(\d{2})?$")
+
+
+def parse_time(text: str) -> str:
+    """`19h30`, `19:30`, `19 h 30`, `9 h` → `19 h 30`, `9 h`; `25 h 99` refused."""
+    found = _TIME.match(text.strip())
+    hours, minutes = (int(found.group(1)), int(found.group(2) or 0)) if found else (99, 99)
+    if hours > 23 or minutes > 59:
+        raise BadInput(
+            f"Heure « {text} » invalide.", "Écrivez par exemple 19 h 30, 19h30 ou 19:30."
+        )
+    return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
+
+
 def _normalise(question: Question | None, value: Any) -> Any:
     """Accept what people type: `01/09/2026`, `oui`, `1 500`, `a, b`."""
     if question is None or value is None:
@@ -163,6 +213,11 @@ def _normalise(question: Question | None, value: Any) -> Any:
             from ..french import parse_date
 
             return parse_date(text)
+        if question.type == "time":
+            return parse_time(text)
+        if question.type == "text":
+            # One line: a line break would end the table row or list item it sits in.
+            return " ".join(text.split())
         if question.type == "boolean":
             low = text.lower()
             if low in ("oui", "o", "yes", "y", "vrai", "true", "1"):

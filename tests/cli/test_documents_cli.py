@@ -16,6 +16,7 @@ def _project(cpts) -> str:
         "--college liberaux --role president"
     )
     cpts(f"member add {p} 'Paul Martin' --profession infirmier --college liberaux --role treasurer")
+    cpts(f"member add {p} 'Sophie Bernard' --profession pharmacienne --college liberaux --role secretary")
     return p
 
 
@@ -66,6 +67,7 @@ def test_answer_from_file_then_generate(cpts, tmp_path):
     assert "coché : statutes_drafted" in r.stdout
     md = out / "statuts-cpts-du-pays-d-aix.md"
     assert "20 €" in md.read_text() and (out / "statuts-cpts-du-pays-d-aix.docx").is_file()
+    assert "Reste à compléter" not in r.stderr
     assert stat.S_IMODE(md.stat().st_mode) == 0o600
     history = json.loads(cpts(f"doc history {p} --json").stdout)
     assert [(h["template"], h["format"]) for h in history] == [
@@ -135,3 +137,33 @@ def test_custom_template_dir_and_sandbox(cpts, tmp_path):
         f"doc --templates {tmp_path / 'modeles'} generate {p} essai --format md --out {tmp_path}"
     )
     assert r.exit_code == 1 and "opération interdite" in r.stderr
+
+
+def test_existing_file_is_kept_unless_force(cpts, tmp_path):
+    p = _project(cpts)
+    out = tmp_path / "docs"
+    first = cpts(f"doc generate {p} diagnostic --format md --out {out}")
+    assert first.exit_code == 0, first.output
+    # A skeleton: the user is told what is left, and its item is not ticked.
+    assert "Reste à compléter : 8 passages (« À compléter. »" in first.stderr
+    assert "l'élément de checklist n'est pas coché" in first.stderr
+    assert "coché :" not in first.stdout
+    edited = out / "diagnostic-cpts-du-pays-d-aix.md"
+    edited.write_text("retouché à la main", encoding="utf-8")
+    again = cpts(f"doc generate {p} diagnostic --format md --out {out}")
+    assert again.exit_code == 0, again.output
+    assert edited.read_text(encoding="utf-8") == "retouché à la main"
+    second = out / "diagnostic-cpts-du-pays-d-aix (2).md"
+    assert second.is_file() and str(second) in again.stdout
+    assert "existait déjà : il est conservé" in again.stderr and "--force" in again.stderr
+    third = cpts(f"doc generate {p} diagnostic --format md --out {out} --json")
+    assert json.loads(third.stdout)["generated"][0]["file_name"].endswith("(3).md")
+    forced = cpts(f"doc generate {p} diagnostic --format md --out {out} --force")
+    assert forced.exit_code == 0 and "Synthèse du diagnostic" in edited.read_text(encoding="utf-8")
+    history = json.loads(cpts(f"doc history {p} --json").stdout)
+    assert [Path(h["path"]).name for h in history] == [
+        "diagnostic-cpts-du-pays-d-aix.md",
+        "diagnostic-cpts-du-pays-d-aix (2).md",
+        "diagnostic-cpts-du-pays-d-aix (3).md",
+        "diagnostic-cpts-du-pays-d-aix.md",
+    ]
