@@ -384,7 +384,7 @@ def gaps(app: AppContext, department: str | None, region: str | None, fmt: str) 
 def map_(
     app: AppContext, department: str | None, region: str | None, color_by: str, out: Path
 ) -> None:
-    """Carte de couverture (page HTML autonome, sans réseau) ; PACA par défaut."""
+    """Carte de couverture (page HTML autonome, sans réseau) ; toute la France par défaut."""
     from cpts_workflow.territory.coverage_map import map_html
 
     if department and region:

