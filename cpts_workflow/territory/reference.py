@@ -249,6 +249,26 @@ def shipped_reference() -> Reference:
         return Reference(SHIPPED_LABEL, communes_from_rows(rows), None, SHIPPED_SOURCE)
 
 
+class MergedCommune(NamedTuple):
+    """A former commune, now part of a commune nouvelle (or associated with a commune)."""
+
+    insee: str
+    nom: str  # empty when the COG keeps only the code
+    commune: str  # the commune it belongs to now
+    link: str  # deleguee | associee | ancien
+
+
+@lru_cache(maxsize=1)
+def merged_communes() -> dict[str, MergedCommune]:
+    """Former code → the commune it now belongs to (COG 2026: communes déléguées and
+    associées, and the former codes of each commune)."""
+    text = gzip.decompress((data_dir() / "communes_merged.tsv.gz").read_bytes()).decode()
+    lines = text.splitlines()
+    return {
+        parts[0]: MergedCommune(*parts) for parts in (line.split("\t") for line in lines[1:])
+    }
+
+
 @lru_cache(maxsize=1)
 def departments() -> dict[str, Department]:
     """Department code → department (with its region)."""
@@ -284,27 +304,53 @@ def check_region(code: str) -> str:
     return code
 
 
-# Imported vintages, keyed by (database URL, vintage id): a vintage never changes once stored.
-_LOADED: dict[tuple[str, int], Reference] = {}
+# A partial vintage (an overlay updating the communes it lists) is told apart by its source,
+# which keeps the schema unchanged.
+PARTIAL_MARK = "partiel : "
+
+# Imported vintages, keyed by (database URL, ids of the vintages in use): a stored vintage
+# never changes, so the combination is read once per process.
+_LOADED: dict[tuple[str, tuple[int, ...]], Reference] = {}
+
+
+def vintages_in_use(rows: list) -> list:
+    """Of the imported vintages (oldest first): the newest complete one and the partial ones
+    imported after it; none complete means the shipped reference is the base."""
+    chosen: list = []
+    for row in rows:
+        if (row.source or "").startswith(PARTIAL_MARK):
+            chosen.append(row)
+        else:
+            chosen = [row]
+    return chosen
 
 
 def reference_for(session: Session) -> Reference:
-    """The current reference of a base: its newest imported vintage, else the shipped one."""
+    """The current reference of a base: its newest complete vintage (else the shipped one),
+    updated by the partial vintages imported since."""
     from sqlalchemy import select
 
     from ..store.models import ReferenceCommune, ReferenceVintage
 
-    latest = session.execute(
-        select(ReferenceVintage.id, ReferenceVintage.label, ReferenceVintage.source)
-        .order_by(ReferenceVintage.id.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
+    rows = session.execute(
+        select(ReferenceVintage.id, ReferenceVintage.label, ReferenceVintage.source).order_by(
+            ReferenceVintage.id
+        )
+    ).all()
+    used = vintages_in_use(rows)
+    if not used:
         return shipped_reference()
-    key = (str(session.get_bind().engine.url), latest.id)
+    key = (str(session.get_bind().engine.url), tuple(v.id for v in used))
     if key not in _LOADED:
         columns = [getattr(ReferenceCommune, c) for c in COLUMNS]
-        rows = session.execute(select(*columns).where(ReferenceCommune.vintage_id == latest.id))
-        communes = {r[0]: Commune(*r) for r in rows}
-        _LOADED[key] = Reference(latest.label, communes, latest.id, latest.source)
+        partial = (used[0].source or "").startswith(PARTIAL_MARK)
+        communes = dict(shipped_reference().communes) if partial else {}
+        for vintage in used:
+            found = session.execute(select(*columns).where(ReferenceCommune.vintage_id == vintage.id))
+            communes.update((r[0], Commune(*r)) for r in found)
+        labels = [v.label for v in used]
+        if partial:
+            labels.insert(0, SHIPPED_LABEL)
+        last = used[-1]
+        _LOADED[key] = Reference(" + ".join(labels), communes, last.id, last.source)
     return _LOADED[key]
