@@ -345,6 +345,7 @@ def portfolio(
         officers=per_officer(rows),
         territory_available=link is not None,
         coverage=cover,
+        population_vintage=link.vintage(),
     )
 
 
@@ -384,6 +385,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
     with ws.session() as session:
         raw = _fetch(session, select(Project.id).where(Project.id == pid), lambda _s: None)
         link = load_link(session)
+        vintage = link.vintage()
         codes = raw.communes.get(pid, set())
         facts = link.communes(codes) if codes else {}
         row = _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS)[0]
@@ -406,6 +408,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
         events=events,
         members=dict(sorted(members.items())),
         bureau=bureau,
+        population_vintage=vintage,
     )
 
 
