@@ -632,7 +632,7 @@ def normalise_value(item: Item, value: str | None) -> str | None:
         try:
             float(cleaned)
         except ValueError:
-            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : --value 142482.") from None
+            raise BadInput(f"« {value} » n'est pas un nombre.", "Exemple : --value 149695.") from None
         return cleaned
     return value
 

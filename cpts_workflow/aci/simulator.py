@@ -8,7 +8,7 @@ is flagged as partial. Every figure keeps its grid status (confirmé / à confir
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..errors import Refused
@@ -60,6 +60,7 @@ class Simulation(_View):
     maximum: Amount
     over_maximum: bool | None
     advance_percent: int | None
+    population_vintage: str | None = None  # a project's population: the reference it comes from
 
 
 UNKNOWN = "inconnu"
@@ -144,13 +145,16 @@ def simulate(
     )
 
 
-def project_population(ws: Workspace, ref: str | int) -> int | None:
-    """The project's population from its territory, when the territory feature is there."""
+def project_population(ws: Workspace, ref: str | int) -> tuple[int, str] | None:
+    """The project's population from its territory and the vintage it comes from, when the
+    territory feature is there and the territory is not empty."""
     try:
         from ..territory import project_population as territory_population  # type: ignore
     except ImportError:
         return None
-    return territory_population(ws, ref)
+    with ws.session() as session:
+        population, vintage = territory_population(session, ws.get_project(session, ref).id)
+    return (population, vintage) if population else None
 
 
 def simulate_project(
@@ -161,11 +165,14 @@ def simulate_project(
         project = ws.get_project(session, ref)
         slug = project.slug
         missions = chosen_missions(mission_rows(session, [project.id])[project.id])
+    vintage = None
     if population is None:
-        population = project_population(ws, slug)
-    if population is None:
-        raise Refused(
-            "Population inconnue : ajoutez le territoire ou donnez --population.",
-            f"Exemple : cpts funding simulate {slug} --population 142482",
-        )
-    return simulate(get_grid(ws, grid_id), population, missions, project_slug=slug)
+        found = project_population(ws, slug)
+        if found is None:
+            raise Refused(
+                "Population inconnue : ajoutez le territoire ou donnez --population.",
+                f"Exemple : cpts funding simulate {slug} --population 149695",
+            )
+        population, vintage = found
+    result = simulate(get_grid(ws, grid_id), population, missions, project_slug=slug)
+    return replace(result, population_vintage=vintage)
