@@ -182,7 +182,10 @@ def print_simulation(sim) -> None:
     click.echo(f"Grille : {sim.grid_label} ({sim.grid_id})")
     if sim.project_slug:
         click.echo(f"Projet : {sim.project_slug}")
-    click.echo(f"Population : {french.number(sim.population)} habitants → taille {sim.taille}")
+    vintage = f" ({sim.population_vintage})" if sim.population_vintage else ""
+    click.echo(
+        f"Population : {french.number(sim.population)} habitants → taille {sim.taille}{vintage}"
+    )
     click.echo(f"Fonctionnement : {_money(sim.operating)}")
     click.echo("")
     rows = [

@@ -38,6 +38,7 @@ HINTS: dict[str, Callable[[Details], str]] = {
     "database_url": lambda d: "L'adresse se donne avec --db ou CPTS_DATABASE_URL.",
     "busy": lambda d: "« cpts list » et les autres lectures répondent ; CPTS_BUSY_TIMEOUT=60 fait "
     "attendre 60 secondes.",
+    "reference_incomplete": lambda d: "Mise à jour partielle : relancez avec --partial.",
     "schema_outdated": lambda d: "Mettez-la à jour avec « cpts init » (même --db), puis relancez "
     "la commande.",
 }

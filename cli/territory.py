@@ -86,18 +86,33 @@ def search(app: AppContext, text: str, department: str | None, limit: int, fmt: 
 @communes.command("import")
 @click.argument("file", metavar="FICHIER", type=click.Path(path_type=Path))
 @click.option(
-    "--label", metavar="LIBELLE", help="Nom du millésime, ex. « INSEE populations légales 2021 »."
+    "--label", metavar="LIBELLE", help="Nom du millésime, ex. « INSEE populations légales 2024 »."
+)
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Met à jour les seules communes du fichier (sans --partial, le fichier doit être complet).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
-def import_(app: AppContext, file: Path, label: str | None, as_json: bool) -> None:
-    """Charge un fichier INSEE plus récent (CSV, mêmes colonnes) : tout ou rien."""
+def import_(app: AppContext, file: Path, label: str | None, partial: bool, as_json: bool) -> None:
+    """Charge un fichier INSEE plus récent (CSV, mêmes colonnes) : tout ou rien.
+
+    Un fichier complet remplace la référence ; avec --partial, il met à jour les communes
+    qu'il liste.
+    """
     from cpts_workflow import french
     from cpts_workflow.territory.importer import import_vintage
 
-    vintage = import_vintage(app.workspace, file, label)
+    vintage = import_vintage(app.workspace, file, label, partial=partial)
     if as_json:
         emit_json(vintage.to_dict())
+    elif partial:
+        success(
+            f"Millésime partiel « {vintage.label} » chargé : "
+            f"{french.plural(vintage.rows, 'commune mise', 'communes mises')} à jour ; "
+            "les autres gardent leur population."
+        )
     else:
         success(
             f"Millésime « {vintage.label} » chargé : {french.number(vintage.rows)} communes. "
@@ -109,13 +124,14 @@ def import_(app: AppContext, file: Path, label: str | None, as_json: bool) -> No
 @listing_options()
 @pass_app
 def vintages(app: AppContext, fmt: str) -> None:
-    """Liste les millésimes de populations (le plus récent est utilisé)."""
+    """Liste les millésimes de populations et ceux qui servent aux calculs."""
     from cpts_workflow import french
     from cpts_workflow.territory.importer import list_vintages
 
     views = list_vintages(app.workspace)
     columns = [
         ("label", "Millésime"),
+        ("kind", "Type"),
         ("rows_text", "Communes"),
         ("imported", "Importé"),
         ("current_text", "Utilisé"),
@@ -127,6 +143,7 @@ def vintages(app: AppContext, fmt: str) -> None:
         lambda: [
             {
                 **v.to_dict(),
+                "kind": "partiel" if v.partial else "complet",
                 "rows_text": french.number(v.rows),
                 "imported": f"{french.short_date(v.imported_at)} par {v.imported_by}"
                 if v.imported_at
@@ -136,6 +153,56 @@ def vintages(app: AppContext, fmt: str) -> None:
             for v in views
         ],
     )
+
+
+@communes.command("remove-vintage")
+@click.argument("label", metavar="MILLESIME")
+@pass_app
+def remove_vintage(app: AppContext, label: str) -> None:
+    """Retire un millésime importé (par son libellé ou son numéro)."""
+    from cpts_workflow.territory.importer import remove_vintage as remove
+    from cpts_workflow.territory.reference import reference_for
+
+    view = remove(app.workspace, label)
+    with app.workspace.session() as session:
+        current = reference_for(session).label
+    success(f"Millésime « {view.label} » retiré. Populations désormais : {current}.")
+
+
+@communes.command()
+@click.option("--dry-run", is_flag=True, help="Montre ce qui changerait, sans rien modifier.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_app
+def update(app: AppContext, dry_run: bool, as_json: bool) -> None:
+    """Met les territoires à jour : communes fusionnées remplacées par leur commune nouvelle,
+    tailles recalculées."""
+    from cpts_workflow import french
+    from cpts_workflow.territory.update import update_territories
+
+    report = update_territories(app.workspace, dry_run=dry_run)
+    if as_json:
+        emit_json(report)
+        return
+    click.echo(f"Populations : {report.vintage}")
+    if not report.projects:
+        click.echo(
+            f"Rien à mettre à jour : {french.plural(report.checked, 'projet examiné', 'projets examinés')}."
+        )
+        return
+    for p in report.projects:
+        click.echo(f"{p.project_name} ({p.project})")
+        for old, new in p.moved.items():
+            click.echo(f"  {old} → {new} (commune nouvelle)")
+        if p.taille != p.taille_before:
+            click.echo(
+                f"  taille {p.taille_before or '—'} → {p.taille or '—'} "
+                f"({french.number(p.population)} habitants)"
+            )
+    count = french.plural(len(report.projects), "projet")
+    if dry_run:
+        click.echo(f"Simulation : {count} à mettre à jour ; rien n'a été modifié.")
+    else:
+        success(f"{count} mis à jour ; chaque changement est dans son historique.")
 
 
 # --- cpts territory --------------------------------------------------------------------
@@ -384,7 +451,7 @@ def gaps(app: AppContext, department: str | None, region: str | None, fmt: str) 
 def map_(
     app: AppContext, department: str | None, region: str | None, color_by: str, out: Path
 ) -> None:
-    """Carte de couverture (page HTML autonome, sans réseau) ; PACA par défaut."""
+    """Carte de couverture (page HTML autonome, sans réseau) ; toute la France par défaut."""
     from cpts_workflow.territory.coverage_map import map_html
 
     if department and region:

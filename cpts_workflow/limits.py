@@ -158,7 +158,7 @@ def _not_a_number(text: str, example: str) -> BadInput:
     return BadInput(f"« {text} » n'est pas un nombre.", f"Exemple : {example}.")
 
 
-def parse_number(value: Any, *, integer: bool = False, example: str = "142482") -> int | float:
+def parse_number(value: Any, *, integer: bool = False, example: str = "149695") -> int | float:
     """A number typed by a person (`1 500`, `3,5`) or read from a file, finite and bounded.
 
     Refused with a French sentence: superscripts and other scripts' digits (`²`, `١٢`),

@@ -319,7 +319,9 @@ def test_territory_from_the_shipped_reference_or_insee_codes_or_not_filled(ws, d
     add_territory(ws, slug, with_reference=False)
     text = md_text(gen(docs, slug, "diagnostic", "md", tmp_path))
     assert "Aix-en-Provence" in text and "Pennes-Mirabeau" in text
-    assert "164 399 habitants" in text.replace("\u202f", " ") and "taille 3" in text
+    # Populations légales 2023 (was 164 399 with the 2017 figures shipped before).
+    assert "173 117 habitants" in text.replace("\u202f", " ") and "taille 3" in text
+    assert "Populations : populations légales 2023 (en vigueur au 1er janvier 2026)." in text.replace("\xa0", " ")
     # A code the reference does not know is listed as such, and the population left unknown.
     with ws.session() as session:
         project = ws.get_project(session, slug)

@@ -25,7 +25,7 @@ from cpts_workflow.errors import BadInput, DefinitionError, NotFound, Refused
         (40_000, 2),
         (79_999, 2),
         (80_000, 3),
-        (142_482, 3),
+        (149_695, 3),
         (175_000, 3),
         (175_001, 4),
         (2_000_000, 4),
@@ -123,7 +123,7 @@ def test_import_then_simulate_with_the_imported_grid(ws, tmp_path) -> None:
     with pytest.raises(Refused, match="déjà été importée"):
         import_grid(ws, path)
     import_grid(ws, path, replace=True)
-    sim = simulate(get_grid(ws, "mon_contrat"), 142_482)
+    sim = simulate(get_grid(ws, "mon_contrat"), 149_695)
     assert sim.total == 131_250 + 90_000 and sim.total_partial
     assert sim.total_status == "confirmé"
 
@@ -140,7 +140,7 @@ def test_a_shipped_grid_cannot_be_overwritten(ws, tmp_path) -> None:
 
 def test_simulation_leaves_unknown_parts_out_and_says_the_total_is_partial() -> None:
     grid = shipped_grids()["aci_avenant_2"]
-    sim = simulate(grid, 142_482, ["acces", "parcours", "prevention", "crise", "qualite"])
+    sim = simulate(grid, 149_695, ["acces", "parcours", "prevention", "crise", "qualite"])
     assert sim.taille == 3
     assert sim.operating.amount == 131_250 and sim.operating.status == "à confirmer"
     assert sim.total == 131_250 and sim.total_partial
@@ -209,6 +209,6 @@ def test_project_simulation_takes_the_population_of_its_territory(ws) -> None:
     ws.create_project("CPTS du Pays d'Aix")
     add_communes(ws, "cpts-du-pays-d-aix", ["13001"])
     sim = simulate_project(ws, "cpts-du-pays-d-aix")
-    assert sim.population == 142_482 and sim.taille == 3
+    assert sim.population == 149_695 and sim.taille == 3
     assert sim.project_slug == "cpts-du-pays-d-aix"
-    assert simulate_project(ws, 1).population == 142_482  # by number as well as by slug
+    assert simulate_project(ws, 1).population == 149_695  # by number as well as by slug

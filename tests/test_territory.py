@@ -42,7 +42,8 @@ def test_shipped_reference_is_complete_and_fast():
     assert len(ref.communes) == 34_920
     assert ref.communes["2A004"].nom == "Ajaccio"
     assert ref.communes["13201"].commune_parent == "13055"
-    assert ref.communes["97611"].population is None  # Mayotte: no figure in the source
+    assert ref.communes["97611"].population == 71_437  # Mayotte: census of 2017 (the source says so)
+    assert all(c.population is not None for c in ref.communes.values())
     assert elapsed < 2.0
     start = time.perf_counter()
     assert shipped_reference() is ref  # cached per process
@@ -71,20 +72,20 @@ def test_resolve_refuses_ambiguous_names_with_candidates():
 def test_aix_alone_is_taille_3(ws):
     project = ws.create_project("CPTS du Pays d'Aix").slug
     change = add_communes(ws, project, ["Aix-en-Provence"])
-    assert change.population == 142_482 and change.taille == 3
+    assert change.population == 149_695 and change.taille == 3
     with ws.session() as session:
         pid = ws.get_project(session, project).id
-        assert project_population(session, pid) == (142_482, SHIPPED_LABEL)
-    assert project_population(ws, pid) == (142_482, SHIPPED_LABEL)
+        assert project_population(session, pid) == (149_695, SHIPPED_LABEL)
+    assert project_population(ws, pid) == (149_695, SHIPPED_LABEL)
 
 
 def test_marseille_arrondissements_are_counted_once(ws):
     project = ws.create_project("CPTS Marseille").slug
     add_communes(ws, project, MARSEILLE_ARM)
-    assert territory(ws, project).population == 863_310
+    assert territory(ws, project).population == 886_040
     add_communes(ws, project, ["13055"])  # the commune too: still counted once
     view = territory(ws, project)
-    assert view.population == 863_310 and view.commune_count == 17 and view.taille == 4
+    assert view.population == 886_040 and view.commune_count == 17 and view.taille == 4
 
 
 def test_add_and_remove_are_audited(ws):
@@ -165,7 +166,7 @@ def test_gaps_plus_covered_equal_the_department(ws):
     assert view.covered_communes == 3
     assert communes_in_gaps | covered == department and not communes_in_gaps & covered
     assert view.partial == ["13055"]
-    assert view.covered_population + view.gap_population == view.population_total == 2_024_162
+    assert view.covered_population + view.gap_population == view.population_total == 2_087_658
     assert gaps(ws, region="93").communes_total == 946
 
 
@@ -238,13 +239,13 @@ def test_import_new_vintage_changes_populations(ws, tmp_path):
         HEADER + "13001,COM,Aix-en-Provence,13,93,200054807,Métropole,,145133\n"
         '2A004,COM,Ajaccio,2A,94,,,,"72 995"\n',
     )
-    vintage = import_vintage(ws, path, "INSEE 2021")
+    vintage = import_vintage(ws, path, "INSEE 2021", partial=True)  # two communes: an update
     assert vintage.rows == 2 and vintage.current
     view = territory(ws, project)
-    assert (view.population, view.vintage) == (145_133, "INSEE 2021")
+    assert (view.population, view.vintage) == (145_133, f"{SHIPPED_LABEL} + INSEE 2021")
     assert [v.label for v in list_vintages(ws)] == [SHIPPED_LABEL, "INSEE 2021"]
     with pytest.raises(BadInput, match="déjà"):
-        import_vintage(ws, path, "INSEE 2021")
+        import_vintage(ws, path, "INSEE 2021", partial=True)
 
 
 @pytest.mark.parametrize(
@@ -285,6 +286,6 @@ def test_population_never_double_counts_and_taille_is_monotonic(arms, with_city,
     ref = shipped_reference()
     codes = set(arms) | ({"13055"} if with_city else set())
     population, missing = ref.population(codes)
-    expected = 863_310 if with_city else sum(ref.communes[a].population for a in arms)
+    expected = 886_040 if with_city else sum(ref.communes[a].population for a in arms)
     assert population == expected and missing == []
     assert taille(population) <= taille(population + bump)

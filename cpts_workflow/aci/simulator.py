@@ -8,7 +8,7 @@ is flagged as partial. Every figure keeps its grid status (confirmé / à confir
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..errors import Refused
@@ -62,6 +62,7 @@ class Simulation(View):
     maximum: Amount
     over_maximum: bool | None
     advance_percent: int | None
+    population_vintage: str | None = None  # a project's population: the reference it comes from
 
 
 UNKNOWN = "inconnu"
@@ -151,26 +152,28 @@ def simulate_project(
 ) -> Simulation:
     """Simulate with the project's chosen missions and its territory's population
     (`population` given instead: a territory not yet drawn, or another hypothesis)."""
+    vintage: str | None = None
     with ws.session(read_only=True) as session:
         project = ws.get_project(session, ref)
         slug = project.slug
         missions = chosen_missions(mission_rows(session, [project.id])[project.id])
         if population is None:
-            population = territory_population(session, project.id)
+            found = territory_population(session, project.id)
+            if found is not None:
+                population, vintage = found
     if population is None:
         raise Refused(
             f"Population inconnue pour le projet « {slug} » : son territoire n'a aucune commune.",
             "Ajoutez les communes de son territoire, ou donnez une population.",
         )
-    return simulate(get_grid(ws, grid_id), population, missions, project_slug=slug)
+    result = simulate(get_grid(ws, grid_id), population, missions, project_slug=slug)
+    return replace(result, population_vintage=vintage)
 
 
-def territory_population(session: Session, project_id: int) -> int | None:
-    """Inhabitants of a project's communes (each counted once), None without communes."""
-    from ..territory.claims import project_codes
-    from ..territory.reference import reference_for
+def territory_population(session: Session, project_id: int) -> tuple[int, str] | None:
+    """Inhabitants of a project's communes (each counted once) and the vintage of the
+    figures; None without communes."""
+    from ..territory.coverage import project_population
 
-    codes = project_codes(session, project_id)
-    if not codes:
-        return None
-    return reference_for(session).population(codes)[0]
+    population, vintage = project_population(session, project_id)
+    return (population, vintage) if population else None

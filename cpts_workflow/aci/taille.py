@@ -24,7 +24,7 @@ def taille(population: int) -> int:
     if isinstance(population, bool) or not isinstance(population, int) or population < 0:
         raise BadInput(
             f"« {population} » n'est pas une population valide.",
-            "Donnez un nombre entier d'habitants, par exemple 142482.",
+            "Donnez un nombre entier d'habitants, par exemple 149695.",
         )
     if population < 40_000:
         return 1

@@ -126,8 +126,12 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
     ]
     total, without_figure = reference.population(codes)
     population = None if without_figure or None in found.values() else total
+    label = reference.label
     return {
         "known": True,
+        # Every population says its vintage: "(populations légales 2023, en vigueur au …)".
+        "vintage": label,
+        "vintage_note": "(" + label.replace(" (", ", ").replace(")", "") + ")",
         "communes": communes,
         "count": len(communes),
         "population": population,

@@ -350,6 +350,7 @@ def portfolio(
         officers=per_officer(rows),
         territory_available=link is not None,
         coverage=cover,
+        population_vintage=link.vintage(),
     )
 
 
@@ -389,6 +390,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
     with ws.session(read_only=True) as session:
         raw = _fetch(session, select(Project.id).where(Project.id == pid), lambda _s: None)
         link = load_link(session)
+        vintage = link.vintage()
         codes = raw.communes.get(pid, set())
         facts = link.communes(codes) if codes else {}
         row = _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS)[0]
@@ -411,6 +413,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
         events=events,
         members=dict(sorted(members.items())),
         bureau=bureau,
+        population_vintage=vintage,
     )
 
 

@@ -87,6 +87,8 @@ def summary_lines(report: Portfolio) -> list[str]:
             f"Population couverte ({c.region_name or c.region}) : {percent(c.share)} de "
             f"{french.number(c.region_population)} habitants — " + " · ".join(
                 f"{s.label} {percent(s.share)}" for s in c.stages if s.population))
+    if report.population_vintage and any(r.population is not None for r in report.projects):
+        lines.append(f"Populations : {report.population_vintage}")
     return lines
 
 

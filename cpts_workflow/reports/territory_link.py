@@ -37,6 +37,8 @@ class TerritoryLink(Protocol):
 
     def taille(self, population: int) -> int | None: ...
 
+    def vintage(self) -> str: ...  # "populations légales 2023 (en vigueur au 1er janvier 2026)"
+
 
 def department_of(insee: str) -> str:
     """Department from an INSEE code: `13055` → `13`, `2A004` → `2A`, `97411` → `974`."""

@@ -104,6 +104,7 @@ class Portfolio(View):
     officers: list[OfficerCount]
     territory_available: bool
     coverage: Coverage | None
+    population_vintage: str | None = None  # where every population of the report comes from
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,4 @@ class ProjectReport(View):
     events: list[EventView]
     members: dict[str, int]  # collège → members (erased ones included)
     bureau: dict[str, str]  # role → name
+    population_vintage: str | None = None

@@ -50,4 +50,7 @@ def reports_link(session: Any) -> Any:
         def taille(self, population: int) -> int | None:
             return taille(population)
 
+        def vintage(self) -> str:
+            return reference.label
+
     return _Link()

@@ -119,7 +119,15 @@ def add_communes(
                         forced_reason=reason if code in forced else None,
                     )
                 )
-            payload: dict[str, Any] = {"codes": new, "vintage": reference.label}
+            everything = set(current) | set(new)
+            population, _ = reference.population(everything)
+            payload: dict[str, Any] = {
+                "codes": new,
+                "vintage": reference.label,
+                # What the territory weighs now, so that `cpts communes update` sees a change.
+                "population": population,
+                "taille": taille_or_none(everything, population),
+            }
             if forced:
                 payload["forced"] = forced
             ws.record_event(
@@ -171,15 +179,20 @@ def remove_communes(ws: Workspace, ref: str | int, communes: Sequence[str]) -> T
             )
         ):
             session.delete(row)
+        left = set(current) - set(codes)
+        population, _ = reference.population(left)
         ws.record_event(
             session,
             project,
             "territory_removed",
-            payload={"codes": codes, "vintage": reference.label},
+            payload={
+                "codes": codes,
+                "vintage": reference.label,
+                "population": population,
+                "taille": taille_or_none(left, population),
+            },
         )
         session.flush()
-        left = set(current) - set(codes)
-        population, _ = reference.population(left)
         return TerritoryChange(
             project.slug,
             "removed",

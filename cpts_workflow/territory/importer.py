@@ -1,7 +1,10 @@
 """Import of a newer INSEE communes/populations file as a new reference vintage.
 
 The whole file is checked before anything is written: one wrong line and nothing is
-loaded, and the error names the line.
+loaded, and the error names the line. A complete file replaces the reference only if it
+holds every commune of the current one (a commune merged into another one present counts
+as held): importing one line never shrinks all France to it. A partial file (`partial`)
+is an overlay: it updates the communes it lists and leaves the others as they are.
 """
 
 from __future__ import annotations
@@ -20,12 +23,17 @@ from ..limits import MAX_INT
 from .reference import (
     COLUMNS,
     INSEE_CODE,
+    PARTIAL_MARK,
     SHIPPED_LABEL,
     SHIPPED_SOURCE,
     Reference,
     communes_from_rows,
-    remember_reference,
+    departments,
+    forget_vintage,
+    merged_communes,
+    reference_for,
     shipped_reference,
+    vintages_in_use,
 )
 
 if TYPE_CHECKING:
@@ -45,7 +53,8 @@ class VintageView:
     rows: int
     imported_by: str | None
     imported_at: datetime | None
-    current: bool
+    current: bool  # in use: the complete vintage of the reference, or one of its updates
+    partial: bool = False  # updates the communes it lists only
 
     def to_dict(self) -> dict:
         from ..views import to_jsonable
@@ -120,8 +129,12 @@ def _clean_row(number: int, row: dict[str, str], errors: list[str]) -> list[str]
     ]
 
 
-def read_communes_file(path: str | Path) -> list[list[str]]:
-    """Rows of a communes CSV (`,` or `;`), checked; `BadInput` listing every problem."""
+def read_communes_file(path: str | Path, known: set[str] | frozenset[str] = frozenset()) -> list[list[str]]:
+    """Rows of a communes CSV (`,` or `;`), checked; `BadInput` listing every problem.
+
+    `known`: codes already in the reference, which an arrondissement may name as its commune
+    (a partial file).
+    """
     path = Path(path)
     text = _read_text(path)
     first = text.split("\n", 1)[0]
@@ -160,7 +173,7 @@ def read_communes_file(path: str | Path) -> list[list[str]]:
         seen[cleaned[0]] = number
         rows.append(cleaned)
     for checked in rows:
-        if checked[1] == "ARM" and checked[7] not in seen:
+        if checked[1] == "ARM" and checked[7] not in seen and checked[7] not in known:
             errors.append(
                 f"ligne {seen[checked[0]]} : la commune {checked[7]} de l'arrondissement "
                 f"{checked[0]} n'est pas dans le fichier."
@@ -179,8 +192,49 @@ def read_communes_file(path: str | Path) -> list[list[str]]:
     return rows
 
 
-def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) -> VintageView:
-    """Load a communes/populations file as the new current vintage, all or nothing."""
+def _missing(reference: Reference, rows: list[list[str]]) -> list[str]:
+    """Codes of the current reference a complete file lacks (a commune merged into one the
+    file holds is not lacking)."""
+    listed = {row[0] for row in rows}
+    merged = merged_communes()
+    return sorted(
+        code
+        for code in reference.communes
+        if code not in listed and not (code in merged and merged[code].commune in listed)
+    )
+
+
+def _refuse_incomplete(path: Path, reference: Reference, missing: list[str]) -> BadInput:
+    by_department: dict[str, int] = {}
+    for code in missing:
+        commune = reference.communes[code]
+        by_department[commune.departement] = by_department.get(commune.departement, 0) + 1
+    names = departments()
+    worst = sorted(by_department.items(), key=lambda d: (-d[1], d[0]))
+    shown = ", ".join(
+        f"{names[d].nom if d in names else d} ({d}) : {french.number(n)}" for d, n in worst[:8]
+    )
+    more = f", et {french.plural(len(worst) - 8, 'autre département', 'autres départements')}" if len(worst) > 8 else ""
+    examples = ", ".join(f"{reference.communes[c].nom} ({c})" for c in missing[:5])
+    return BadInput(
+        f"Le fichier {path.name} n'a pas été chargé : il n'est pas complet, "
+        f"{french.plural(len(missing), 'commune manque', 'communes manquent')} "
+        f"par rapport à la référence en cours ({reference.label}).\n"
+        f"Par département : {shown}{more}.\nPar exemple : {examples}.",
+        "Un fichier complet remplace toute la référence ; pour ne mettre à jour que les "
+        "communes du fichier, importez-le en mise à jour partielle. Rien n'a été modifié.",
+        topic="reference_incomplete",
+    )
+
+
+def import_vintage(
+    ws: Workspace, path: str | Path, label: str | None = None, *, partial: bool = False
+) -> VintageView:
+    """Load a communes/populations file as a new vintage, all or nothing.
+
+    Complete (the default): it must hold every commune of the current reference, and then
+    replaces it. Partial: it updates the communes it lists, over the current reference.
+    """
     from sqlalchemy import insert, select
 
     from ..store.models import ReferenceCommune, ReferenceVintage
@@ -190,8 +244,13 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
     label = (label or "").strip() or f"{path.name} (importé le {french.short_date(ws.now())})"
     if len(label) > 60:
         raise BadInput("Le libellé du millésime dépasse 60 caractères.")
-    rows = read_communes_file(path)
     with ws.session() as session:
+        current = reference_for(session)
+        rows = read_communes_file(path, set(current.communes) if partial else frozenset())
+        if not partial:
+            missing = _missing(current, rows)
+            if missing:
+                raise _refuse_incomplete(path, current, missing)
         if label == SHIPPED_LABEL or session.scalar(
             select(ReferenceVintage.id).where(ReferenceVintage.label == label)
         ):
@@ -201,7 +260,7 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
             )
         vintage = ReferenceVintage(
             label=label,
-            source=str(path.name),
+            source=(PARTIAL_MARK if partial else "") + path.name,
             rows=len(rows),
             imported_by=ws.actor,
             imported_at=ws.now(),
@@ -213,20 +272,23 @@ def import_vintage(ws: Workspace, path: str | Path, label: str | None = None) ->
             insert(ReferenceCommune),
             [{"vintage_id": vintage.id, **c._asdict()} for c in communes.values()],
         )
-        remember_reference(session, Reference(label, communes, vintage.id, vintage.source))
         return VintageView(
-            vintage.id, label, vintage.source, len(rows), ws.actor, vintage.imported_at, True
+            vintage.id, label, vintage.source, len(rows), ws.actor, vintage.imported_at, True,
+            partial,
         )
 
 
 def list_vintages(ws: Workspace) -> list[VintageView]:
-    """The shipped vintage then the imported ones; the newest is the current one."""
+    """The shipped vintage then the imported ones, oldest first, each saying if it is in use."""
     from sqlalchemy import select
 
     from ..store.models import ReferenceVintage
 
     with ws.session(read_only=True) as session:
         imported = list(session.scalars(select(ReferenceVintage).order_by(ReferenceVintage.id)))
+        used = {v.id for v in vintages_in_use(imported)}
+        base_shipped = not used or all((v.source or "").startswith(PARTIAL_MARK)
+                                       for v in imported if v.id in used)
         views = [
             VintageView(
                 None,
@@ -235,13 +297,54 @@ def list_vintages(ws: Workspace) -> list[VintageView]:
                 len(shipped_reference().communes),
                 None,
                 None,
-                not imported,
+                base_shipped,
             )
         ]
         views += [
             VintageView(
-                v.id, v.label, v.source, v.rows, v.imported_by, v.imported_at, v is imported[-1]
+                v.id,
+                v.label,
+                v.source,
+                v.rows,
+                v.imported_by,
+                v.imported_at,
+                v.id in used,
+                (v.source or "").startswith(PARTIAL_MARK),
             )
             for v in imported
         ]
         return views
+
+
+def remove_vintage(ws: Workspace, label: str) -> VintageView:
+    """Delete an imported vintage (by its label or number); the reference then goes back to
+    the vintages left. The shipped one cannot be removed."""
+    from sqlalchemy import delete, select
+
+    from ..store.models import ReferenceCommune, ReferenceVintage
+
+    text = label.strip()
+    if text == SHIPPED_LABEL:
+        raise BadInput(
+            "Le millésime livré avec le programme ne peut pas être retiré.",
+            "Importez un fichier complet plus récent : il le remplacera.",
+        )
+    with ws.session() as session:
+        query = select(ReferenceVintage).where(ReferenceVintage.label == text)
+        vintage = session.scalar(query)
+        if vintage is None and text.isdigit():
+            vintage = session.get(ReferenceVintage, int(text))
+        if vintage is None:
+            raise BadInput(
+                f"Aucun millésime importé ne s'appelle « {text} ».",
+                "La liste des millésimes importés donne leurs noms.",
+            )
+        view = VintageView(
+            vintage.id, vintage.label, vintage.source, vintage.rows, vintage.imported_by,
+            vintage.imported_at, False, (vintage.source or "").startswith(PARTIAL_MARK),
+        )
+        session.execute(delete(ReferenceCommune).where(ReferenceCommune.vintage_id == vintage.id))
+        session.delete(vintage)
+        url = str(session.get_bind().engine.url)
+    forget_vintage(url, vintage.id)
+    return view

