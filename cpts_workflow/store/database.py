@@ -28,7 +28,7 @@ from ..errors import Conflict, CptsError, DatabaseError
 from ..files import os_reason
 
 # Newest Alembic revision this program knows; tests check it matches the scripts.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0005"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 APP_NAME = "cpts-workflow"
 
