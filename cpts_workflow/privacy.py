@@ -5,7 +5,7 @@ surrounding spaces ignored), across every project: the same professional often b
 to several. Erasure keeps the member rows (collège counts and bureau history stay right)
 and the audit events (what happened stays known), but removes what identifies the person:
 name, profession, RPPS, SIRET, FINESS, e-mail, phone, free fields, and their traces in
-event payloads, comments and document answers. It is itself audited, without personal data.
+event payloads, comments, document answers and the ACI contract's spending lines. It is itself audited, without personal data.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .errors import BadInput, NotFound
-from .store.models import DocumentAnswers, Event, Member, Project
+from .store.models import ContractSpending, DocumentAnswers, Event, Member, Project
 from .views import _View
 
 if TYPE_CHECKING:
@@ -146,12 +146,21 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
                 select(DocumentAnswers).where(DocumentAnswers.project_id.in_(project_ids)))
             if _mentions(a.answers, identifiers)
         ]
+        spending = [
+            {"project": projects[r.project_id].slug, "envelope": r.envelope, "category": r.category,
+             "spent_on": r.spent_on, "amount_cents": r.amount_cents, "professional": r.professional,
+             "label": r.label}
+            for r in session.scalars(
+                select(ContractSpending).where(ContractSpending.project_id.in_(project_ids)))
+            if _mentions([r.professional, r.label], identifiers)
+        ]
         return to_jsonable({
             "person": person.strip(),
             "generated_at": ws.now().astimezone(UTC),
             "members": [_member_dict(m, projects[m.project_id]) for m in members],
             "events": events,
             "document_answers": answers,
+            "contract_spending": spending,
         })
 
 
@@ -203,6 +212,13 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
                 answer.answers = _scrub(answer.answers, identifiers, placeholder)
                 answer.updated_by, answer.updated_at = ws.actor, now
                 answers_scrubbed += 1
+        # Spending on a professional's time names them (ACI contract budget).
+        for spending in session.scalars(
+            select(ContractSpending).where(ContractSpending.project_id.in_(project_ids))
+        ):
+            if _mentions([spending.professional, spending.label], identifiers):
+                spending.professional = _scrub(spending.professional, identifiers, placeholder)
+                spending.label = _scrub(spending.label, identifiers, placeholder)
         for pid, project in projects.items():
             erased = sorted(m.id for m in members if m.project_id == pid)
             # The reason is free text: scrub it too, the audit event must not name the person.
