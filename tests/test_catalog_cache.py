@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 import cpts_workflow.workflow.catalog as catalog_module
-from cpts_workflow.workflow import cache as catalog_cache
-from cpts_workflow.workflow import guards
 from cpts_workflow.errors import DefinitionError
 from cpts_workflow.resources import workflows_dir
+from cpts_workflow.workflow import cache as catalog_cache
+from cpts_workflow.workflow import guards
 from cpts_workflow.workflow.catalog import WorkflowCatalog
 from cpts_workflow.workflow.definition import _compose_with_lines, parse_definition
 

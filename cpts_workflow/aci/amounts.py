@@ -137,7 +137,7 @@ def _store(
     return changed
 
 
-def _chosen_or_refuse(session: Session, project: Project, mission_id: str) -> None:
+def require_chosen(session: Session, project: Project, mission_id: str) -> None:
     if mission_id not in chosen_missions(mission_rows(session, [project.id])[project.id]):
         raise Refused(
             f"La mission « {MISSIONS_BY_ID[mission_id].label} » n'a pas été retenue par ce projet.",
@@ -169,7 +169,7 @@ def set_amounts(
         values["source"] = source.strip()[:500]
     with ws.changing(ref) as (session, project):
         contract = contract_row(session, project)
-        _chosen_or_refuse(session, project, m.id)
+        require_chosen(session, project, m.id)
         wanted = sorted({check_year(y, contract.years) for y in years}) if years else None
         records = [
             {"mission": m.id, "year": y, **values}

@@ -19,7 +19,7 @@ from .. import french
 from ..errors import BadInput
 from ..store.models import AciContract, ContractSpending, Project
 from ..views import _View
-from .amounts import _chosen_or_refuse
+from .amounts import require_chosen
 from .calendar import chosen_missions, mission_rows
 from .contract import cap_for, contract_row, year_of
 from .missions import MISSIONS_BY_ID, mission
@@ -219,7 +219,7 @@ def record_spending(
     with ws.changing(ref) as (session, project):
         contract = contract_row(session, project)
         if name != OPERATING:
-            _chosen_or_refuse(session, project, name)
+            require_chosen(session, project, name)
         session.add(
             ContractSpending(
                 project_id=project.id,

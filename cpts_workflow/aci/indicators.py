@@ -33,7 +33,7 @@ from ..files import os_reason
 from ..store.models import ContractIndicator, IndicatorValue, Project
 from ..views import _View
 from ..workflow.definition import IDENTIFIER
-from .amounts import _chosen_or_refuse
+from .amounts import require_chosen
 from .contract import check_year, contract_row
 from .missions import MISSIONS, MISSIONS_BY_ID, mission
 from .money import decimal_text, parse_decimal
@@ -261,7 +261,7 @@ def define_indicator(
     _percent(weight, "Poids")
     with ws.changing(ref) as (session, project):
         contract_row(session, project)
-        _chosen_or_refuse(session, project, m.id)
+        require_chosen(session, project, m.id)
         row = session.get(ContractIndicator, (project.id, m.id, code))
         if row is None:
             row = ContractIndicator(project_id=project.id, mission=m.id, code=code)

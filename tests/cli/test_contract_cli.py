@@ -45,7 +45,7 @@ def test_amounts_payments_indicators_spend_review(cpts, tmp_path) -> None:
              f"--xlsx {tmp_path / 'export.xlsx'} --csv")
     rows = list(csv.reader(io.StringIO(r.stdout), delimiter=";"))
     assert rows[0][:3] == ["Mission", "Année", "Part fixe (centimes)"]
-    assert ["parcours", "1", "4500000", "4500000", "estimated"] == rows[6][:5]
+    assert rows[6][:5] == ["parcours", "1", "4500000", "4500000", "estimated"]
     exported = list(load_workbook(tmp_path / "export.xlsx").active.iter_rows(values_only=True))
     assert exported[0][:3] == ("mission", "annee", "part_fixe") and exported[1][2] == 90000
     # The exported annex imports back unchanged.
