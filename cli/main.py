@@ -33,6 +33,7 @@ COMMAND_MODULES = {
     "doc": "documents",
     "funding": "funding",
     "aci": "aci",
+    "contract": "contract",
     "report": "reports",
     "demo": "demo",
     "serve": "serve",

@@ -27,6 +27,14 @@ def euros(value: float | int | None) -> str:
     return "—" if value is None else f"{number(value)} €"
 
 
+def cents(value: int | None) -> str:
+    """An amount held in cents, exactly: `5880822` → `58 808,22 €`; `None` → `—`."""
+    if value is None:
+        return "—"
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    return f"{sign}{number(value // 100)},{value % 100:02d} €"
+
+
 def short_date(value: date | datetime | None) -> str:
     """`22/11/2026` (a datetime is shown as its date)."""
     if value is None:

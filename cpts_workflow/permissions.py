@@ -48,6 +48,7 @@ ProjectOperation = Literal[
     "force",      # advance although guards fail
     "abandon",    # abandon the project
     "missions",   # ACI missions: chosen, started, deployed
+    "contract",   # the signed ACI contract: amounts, payments, indicators, spending, review
     "objection",  # record the ARS objection to the health project
     "migrate",    # move to another workflow version
     "export",     # a backup of the project
@@ -71,7 +72,8 @@ RIGHTS: dict[str, frozenset[str]] = {
     "admin": _EVERYTHING,
     "officer": _EVERYTHING - {"accounts"},
     "reader": frozenset({"read"}),
-    "porteur": frozenset({"read", "check", "answer", "members", "territory", "stage"}),
+    # A CPTS's own people keep its contract after signature (payments, indicators, spending).
+    "porteur": frozenset({"read", "check", "answer", "members", "territory", "stage", "contract"}),
 }
 # Checklist items (their `role` in the workflow file) a porteur may change.
 PORTEUR_ITEM_ROLES = frozenset({"porteur"})
@@ -86,6 +88,7 @@ OPERATION_LABELS = {
     "force": "forcer le passage d'une étape",
     "abandon": "abandonner un projet",
     "missions": "modifier les missions ACI",
+    "contract": "tenir le contrat ACI (montants, versements, indicateurs, dépenses)",
     "objection": "enregistrer l'opposition de l'ARS",
     "migrate": "changer la version du workflow",
     "export": "sauvegarder ce projet",

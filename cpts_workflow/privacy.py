@@ -6,8 +6,8 @@ name), across every project: the same professional often belongs to several. Era
 keeps the member rows (collège counts and bureau history stay right) and the audit events
 (what happened stays known), but removes what identifies the person: name, profession,
 RPPS, SIRET, FINESS, e-mail, phone, free fields, and their traces in event payloads and
-comments, checklist notes, values and reasons, document answers and the names of
-generated documents. It is itself audited, without personal data.
+comments, checklist notes, values and reasons, document answers, the names of
+generated documents and the ACI contract's spending lines. It is itself audited, without personal data.
 """
 
 from __future__ import annotations
@@ -22,7 +22,15 @@ from sqlalchemy import select
 
 from .errors import BadInput, NotFound
 from .limits import as_id
-from .store.models import ChecklistState, DocumentAnswers, Event, GeneratedDocument, Member, Project
+from .store.models import (
+    ChecklistState,
+    ContractSpending,
+    DocumentAnswers,
+    Event,
+    GeneratedDocument,
+    Member,
+    Project,
+)
 from .views import View
 
 if TYPE_CHECKING:
@@ -206,6 +214,14 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
              "path": d.path, "created_at": d.created_at, "created_by": d.created_by}
             for d in _documents_of(session, members)
         ]
+        spending = [
+            {"project": projects[r.project_id].slug, "envelope": r.envelope, "category": r.category,
+             "spent_on": r.spent_on, "amount_cents": r.amount_cents, "professional": r.professional,
+             "label": r.label}
+            for r in session.scalars(
+                select(ContractSpending).where(ContractSpending.project_id.in_(project_ids)))
+            if _mentions([r.professional, r.label], pattern)
+        ]
         return to_jsonable({
             "person": _nfc(person.strip()),
             "generated_at": ws.now().astimezone(UTC),
@@ -214,6 +230,7 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
             "checklist": checklist,
             "document_answers": answers,
             "documents": documents,
+            "contract_spending": spending,
         })
 
 
@@ -277,6 +294,13 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
         for document in documents:
             # The record keeps its file's name only if the name does not cite the person.
             document.path = _scrub(document.path, pattern, placeholder)
+        # Spending on a professional's time names them (ACI contract budget).
+        for spending in session.scalars(
+            select(ContractSpending).where(ContractSpending.project_id.in_(project_ids))
+        ):
+            if _mentions([spending.professional, spending.label], pattern):
+                spending.professional = _scrub(spending.professional, pattern, placeholder)
+                spending.label = _scrub(spending.label, pattern, placeholder)
         for pid, project in projects.items():
             erased = sorted(m.id for m in members if m.project_id == pid)
             # The reason is free text: scrub it too, the audit event must not name the person.

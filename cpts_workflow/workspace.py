@@ -73,6 +73,14 @@ EVENT_LABELS = {
     "workflow_migrated": "Changement de version du workflow",
     "imported": "Import d'une sauvegarde",
     "member_erased": "Effacement des données d'une personne (RGPD)",
+    "contract_set": "Contrat ACI enregistré ou modifié",
+    "contract_amounts_set": "Contrat ACI : montants de l'annexe saisis",
+    "contract_amounts_imported": "Contrat ACI : annexe importée",
+    "payment_received": "Contrat ACI : versement reçu",
+    "indicator_defined": "Contrat ACI : indicateur défini",
+    "indicator_recorded": "Contrat ACI : valeur d'indicateur saisie",
+    "spending_recorded": "Contrat ACI : dépense enregistrée",
+    "contract_review_generated": "Contrat ACI : dossier du dialogue de gestion produit",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 # What a project's summary is made of, in the order `Workspace._summary_of` reads them.

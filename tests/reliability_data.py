@@ -7,9 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 from cpts_workflow.store.models import (
+    AciContract,
+    ContractAmount,
+    ContractIndicator,
+    ContractPayment,
+    ContractSpending,
     DocumentAnswers,
     FundingGrid,
     GeneratedDocument,
+    IndicatorValue,
     Member,
     ProjectCommune,
     ProjectMission,
@@ -70,4 +76,28 @@ def populate(ws: Workspace, complete_stage) -> dict[str, str]:
                                      nom="Aix-en-Provence", departement="13", region="93",
                                      population=145000))
         ws.record_event(session, p, "territory_changed", payload={"added": ["13001"]})
+    with ws.changing(aix, "contract") as (session, p):  # the signed contract and what hangs from it
+        now, who = ws.now(), ws.actor
+        session.add(AciContract(project_id=p.id, signed_on=date(2026, 4, 15), years=5, taille=3,
+                                grid_id="aci_avenant_2", operating_cents=13_125_000,
+                                operating_status="contract", operating_yearly=False,
+                                caps={"2027": 4_900_000}, updated_by=who, updated_at=now))
+        session.add(ContractAmount(project_id=p.id, mission="acces", year=1, fixed_cents=9_000_000,
+                                   variable_cents=3_500_000, status="contract", source="annexe",
+                                   updated_by=who, updated_at=now))
+        session.add(ContractPayment(project_id=p.id, line_key="fonctionnement-1",
+                                    received_on=date(2026, 4, 30), amount_cents=13_125_000,
+                                    note="virement", recorded_by=who, recorded_at=now))
+        session.add(ContractIndicator(project_id=p.id, mission="acces", code="mt", label="Patients",
+                                      unit="patients", target="1000", rule="proportional",
+                                      threshold_percent=None, weight_percent=50, updated_by=who,
+                                      updated_at=now))
+        session.add(IndicatorValue(project_id=p.id, mission="acces", code="mt", year=1, value="800",
+                                   note="liste", evidence={"files": []}, entered_by=who,
+                                   entered_at=now))
+        session.add(ContractSpending(project_id=p.id, envelope="acces", category="professionnels",
+                                     spent_on=date(2026, 7, 1), amount_cents=100_000,
+                                     professional=PERSON["name"], label="réunion", recorded_by=who,
+                                     recorded_at=now))
+        ws.record_event(session, p, "contract_set", payload={"created": True})
     return {"aix": aix, "gap": gap}

@@ -285,7 +285,7 @@ def signature_item(ws: Workspace, project: Project) -> str:
     return clock.start_item if clock else SIGNATURE_ITEM
 
 
-def _signed_on(session: Session, project: Project, item: str = SIGNATURE_ITEM) -> date | None:
+def signed_on_date(session: Session, project: Project, item: str = SIGNATURE_ITEM) -> date | None:
     return date_value(
         session.scalar(
             select(ChecklistState).where(
@@ -301,7 +301,7 @@ def project_calendar(ws: Workspace, ref: str | int) -> AciCalendar:
         project = ws.get_project(session, ref)
         rows = mission_rows(session, [project.id])[project.id]
         missions = chosen_missions(rows)
-        signed_on = _signed_on(session, project, signature_item(ws, project))
+        signed_on = signed_on_date(session, project, signature_item(ws, project))
         return AciCalendar(
             project.slug,
             project.name,
@@ -345,7 +345,7 @@ def mission_flags(
 def _flags_in(session: Session, project: Project, item: str, today: date) -> list[MissionFlag]:
     rows = mission_rows(session, [project.id])[project.id]
     return flags_for(
-        project, _signed_on(session, project, item), chosen_missions(rows), rows, today
+        project, signed_on_date(session, project, item), chosen_missions(rows), rows, today
     )
 
 
@@ -427,7 +427,7 @@ def record_mission(
                 topic="mission_not_chosen",
                 details={"project": project.slug, "mission": m.id},
             )
-        signed_on = _signed_on(session, project, signature_item(ws, project))
+        signed_on = signed_on_date(session, project, signature_item(ws, project))
         if signed_on is None:
             raise Refused(
                 "Le contrat ACI n'est pas signé : aucune mission ne peut démarrer.",

@@ -46,14 +46,26 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Candidate(_Model):
+    """One figure a source gives for an amount the sources disagree on."""
+
+    amount: Annotated[int, Strict(), Field(ge=0)]
+    source: str = Field(min_length=1)
+
+
 class Figure(_Model):
-    """One amount in euros per year; `amount: null` means unknown, never zero."""
+    """One amount in euros per year; `amount: null` means unknown, never zero.
+
+    An unknown amount the sources disagree on lists each source's figure in `candidates`:
+    shown side by side, never picked for the user.
+    """
 
     # Strict: `true` or `12.5` is a typing mistake, not an amount.
     amount: Annotated[int, Strict(), Field(ge=0)] | None
     status: Status
     source: str = Field(min_length=1)
     note: str = ""
+    candidates: list[Candidate] = []
 
 
 ByTaille = dict[TailleKey, Figure]

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -331,3 +332,120 @@ class AccountEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     login: Mapped[str] = mapped_column(String(80), index=True)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# --- the ACI contract after signature --------------------------------------------------
+
+
+class AciContract(Base):
+    """A project's signed ACI contract: when, for how long, at which taille, on which grid."""
+
+    __tablename__ = "aci_contracts"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    signed_on: Mapped[date] = mapped_column(Date)
+    years: Mapped[int] = mapped_column(Integer)
+    taille: Mapped[int] = mapped_column(Integer)
+    grid_id: Mapped[str] = mapped_column(String(60))
+    # Fonctionnement of the contract, in cents; None while not typed in.
+    operating_cents: Mapped[int | None] = mapped_column(BigInteger)
+    operating_status: Mapped[str] = mapped_column(String(20))  # contract | estimated
+    operating_yearly: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Plafond annuel de la sécurité sociale by calendar year, in cents, when the user set it.
+    caps: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+
+class ContractAmount(Base):
+    """The fixed and variable amounts of one mission for one contract year (the annex)."""
+
+    __tablename__ = "aci_contract_amounts"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    mission: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fixed_cents: Mapped[int | None] = mapped_column(BigInteger)
+    variable_cents: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))  # contract | estimated
+    source: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+
+class ContractPayment(Base):
+    """Money received from the Assurance Maladie against one expected payment."""
+
+    __tablename__ = "aci_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    line_key: Mapped[str] = mapped_column(String(80))
+    received_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime]
+
+
+class ContractIndicator(Base):
+    """An indicator of the contract: target, unit, and how it earns the variable part."""
+
+    __tablename__ = "aci_indicators"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    mission: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(40))  # an exact decimal number
+    rule: Mapped[str] = mapped_column(String(20))  # proportional | threshold | all_or_nothing
+    threshold_percent: Mapped[int | None] = mapped_column(Integer)
+    weight_percent: Mapped[int | None] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+
+class IndicatorValue(Base):
+    """The value an indicator achieved in one contract year, with its evidence."""
+
+    __tablename__ = "aci_indicator_values"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    mission: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(String(40))  # an exact decimal number
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"files": [...]}
+    entered_by: Mapped[str] = mapped_column(String(120))
+    entered_at: Mapped[datetime]
+
+
+class ContractSpending(Base):
+    """Money spent on a mission (or on fonctionnement), by category."""
+
+    __tablename__ = "aci_spending"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    envelope: Mapped[str] = mapped_column(String(40))  # a mission id or "fonctionnement"
+    category: Mapped[str] = mapped_column(String(30))
+    spent_on: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    professional: Mapped[str | None] = mapped_column(String(200))
+    label: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime]
