@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .. import french
 from ..errors import BadInput
+from ..limits import NAME, clean_text
 from ..store.models import AciContract, ContractSpending, Project
 from ..views import View
 from .amounts import require_chosen
@@ -207,14 +208,13 @@ def record_spending(
         raise BadInput("Une dépense a un montant positif.")
     day = french.parse_date(spent_on)
     professional = (professional or "").strip() or None
+    professional = clean_text(professional, "Le nom du professionnel", max_length=NAME)
+    label = clean_text(label, "Le libellé de la dépense")
     if key == PROFESSIONALS and not professional:
         raise BadInput(
             "Le temps des professionnels se rattache à un professionnel.",
             "Donnez son nom, pour vérifier son plafond annuel.",
         )
-    if professional and len(professional) > 200:
-        raise BadInput("Le nom du professionnel dépasse 200 caractères.")
-    label = (label or "").strip()[:5000] or None
     with ws.changing(ref, "contract") as (session, project):
         contract = contract_row(session, project)
         if name != OPERATING:
