@@ -652,7 +652,19 @@ def answer_every_template(docs, slug: str) -> list[str]:
     if "statuts" in ids:
         # The PV is checked against the statutes: a board of the sample's size.
         docs.save_answers(slug, "statuts", {"ca_membres_min": 3})
-    return ids
+    # A generated sample may not satisfy every cross-document rule (a PV needs an
+    # administrator in each deliberative collège): such a template is left out, and said.
+    from cpts_workflow.errors import CptsError
+
+    kept = []
+    for template_id in ids:
+        try:
+            docs.render(slug, template_id)
+        except CptsError as refused:
+            print(f"  ({template_id} laissé de côté : {refused.message})")
+        else:
+            kept.append(template_id)
+    return kept
 
 
 def documents(bench: Bench) -> list[Row]:
