@@ -13,6 +13,7 @@ import pytest
 
 from cpts_workflow import accounts, backup, members, migration, objection, privacy
 from cpts_workflow.aci import calendar
+from cpts_workflow.aci.contract import set_contract
 from cpts_workflow.aci.grids import import_grid
 from cpts_workflow.app import App
 from cpts_workflow.deadlines import portfolio_deadlines
@@ -43,6 +44,7 @@ PROJECT_CALLS: dict[str, Callable[[Workspace, str], object]] = {
     "objection": lambda ws, p: objection.record_objection(ws, p, ground="sraps", on="01/11/2026"),
     "migrate": lambda ws, p: migration.migrate(ws, [p], 1, dry_run=True),
     "export": lambda ws, p: backup.export_data(ws, p),
+    "contract": lambda ws, p: set_contract(ws, p, signed="15/04/2026", taille_=3),
 }
 # Operations on the base as a whole.
 BASE_CALLS: dict[str, Callable[[Workspace], object]] = {
@@ -66,6 +68,7 @@ EXPECTED_PROJECT = {
         "check officer item": (F, H), "answer": (Y, H), "members": (Y, H),
         "territory": (Y, H), "stage": (Y, H), "force": (F, H), "abandon": (F, H),
         "missions": (F, H), "objection": (F, H), "migrate": (F, H), "export": (F, H),
+        "contract": (Y, H),  # a CPTS's own people keep its contract after signature
     },
 }
 EXPECTED_BASE = {
