@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, insert, select
 
 from . import french
 from .errors import BadInput, NotFound, Refused, Unauthenticated
+from .limits import NAME, clean_text
 from .permissions import ROLE_LABELS, ROLES
 from .store.models import AccountEvent, AccountProject, AccountRow, LoginSessionRow, LoginThrottle, Project
 
@@ -151,16 +152,6 @@ def check_password(password: str, login: str) -> str:
     return password
 
 
-def _clean_name(name: str) -> str:
-    text = (name or "").strip()
-    if not text:
-        raise BadInput("Le nom affiché du compte est obligatoire.")
-    if len(text) > 200 or "\x00" in text:
-        raise BadInput("Le nom affiché du compte dépasse 200 caractères ou contient des "
-                       "caractères binaires.")
-    return text
-
-
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -240,7 +231,7 @@ def add_account(ws: Workspace, login: str, *, name: str, role: str, password: st
     """Create an active account; the password is stored as an argon2 hash only."""
     ws.require("accounts")
     login = clean_login(login)
-    name = _clean_name(name)
+    name = clean_text(name, "Le nom affiché du compte", max_length=NAME, required=True) or ""
     check_role(role)
     check_password(password, login)
     hashed = _HASHER.hash(password)  # outside the transaction: it takes a while on purpose

@@ -57,9 +57,6 @@ class View:
         return type(self)(**{**asdict(self), **changes})  # type: ignore[call-overload]  # subclasses are dataclasses
 
 
-_View = View  # the former name, for code written against it
-
-
 @dataclass(frozen=True)
 class ProjectSummary(View):
     id: int
