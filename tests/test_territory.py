@@ -289,3 +289,24 @@ def test_population_never_double_counts_and_taille_is_monotonic(arms, with_city,
     expected = 886_040 if with_city else sum(ref.communes[a].population for a in arms)
     assert population == expected and missing == []
     assert taille(population) <= taille(population + bump)
+
+
+def test_overlaps_found_in_the_base_are_those_of_every_claim(ws):
+    """The national pass reads only shared codes: it must find what a pass over every claim finds,
+    split communes included (a commune against its arrondissements, under other codes)."""
+    from cpts_workflow.territory.claims import StageLabels, active_claims, inactive_for
+    from cpts_workflow.territory.coverage import compute_overlaps
+
+    city, centre, north, aix, pertuis = (ws.create_project(n).slug for n in (
+        "CPTS Marseille", "CPTS Marseille Centre", "CPTS Marseille Nord", "CPTS Aix", "CPTS Pertuis"))
+    add_communes(ws, city, ["13055", "13001"], force=True, reason="accord")
+    add_communes(ws, centre, ["13201", "13202"], force=True, reason="accord")
+    add_communes(ws, north, ["13215"], force=True, reason="accord")
+    add_communes(ws, aix, ["13001", "13071"], force=True, reason="accord")
+    add_communes(ws, pertuis, ["84089"])
+    found = overlaps(ws).overlaps
+    with ws.session() as session:
+        reference = shipped_reference()
+        every = compute_overlaps(reference, active_claims(session, inactive_for(ws)), StageLabels(ws))
+    assert found == every
+    assert {o.insee for o in found} == {"13001", "13201", "13202", "13215"}

@@ -11,9 +11,10 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, distinct, func, select, text
 from sqlalchemy.orm import Session
 
 from ..aci.taille import taille
@@ -98,26 +99,43 @@ def shared_claims(session: Session, reference: Reference, inactive: set[str],
                   visible: ColumnElement[bool] | None = None) -> list[ClaimRow]:
     """The claims on communes held by two active projects or more, and only those.
 
-    Nationally a few dozen communes are shared out of tens of thousands held: finding them
-    from bare (project, code) pairs, then reading the full rows of those alone, spares
-    building a full row for every claim of France.
+    Nationally a few dozen communes are shared out of tens of thousands held: the base finds
+    the codes held twice (GROUP BY), Python looks only at the claims on split communes (a
+    commune and its arrondissements overlap under different codes), and the full rows of
+    those codes alone are read: no row is built for each claim of France.
     """
-    holdings = _holdings(session, inactive, visible)
-    holders: dict[str, set[int]] = defaultdict(set)
-    for project_id, code in holdings:
-        for atom in reference.atoms(code):
-            holders[atom].add(project_id)
-    shared = {atom for atom, ids in holders.items() if len(ids) > 1}
-    wanted = {
-        (project_id, code)
-        for project_id, code in holdings
-        if not shared.isdisjoint(reference.atoms(code))
-    }
-    ids = sorted({project_id for project_id, _ in wanted})
+    def active(query):
+        if inactive:
+            query = query.where(Project.stage.not_in(sorted(inactive)))
+        return query if visible is None else query.where(visible)
+
+    connection = session.connection()  # Core rows, without the ORM's per-row loading
+    held_twice = active(
+        select(ProjectCommune.insee).join(Project, Project.id == ProjectCommune.project_id)
+    ).group_by(ProjectCommune.insee).having(func.count(distinct(ProjectCommune.project_id)) > 1)
+    codes = set(connection.execute(held_twice).scalars())
+    split = reference.arrondissements
+    if split:
+        split_codes = sorted({*split, *(a for parts in split.values() for a in parts)})
+        holders: dict[str, set[tuple[int, str]]] = defaultdict(set)
+        for start in range(0, len(split_codes), CHUNK):
+            pairs = active(
+                select(ProjectCommune.project_id, ProjectCommune.insee)
+                .join(Project, Project.id == ProjectCommune.project_id)
+                .where(ProjectCommune.insee.in_(split_codes[start : start + CHUNK]))
+            )
+            for project_id, code in connection.execute(pairs):
+                for atom in split.get(code, (code,)):
+                    holders[atom].add((project_id, code))
+        for pairs_on_atom in holders.values():
+            if len({project_id for project_id, _ in pairs_on_atom}) > 1:
+                codes.update(code for _, code in pairs_on_atom)
+    # Every holder of such a code shares it: each of their claims is wanted.
+    ordered = sorted(codes)
     found: list[ClaimRow] = []
-    for start in range(0, len(ids), CHUNK):
-        query = _claims_query(inactive).where(Project.id.in_(ids[start : start + CHUNK]))
-        found.extend(ClaimRow(*row) for row in session.execute(query) if (row.id, row.insee) in wanted)
+    for start in range(0, len(ordered), CHUNK):
+        query = active(_claims_query(set())).where(ProjectCommune.insee.in_(ordered[start : start + CHUNK]))
+        found.extend(ClaimRow(*row) for row in connection.execute(query))
     return found
 
 
@@ -207,10 +225,14 @@ def taille_or_none(codes: Iterable[str], population: int) -> int | None:
     return taille(population) if any(True for _ in codes) else None
 
 
+@lru_cache(maxsize=65_536)  # names repeat from call to call: France has ≈ 35 000
+def _name_order(name: str) -> tuple[str | int, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", normalise_name(name)))
+
+
 def reading_order(row: CommuneRow) -> tuple:
     """Department, then name with numbers in order (« Marseille 2e » before « 10e »)."""
-    parts = re.split(r"(\d+)", normalise_name(row.nom))
-    return (row.departement, [int(p) if p.isdigit() else p for p in parts], row.insee)
+    return (row.departement, _name_order(row.nom), row.insee)
 
 
 class StageLabels:

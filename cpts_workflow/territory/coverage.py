@@ -191,7 +191,10 @@ def compute_gaps(
 ) -> GapsView:
     """White zones of an area from the codes held by active projects (no query)."""
     kind, code, label = area_label(department, region)
-    covered_atoms = {a for insee in held for a in reference.atoms(insee)}
+    split = reference.arrondissements  # looked up once: most communes are whole
+    covered_atoms = set(held)
+    for parent in covered_atoms & split.keys():
+        covered_atoms.update(split[parent])
     area = reference.in_area(
         code if kind == "department" else None, code if kind == "region" else None
     )
@@ -201,7 +204,14 @@ def compute_gaps(
     for commune in area:
         population = commune.population or 0
         total += population
-        atoms = reference.atoms(commune.insee)
+        atoms = split.get(commune.insee)
+        if atoms is None:
+            if commune.insee in covered_atoms:
+                covered += 1
+                covered_population += population
+            else:
+                gaps.append(commune_row(reference, commune.insee))
+            continue
         open_ = [a for a in atoms if a not in covered_atoms]
         if not open_:
             covered += 1
