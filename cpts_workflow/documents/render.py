@@ -7,6 +7,7 @@ legal document; the sandbox refuses attribute tricks such as `''.__class__`.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
@@ -142,10 +143,55 @@ class TooCostly(Exception):
     """A template that would run too long or build too large a value."""
 
 
-class BoundedEnvironment(SandboxedEnvironment):
-    """The sandbox, with `*` and `**` checked before they build a huge value."""
+# Widths and precisions in `%` formats (`'%999999999d' % 1`), star ones taken from the values.
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
+# str methods whose integer argument is the length of the text they build.
+_PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
-    intercepted_binops = frozenset(["*", "**"])
+
+def _bounded_sizes(*values: Any) -> None:
+    """Refuse an integer, among what a template passes to a text builder, that would build
+    more than `MAX_BUILT_SIZE` characters (a width, a padding, an indent)."""
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_BUILT_SIZE:
+            raise TooCostly("largeur de texte trop grande")
+
+
+def _bounded_format(pattern: str, *values: Any) -> None:
+    """`'{:>999999999}'.format(x)` and `'%999999999d' % x`: every width and precision of the
+    pattern, and the values a nested or star width may take, are bounded."""
+    from string import Formatter
+
+    specs: list[str] = []
+    with suppress(ValueError):  # not a `{}` pattern: Python will say so when it is used
+        specs = [spec for _, _, spec, _ in Formatter().parse(pattern) if spec]
+    specs += [m.group(0) for m in _PERCENT_SPEC.finditer(pattern)]
+    _bounded_sizes(*(int(n) for spec in specs for n in re.findall(r"\d+", spec)), *values)
+
+
+class BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, with `*`, `**`, `%`, `str.format` and padding checked before they build
+    a huge value."""
+
+    intercepted_binops = frozenset(["*", "**", "%"])
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            mapping = args[0] if value.__name__ == "format_map" and args else kwargs
+            _bounded_format(value.__self__, *args, *getattr(mapping, "values", dict)())
+            return wrapped(*args, **kwargs)
+
+        return bounded
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if getattr(__obj, "__name__", None) in _PADDING_METHODS and isinstance(
+                getattr(__obj, "__self__", None), str):
+            _bounded_sizes(*args, *kwargs.values())
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(left, int | float) and isinstance(right, int | float):
@@ -153,6 +199,9 @@ class BoundedEnvironment(SandboxedEnvironment):
 
             if abs(left) > 1 and right * math.log10(abs(left)) > 1000:
                 raise TooCostly("puissance trop grande")
+        if operator == "%" and isinstance(left, str):
+            _bounded_format(left, *(right if isinstance(right, tuple) else
+                                    right.values() if isinstance(right, dict) else (right,)))
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(times, int) and (
@@ -213,6 +262,17 @@ class MarkdownEnvironment(BoundedEnvironment):
         return rebind_escaping(super()._generate(source, name, filename, defer_init))
 
 
+def _bounded_filter(builtin: Any, formats: bool) -> Any:
+    def bounded(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if formats:
+            _bounded_format(str(value), *args, *kwargs.values())
+        else:
+            _bounded_sizes(*args, *kwargs.values())
+        return builtin(value, *args, **kwargs)
+
+    return bounded
+
+
 def environment(meta: TemplateMeta) -> SandboxedEnvironment:
     env = MarkdownEnvironment(
         loader=FileSystemLoader([str(meta.folder), str(meta.folder.parent / "_commun")]),
@@ -233,6 +293,8 @@ def environment(meta: TemplateMeta) -> SandboxedEnvironment:
         join=join_filter,
         md=md,
     )
+    for name in ("center", "indent", "format"):  # filters that pad or format: bounded too
+        env.filters[name] = _bounded_filter(env.filters[name], name == "format")
     env.globals.update(add_months=add_months, require=require)
     return env
 
