@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .clock import Clock, system_now
+from .snapshots import Snapshots
 from .store.database import Database
 from .workflow.catalog import WorkflowCatalog
 
@@ -37,6 +38,8 @@ class Shared:
         self._lock = threading.Lock()
         # (workflow id, version) → state id → (label, status); filled once per definition.
         self.stage_facts: dict[tuple[str, int], dict[str, tuple[str, str]]] = {}
+        # National reports kept until the base changes (a server opens them again and again).
+        self.snapshots = Snapshots()
 
     @property
     def catalog(self) -> WorkflowCatalog:

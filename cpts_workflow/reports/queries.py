@@ -127,12 +127,15 @@ def _fetch(session: Session, selected, progress: Progress, ended: str = "abandon
     # (project, commune) is the key: counting rows counts projects. Leaving out the few
     # abandoned projects by id spares a join on each of the country's claims.
     ended_ids = select(Project.id).where(Project.stage == ended)
-    overlapping = set(conn.execute(
+    shared = (
         select(ProjectCommune.insee)
         .where(ProjectCommune.project_id.not_in(ended_ids))
         .group_by(ProjectCommune.insee)
         .having(func.count() > 1)
-    ).scalars())
+    )
+    if len(projects) == 1:  # one project's page: its own communes, not all of France's
+        shared = shared.where(ProjectCommune.insee.in_(communes[projects[0].id] or {""}))
+    overlapping = set(conn.execute(shared).scalars())
 
     progress(PORTFOLIO_STEPS[4])
     changes = select(
@@ -353,6 +356,21 @@ def portfolio(
         population_vintage=link.vintage(),
     )
 
+
+
+def latest_portfolio(
+    ws: Workspace,
+    *,
+    officer: str | None = None,
+    department: str | None = None,
+    stage: str | None = None,
+) -> Portfolio:
+    """`portfolio(...)`, computed again only once the base has changed since the last call
+    with the same filters, account view and day (a server's home page)."""
+    return ws.shared.snapshots.get(
+        ws, "portfolio", (officer, department, stage),
+        lambda: portfolio(ws, officer=officer, department=department, stage=stage),
+    )
 
 def stalled(ws: Workspace, *, days: int = DEFAULT_STALLED_DAYS, officer: str | None = None,
             department: str | None = None) -> list[StalledRow]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from cpts_workflow.reports import charts, portfolio
+from cpts_workflow.reports import charts, latest_portfolio
 from cpts_workflow.workspace import Workspace
 
 from ..context import CurrentWorkspace, display_name
@@ -28,7 +28,7 @@ def stage_options(ws: Workspace) -> list[tuple[str, str]]:
 @router.get("/")
 def home(request: Request, ws: CurrentWorkspace) -> Response:
     query = Query.from_params(request.query_params)
-    report = portfolio(ws, officer=query.officer, department=query.department, stage=query.stage)
+    report = latest_portfolio(ws, officer=query.officer, department=query.department, stage=query.stage)
     listing = select_rows(report.projects, query, request.app.state.settings.page_size,
                           me=display_name(request))
     context: dict[str, Any] = {

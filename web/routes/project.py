@@ -79,22 +79,27 @@ def checklist_context(ws: Workspace, ref: str) -> dict[str, Any]:
             "current": current}
 
 
-def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
+def _project_data(ws: Workspace, ref: str) -> dict[str, Any]:
     context = checklist_context(ws, ref)
-    summary = context["summary"]
-    report = project_report(ws, summary.slug)
+    slug = context["summary"].slug
+    return {**context, "report": project_report(ws, slug), "deadlines": next_deadlines(ws, slug, 5),
+            "late_missions": mission_flags(ws, slug)}
+
+
+def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
+    # Read again only once the base has changed (or for another view of it): a team opens
+    # the same projects many times between two changes.
+    data = ws.shared.snapshots.get(ws, "project-page", ref, lambda: _project_data(ws, ref))
+    summary, report = data["summary"], data["report"]
     definition = ws.definition_of(summary)
     events = list(reversed(report.events))
     return {
-        **context,
+        **data,
         "title": summary.name,
-        "report": report,
         "row": report.project,
         "definition": definition,
         "actions": available_actions(ws, summary.stage, summary.workflow_id, summary.workflow_version),
         "action_labels": ACTIONS,
-        "deadlines": next_deadlines(ws, summary.slug, 5),
-        "late_missions": mission_flags(ws, summary.slug),
         "events": events[:HISTORY_ON_PAGE],
         "more_events": max(0, len(events) - HISTORY_ON_PAGE),
         "event_detail": lambda e: event_detail(e, definition),

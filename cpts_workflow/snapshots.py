@@ -1,0 +1,68 @@
+"""Results computed from the whole base, kept per process until the base changes.
+
+A national report takes a few hundred milliseconds; a team opens the portfolio many times
+between two changes. Every change to a project writes its event in the same transaction
+(the audit), so the newest event, with the number of projects (a deletion takes its events
+along) and the newest reference vintage, says whether anything a report reads has changed:
+one cheap query instead of the report. The account's view of the base and the day (days in
+stage, late items) are part of the key, so nobody ever sees what their role does not
+show or yesterday's delays.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .permissions import visible_ids
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+T = TypeVar("T")
+
+# Enough for the filters a team uses in a day; each entry is one report (≈ 1 MB nationally).
+DEFAULT_SIZE = 24
+_STAMP_SQL = (
+    "SELECT (SELECT max(id) FROM events), (SELECT count(*) FROM projects), "
+    "(SELECT max(id) FROM reference_vintages), (SELECT count(*) FROM reference_vintages)"
+)
+
+
+def base_stamp(ws: Workspace) -> tuple[Any, ...]:
+    """What changes whenever a report of the base could: see the module's docstring."""
+    from sqlalchemy import text
+
+    with ws.session(read_only=True) as session:
+        return tuple(session.execute(text(_STAMP_SQL)).one())
+
+
+class Snapshots:
+    """A small least-recently-used store of results, keyed by the base's stamp."""
+
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, ws: Workspace, name: str, args: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, or the result it gave for the same base, account view, day and args."""
+        account = ws.account
+        view = (account.role if account else None, visible_ids(account))  # same rights, same view
+        key = (name, args, base_stamp(ws), ws.now().date(), view)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        result = compute()  # outside the lock: two threads may both compute, never wait
+        with self._lock:
+            self._items[key] = result
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
