@@ -1,7 +1,7 @@
 """A project's page: where it stands, its checklist, stage changes, deadlines, history;
-and its members, territory and documents, read-only.
+and its members and territory, read-only.
 
-Forms carry the project's row version: a change made meanwhile by someone else is
+Documents have their own module (`documents`). Forms carry the project's row version: a change made meanwhile by someone else is
 refused as a conflict and the page shows the current state; nothing is overwritten.
 With htmx a checklist change swaps the checklist alone; without script, the same form
 posts and the page reloads (Post/Redirect/Get).
@@ -9,9 +9,6 @@ posts and the page reloads (Post/Redirect/Get).
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -258,34 +255,3 @@ def territory(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
             svg = None  # no outlines shipped for this department
     return page(request, "territory.html.j2", title=f"Territoire — {summary.name}", summary=summary,
                 view=view, map_svg=svg)
-
-
-@router.get("/{ref}/documents")
-def documents(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
-    from cpts_workflow.documents.service import Documents
-
-    summary = ws.project(ref)
-    return page(request, "documents.html.j2", title=f"Documents — {summary.name}", summary=summary,
-                documents=list(reversed(Documents(ws).history(ref))))
-
-
-@router.get("/{ref}/documents/{document_id}")
-def download(ref: str, document_id: int, ws: CurrentWorkspace) -> Response:
-    """A generated document, only while the file on disk is the one that was generated."""
-    from cpts_workflow.documents.service import Documents
-
-    found = next((d for d in Documents(ws).history(ref) if d.id == document_id), None)
-    if found is None:
-        raise NotFound("Ce document n'existe pas pour ce projet.")
-    path = Path(found.path)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise NotFound("Le fichier de ce document n'est plus à l'endroit où il a été écrit.",
-                       "Générez-le à nouveau.") from None
-    if hashlib.sha256(data).hexdigest() != found.checksum:
-        raise NotFound("Le fichier de ce document a été modifié depuis sa génération.",
-                       "Générez-le à nouveau.")
-    kind = mimetypes.guess_type(found.file_name)[0] or "application/octet-stream"
-    return Response(data, media_type=kind, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}"})
