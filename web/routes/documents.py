@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from cpts_workflow.documents.convert import MEDIA_TYPES
 from cpts_workflow.documents.service import Documents
-from cpts_workflow.errors import BadInput, CptsError, Forbidden, NotFound
+from cpts_workflow.errors import BadInput, Busy, CptsError, Forbidden, NotFound
 from cpts_workflow.files import safe_stem
 
 from ..context import CurrentWorkspace
@@ -65,7 +65,7 @@ async def generate(ref: str, request: Request, ws: CurrentWorkspace) -> Response
             raise BadInput("Choisissez un format de document proposé.")
         made = Documents(ws).generate(ref, chosen["template"], chosen["format"],
                                       expected_version=version_of(form))
-    except (NotFound, Forbidden):
+    except (NotFound, Forbidden, Busy):  # the error page: not this form's fault
         raise
     except CptsError as exc:
         status = 409 if getattr(exc, "code", "") in ("conflict", "refused") else 400

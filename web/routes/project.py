@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from cpts_workflow.aci.calendar import mission_flags
 from cpts_workflow.deadlines import next_deadlines
-from cpts_workflow.errors import BadInput, Conflict, CptsError, Forbidden, NotFound, Refused
+from cpts_workflow.errors import BadInput, Busy, Conflict, CptsError, Forbidden, NotFound, Refused
 from cpts_workflow.reports import project_report
 from cpts_workflow.reports.tabular import event_detail
 from cpts_workflow.workflow.engine import TRIGGER_LABELS, engine_for
@@ -156,7 +156,7 @@ async def change_item(ref: str, item_id: str, request: Request,
             ws.set_due(ref, item_id, due, expected_version=version)
         else:
             raise BadInput("Action inconnue sur un élément de la checklist.")
-    except (NotFound, Forbidden):
+    except (NotFound, Forbidden, Busy):  # the error page: not this form's fault
         raise
     except CptsError as exc:
         error = exc
@@ -213,7 +213,7 @@ async def change_stage(ref: str, action: str, request: Request,
             summary = ws.pause(ref, reason=comment or "", expected_version=version)
         else:
             summary = ws.abandon(ref, reason=comment or "", expected_version=version)
-    except (NotFound, Forbidden):
+    except (NotFound, Forbidden, Busy):  # the error page: not this form's fault
         raise
     except CptsError as exc:
         status = 409 if isinstance(exc, Conflict | Refused) else 400
