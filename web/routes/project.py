@@ -99,7 +99,8 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
 
 
 @router.get("/nouveau")
-def new_form(request: Request) -> Response:
+def new_form(request: Request, ws: CurrentWorkspace) -> Response:
+    ws.require("create")  # who may not create is told so before filling the form
     return page(request, "project_new.html.j2", title="Nouveau projet", error=None, values={})
 
 
