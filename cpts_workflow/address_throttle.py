@@ -40,7 +40,7 @@ def address_key(address: str) -> str:
     except ValueError:
         return address.strip()[:64]
     if parsed.version == 6:
-        mapped = parsed.ipv4_mapped  # type: ignore[union-attr]
+        mapped = parsed.ipv4_mapped
         if mapped is not None:
             return str(mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))

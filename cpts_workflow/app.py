@@ -16,7 +16,6 @@ A shared PostgreSQL base is upgraded only by `app.init()` (see `store.database`)
 from __future__ import annotations
 
 from datetime import timedelta
-
 from typing import Any
 
 from . import accounts

@@ -38,8 +38,8 @@ def file_name(response) -> str:
 def test_docx_and_odt_from_the_page(site: Site, web_url):
     import docx
     from odf import teletype
-    from odf.text import H
     from odf.opendocument import load
+    from odf.text import H
 
     response = generate(site, "docx")
     assert response.status_code == 200, response.text[:500]

@@ -46,11 +46,11 @@ async def login(request: Request) -> Response:
         account = core.authenticate(login_text, str(form.get("password") or ""),
                                     address=client_address(request))
     except CptsError as exc:
-        response = page(request, "login.html.j2", status_code=429 if isinstance(exc, Throttled) else 401,
-                        title="Connexion", error=exc, hide_nav=True, suite=suite, login=login_text[:80])
+        refused = page(request, "login.html.j2", status_code=429 if isinstance(exc, Throttled) else 401,
+                       title="Connexion", error=exc, hide_nav=True, suite=suite, login=login_text[:80])
         if isinstance(exc, Throttled):
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     opened = core.open_session(account)
     response = RedirectResponse(suite, status_code=303)
     response.set_cookie(SESSION_COOKIE, opened.token, max_age=int(
