@@ -1,9 +1,9 @@
 """A project's page: where it stands, its checklist, stage changes, deadlines, history;
-and its members and territory, read-only.
+and its members and territory, read-only (documents have their own module).
 
-Documents have their own module (`documents`). Forms carry the project's row version:
-a change made meanwhile by someone else is refused as a conflict and the page shows the
-current state; nothing is overwritten. With htmx a checklist change swaps the checklist alone; without script, the same form
+Forms carry the project's row version: a change made meanwhile by someone else is
+refused as a conflict and the page shows the current state; nothing is overwritten.
+With htmx a checklist change swaps the checklist alone; without script, the same form
 posts and the page reloads (Post/Redirect/Get).
 """
 
