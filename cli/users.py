@@ -172,4 +172,25 @@ _link("attach", "Rattache un projet à un compte porteur (il ne voit que ses pro
 _link("detach", "Détache un projet d'un compte porteur.")
 
 
+@user.command("calendar")
+@LOGIN
+@click.option("--revoke", is_flag=True, help="Révoque l'adresse sans la remplacer.")
+@click.option("--site", metavar="URL", default="https://SERVEUR",
+              help="Adresse du site web, pour écrire l'adresse complète (ex. https://cpts.exemple.fr).")
+@pass_app
+def calendar(app: AppContext, login: str, revoke: bool, site: str) -> None:
+    """Crée (ou remplace) l'adresse secrète d'agenda (.ics) d'un compte, ou la révoque."""
+    from cpts_workflow import accounts
+
+    if revoke:
+        done = accounts.revoke_calendar_address(app.workspace, login)
+        success(f"Adresse d'agenda de « {login} » révoquée." if done
+                else f"« {login} » n'avait pas d'adresse d'agenda active.")
+        return
+    made = accounts.new_calendar_address(app.workspace, login)
+    click.echo(f"{site.rstrip('/')}/calendrier/{made.token}.ics")
+    success(f"Adresse d'agenda de « {made.login} » créée (affichée cette seule fois ; "
+            "l'ancienne ne répond plus).")
+
+
 COMMANDS = [user]

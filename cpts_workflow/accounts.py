@@ -11,6 +11,9 @@ What each role may do is decided in `permissions`; this module keeps who is who.
 - Sessions for the web app live in the base; only the SHA-256 of their token is stored.
   Disabling an account, changing its password or signing out ends its sessions at their
   next lookup.
+- A calendar address (`new_calendar_address`): a secret URL that calendar programs poll
+  without signing in. Only its SHA-256 is stored, so it is shown once, when made; making
+  a new one revokes the previous one; a disabled account's address answers nothing.
 """
 
 from __future__ import annotations
@@ -27,13 +30,21 @@ from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from . import french
-from .errors import BadInput, NotFound, Refused, Unauthenticated
+from .errors import BadInput, Busy, NotFound, Refused, Unauthenticated
 from .limits import NAME, clean_text
 from .permissions import ROLE_LABELS, ROLES
-from .store.models import AccountEvent, AccountProject, AccountRow, LoginSessionRow, LoginThrottle, Project
+from .store.models import (
+    AccountEvent,
+    AccountProject,
+    AccountRow,
+    CalendarToken,
+    LoginSessionRow,
+    LoginThrottle,
+    Project,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -62,7 +73,11 @@ ACCOUNT_EVENT_LABELS = {
     "password_changed": "Mot de passe changé",
     "attached": "Rattaché à un projet",
     "detached": "Détaché d'un projet",
+    "calendar_created": "Adresse d'agenda créée",
+    "calendar_revoked": "Adresse d'agenda révoquée",
 }
+# A calendar address's last use is written at most this often (programs poll hourly).
+CALENDAR_TOUCH_EVERY = timedelta(hours=1)
 WRONG_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 
 _HASHER = PasswordHasher()
@@ -103,6 +118,17 @@ class LoginSession:
     csrf_token: str
     expires_at: datetime
     account: Account
+
+
+@dataclass(frozen=True)
+class CalendarAddress:
+    """An account's calendar subscription: `token` is the secret, known only right after
+    it was made (the base keeps its hash)."""
+
+    login: str
+    created_at: datetime
+    last_used_at: datetime | None
+    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -466,22 +492,35 @@ def open_session(shared: Shared, account: Account, *,
 
 def lookup_session(shared: Shared, token: str | None) -> LoginSession | None:
     """The open session of this token with its account as it is now, or None when the
-    token is unknown, expired, idle for too long, or its account disabled."""
+    token is unknown, expired, idle for too long, or its account disabled.
+
+    Every page asks this: it reads in a reader's transaction (on SQLite, one that never
+    waits for a writer) and writes only when needed — an ended session removed, or
+    `last_seen` moved at most once a minute, skipped when the base is busy.
+    """
     if not token or len(token) > 200:
         return None
-    with shared.db.session() as session:
-        row = session.get(LoginSessionRow, _token_hash(token))
+    digest = _token_hash(token)
+    with shared.db.session(read_only=True) as session:
+        row = session.get(LoginSessionRow, digest)
         if row is None:
             return None
         now = shared.now()
         account = session.get(AccountRow, row.account_id)
-        if (account is None or not account.active or row.expires_at <= now
-                or row.last_seen + SESSION_IDLE <= now):
-            session.delete(row)
-            return None
-        if now - row.last_seen >= LAST_SEEN_EVERY:
-            row.last_seen = now
-        return LoginSession(token, row.csrf_token, row.expires_at, _view(session, account))
+        ended = (account is None or not account.active or row.expires_at <= now
+                 or row.last_seen + SESSION_IDLE <= now)
+        stale = now - row.last_seen >= LAST_SEEN_EVERY
+        found = None if ended or account is None else LoginSession(
+            token, row.csrf_token, row.expires_at, _view(session, account))
+    if ended or stale:
+        try:
+            with shared.db.session() as session:
+                rows = delete(LoginSessionRow) if ended else (
+                    update(LoginSessionRow).values(last_seen=now))
+                session.execute(rows.where(LoginSessionRow.token_hash == digest))
+        except Busy:
+            pass  # refused or not, this answer holds; the write is tried again next time
+    return found
 
 
 def close_session(shared: Shared, token: str | None) -> None:
@@ -491,3 +530,80 @@ def close_session(shared: Shared, token: str | None) -> None:
     with shared.db.session() as session:
         session.execute(delete(LoginSessionRow).where(
             LoginSessionRow.token_hash == _token_hash(token)))
+
+
+# --- calendar address (.ics subscription) ------------------------------------------------
+
+
+def _calendar_owner(ws: Workspace, session: Session, login: str | None) -> AccountRow:
+    """Whose calendar address: one's own (`login` None or one's login), else an admin's
+    business."""
+    own = ws.account.login if ws.account is not None else None
+    if login is None and own is None:
+        raise BadInput("Aucun compte n'est connecté : précisez le compte dont l'adresse "
+                       "d'agenda est demandée.")
+    key = own if login is None else (login or "").strip().lower()
+    if key != own:
+        ws.require("accounts")
+    return _row(session, key or "")
+
+
+def calendar_address(ws: Workspace, login: str | None = None) -> CalendarAddress | None:
+    """The account's current calendar address (without its secret), or None."""
+    with ws.session(read_only=True) as session:
+        row = _calendar_owner(ws, session, login)
+        token = session.get(CalendarToken, row.id)
+        return None if token is None else CalendarAddress(row.login, token.created_at,
+                                                          token.last_used_at)
+
+
+def new_calendar_address(ws: Workspace, login: str | None = None) -> CalendarAddress:
+    """A new secret calendar address for the account; the previous one stops answering.
+    The secret is in the answer only: the base keeps its hash."""
+    secret = secrets.token_urlsafe(32)
+    with ws.session() as session:
+        row = _calendar_owner(ws, session, login)
+        now = ws.now()
+        previous = session.get(CalendarToken, row.id, with_for_update=True)
+        if previous is not None:
+            session.delete(previous)
+            session.flush()
+        session.add(CalendarToken(account_id=row.id, token_hash=_token_hash(secret),
+                                  created_at=now, last_used_at=None))
+        _audit(ws, session, "calendar_created", row.login, {"replaced": previous is not None})
+        return CalendarAddress(row.login, now, None, secret)
+
+
+def revoke_calendar_address(ws: Workspace, login: str | None = None) -> bool:
+    """The account's calendar address stops answering; False when it had none."""
+    with ws.session() as session:
+        row = _calendar_owner(ws, session, login)
+        token = session.get(CalendarToken, row.id, with_for_update=True)
+        if token is None:
+            return False
+        session.delete(token)
+        _audit(ws, session, "calendar_revoked", row.login)
+        return True
+
+
+def calendar_account(shared: Shared, token: str | None) -> Account | None:
+    """The active account whose calendar address holds this secret, or None (unknown,
+    revoked, or the account disabled): the caller answers « not found » alike."""
+    if not token or len(token) > 200:
+        return None
+    digest = _token_hash(token)
+    with shared.db.session(read_only=True) as session:
+        found = session.scalar(select(CalendarToken).where(CalendarToken.token_hash == digest))
+        account = session.get(AccountRow, found.account_id) if found is not None else None
+        if found is None or account is None or not account.active:
+            return None
+        view, last = _view(session, account), found.last_used_at
+    now = shared.now()
+    if last is None or now - last >= CALENDAR_TOUCH_EVERY:
+        try:  # bookkeeping only: a busy base does not keep the calendar from answering
+            with shared.db.session() as session:
+                session.execute(update(CalendarToken).where(CalendarToken.token_hash == digest)
+                                .values(last_used_at=now))
+        except Busy:
+            pass
+    return view

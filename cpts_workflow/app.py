@@ -16,15 +16,23 @@ A shared PostgreSQL base is upgraded only by `app.init()` (see `store.database`)
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from . import accounts
 from .accounts import Account, LoginSession
+from .address_throttle import AddressThrottle
+from .errors import Unauthenticated
 from .shared import Shared
 from .workspace import Workspace
 
 
 class App(Shared):
     """The process-wide state of one base; thread-safe."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Failed sign-ins per network address, in this process (see `address_throttle`).
+        self.addresses = AddressThrottle()
 
     def workspace(self, account: Account | None = None, *, actor: str | None = None) -> Workspace:
         """A workspace acting as `account` (None: the local operator, named `actor`)."""
@@ -34,9 +42,21 @@ class App(Shared):
         """The active account `login`, for an operator who acts as it without its password."""
         return accounts.account_for(self, login)
 
-    def authenticate(self, login: str, password: str) -> Account:
-        """The account these credentials open, or `Unauthenticated` (see `accounts`)."""
-        return accounts.authenticate(self, login, password)
+    def authenticate(self, login: str, password: str, *, address: str | None = None) -> Account:
+        """The account these credentials open, or `Unauthenticated` (see `accounts`);
+        `Throttled` while `address` (the caller's network address) failed too often."""
+        if address is None:
+            return accounts.authenticate(self, login, password)
+        self.addresses.check(address, self.now())
+        try:
+            return accounts.authenticate(self, login, password)
+        except Unauthenticated:
+            self.addresses.failed(address, self.now())
+            raise
+
+    def calendar_account(self, token: str | None) -> Account | None:
+        """The active account whose calendar address holds this secret, or None."""
+        return accounts.calendar_account(self, token)
 
     def open_session(self, account: Account, *,
                      lifetime: timedelta = accounts.SESSION_LIFETIME) -> LoginSession:

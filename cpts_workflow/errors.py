@@ -135,6 +135,16 @@ class Busy(CptsError):
     code = "busy"
 
 
+class Throttled(CptsError):
+    """Too many failed sign-ins from one network address: wait `retry_after` seconds."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, hint: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message, hint)
+        self.retry_after = retry_after
+
+
 # Every code, for clients that map them (HTTP statuses, documentation).
 CODES = ("error", "bad_input", "not_found", "refused", "conflict", "definition", "database",
-         "schema_outdated", "forbidden", "unauthenticated", "busy")
+         "schema_outdated", "forbidden", "unauthenticated", "busy", "throttled")

@@ -194,3 +194,24 @@ def test_backups_never_hold_accounts_or_sessions(app: App, claire) -> None:
     assert not {"accounts", "account_projects", "login_sessions", "login_throttle",
                 "account_events"} & set(tables)
     assert "argon2" not in str(tables)
+
+
+def test_calendar_address_is_one_per_account_and_only_its_own(app: App, claire, clock) -> None:
+    from cpts_workflow.errors import Forbidden
+
+    operator = app.workspace(actor="Opératrice")
+    lea = accounts.add_account(operator, "lea", name="Léa", role="reader", password=PASSWORD)
+    with pytest.raises(BadInput, match="précisez le compte"):
+        accounts.new_calendar_address(operator)  # the local operator names the account
+    mine = accounts.new_calendar_address(app.workspace(claire))
+    assert mine.login == "claire" and len(mine.token or "") >= 40
+    assert app.calendar_account(mine.token).login == "claire"
+    with pytest.raises(Forbidden):
+        accounts.revoke_calendar_address(app.workspace(lea), "claire")  # not someone else's
+    assert accounts.calendar_address(app.workspace(lea)) is None
+    clock.advance(hours=2)
+    again = accounts.new_calendar_address(operator, "claire")  # an admin's business
+    assert app.calendar_account(mine.token) is None and app.calendar_account(again.token).login == "claire"
+    seen = accounts.calendar_address(app.workspace(claire))
+    assert seen is not None and seen.token is None and seen.last_used_at == clock()
+    assert app.calendar_account("x" * 201) is None and app.calendar_account("") is None

@@ -30,7 +30,7 @@ def accounts_exist(request: Request) -> bool:
 
         from cpts_workflow.store.models import AccountRow
 
-        with state.core.db.session() as session:
+        with state.core.db.session(read_only=True) as session:
             state.accounts_seen = bool(session.scalar(select(func.count(AccountRow.id))))
     return state.accounts_seen
 

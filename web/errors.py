@@ -17,10 +17,14 @@ log = logging.getLogger("cpts_web")
 
 # Each library error's stable code, and the HTTP status it answers with.
 STATUS = {"bad_input": 400, "csrf": 403, "forbidden": 403, "not_found": 404, "conflict": 409,
-          "refused": 409, "too_large": 413, "throttled": 429, "unauthenticated": 401, "schema_outdated": 503}
+          "refused": 409, "too_large": 413, "throttled": 429, "unauthenticated": 401, "schema_outdated": 503,
+          # The base stayed locked by another writer longer than the wait: not a conflict
+          # (nothing of anyone's changed), try again shortly.
+          "busy": 503}
 TITLES = {400: "Demande incorrecte", 401: "Connexion nécessaire", 403: "Accès refusé",
           404: "Page introuvable", 405: "Méthode non permise", 409: "Action impossible",
-          413: "Requête trop volumineuse", 429: "Trop de tentatives", 500: "Erreur inattendue"}
+          413: "Requête trop volumineuse", 429: "Trop de tentatives", 500: "Erreur inattendue",
+          503: "Service momentanément indisponible"}
 
 
 def error_code(exc: CptsError) -> str:
@@ -66,8 +70,12 @@ async def library_error(request: Request, exc: Exception) -> Response:
         if request.headers.get("HX-Request") == "true":
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
-    return error_response(request, STATUS.get(code, 400), code, exc.message, exc.hint,
-                          getattr(exc, "reasons", None))
+    status = STATUS.get(code, 400)
+    response = error_response(request, status, code, exc.message, exc.hint,
+                              getattr(exc, "reasons", None))
+    if status in (429, 503):
+        response.headers["Retry-After"] = str(getattr(exc, "retry_after", None) or 5)
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import select
 
 from ..checklist import write_item
-from ..errors import BadInput
+from ..errors import BadInput, Conflict
 from ..files import safe_stem
 from ..permissions import may_change_item
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
@@ -287,9 +287,13 @@ class Documents:
         answers: dict[str, Any] | None = None,
         name: str | None = None,
         sink: Sink | None = None,
+        expected_version: int | None = None,
     ) -> DocumentFile:
         """A document as bytes with its file name; the generation is recorded, and the
         checklist items it satisfies ticked unless it still holds placeholders.
+
+        `expected_version`: the project's row version the caller read (a form); a change
+        made since then is a `Conflict` and nothing is generated.
 
         `sink(file_name, data)`, if given, delivers the bytes inside the transaction (the
         CLI writes the file there and returns its path, which is recorded): if delivery
@@ -301,6 +305,12 @@ class Documents:
             check_file_name(name)
         meta = self.template(template_id)
         rendered = self.render(ref, template_id, answers)
+        if expected_version is not None and rendered.version != expected_version:
+            raise Conflict(
+                f"Le projet a changé depuis votre lecture (version {rendered.version}, vous "
+                f"aviez la {expected_version}) : le document n'a pas été généré.",
+                "Rechargez la page puis recommencez.",
+            )
         data = convert(rendered.markdown, fmt, meta.title)
         with self.ws.changing(ref, "answer", expected_version=rendered.version) as (session, project):
             file_name = name or _suggested_name(meta, project.slug, fmt)

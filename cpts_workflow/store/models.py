@@ -449,3 +449,22 @@ class ContractSpending(Base):
     label: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(120))
     recorded_at: Mapped[datetime]
+
+
+# --- calendar subscription (.ics) ----------------------------------------------------------
+
+
+class CalendarToken(Base):
+    """An account's secret calendar address: only the SHA-256 of its token is stored.
+
+    One per account; making a new one replaces (revokes) the previous one."""
+
+    __tablename__ = "calendar_tokens"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]

@@ -105,3 +105,18 @@ def test_acting_as_an_unknown_or_disabled_account(cpts) -> None:
     cpts("user disable marc")
     result = cpts("--as marc list")
     assert result.exit_code == 1 and "Le compte « marc » est désactivé." in result.stderr
+
+
+def test_user_calendar_prints_the_address_once_and_revokes_it(cpts, sqlite_url) -> None:
+    assert _add(cpts, "claire", "officer").exit_code == 0
+    made = cpts("user calendar claire --site https://cpts.exemple.fr/")
+    assert made.exit_code == 0, made.output
+    url = made.stdout.splitlines()[0]
+    assert url.startswith("https://cpts.exemple.fr/calendrier/") and url.endswith(".ics")
+    app = App(sqlite_url)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert app.calendar_account(token).login == "claire"
+    assert cpts("user calendar claire --revoke").exit_code == 0
+    assert app.calendar_account(token) is None
+    assert "n'avait pas d'adresse" in cpts("user calendar claire --revoke").output
+    app.dispose()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from cpts_workflow import accounts
+from cpts_workflow.documents.service import Documents
 from cpts_workflow.workspace import Workspace
 
 from .conftest import make_app
@@ -21,8 +24,18 @@ def people(web_url, clock) -> str:
     for login, role in (("admin", "admin"), ("claire", "officer"), ("lea", "reader"), ("paul", "porteur")):
         accounts.add_account(ws, login, name=login.capitalize(), role=role, password=PASSWORD)
     accounts.attach(ws, "paul", AIX)
+    # A document generated into a file (as on the command line): the matrix downloads it.
+    folder = Path(web_url.removeprefix("sqlite:///")).parent / "documents"
+    folder.mkdir()
+    Documents(ws).generate(EYG, "bulletin_adhesion", "md",
+                           sink=lambda name, data: str(_written(folder / name, data)))
     ws.db.dispose()
     return web_url
+
+
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 def signed_in(url, clock, login: str) -> TestClient:
@@ -126,9 +139,33 @@ MATRIX = [
     ("GET", "/admin/comptes", {}, {"admin": 200, "claire": 403, "lea": 403, "paul": 403}),
     ("GET", "/echeances", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
     ("GET", f"/export/projets/{EYG}.json", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("GET", "/projets/nouveau", {}, {"admin": 200, "claire": 200, "lea": 403, "paul": 403}),
+    ("GET", f"/projets/{AIX}/etape/advance", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("POST", f"/projets/{EYG}/etape/advance", {"comment": "test"},
+     {"admin": 409, "claire": 409, "lea": 403, "paul": 404}),
+    ("GET", f"/projets/{EYG}/historique", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("GET", f"/projets/{AIX}/membres", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", f"/projets/{EYG}/territoire", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("GET", f"/projets/{AIX}/documents", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("POST", f"/projets/{AIX}/documents", {"template": "bulletin_adhesion", "format": "md"},
+     {"admin": 200, "claire": 200, "lea": 403, "paul": 200}),
+    ("GET", f"/projets/{EYG}/documents/1", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("GET", "/region", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", "/export/portefeuille.csv", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", "/compte", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("POST", "/compte/calendrier", {"action": "new"}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", "/compte/mot-de-passe", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("POST", "/compte/mot-de-passe", {"current": "x", "new": "un nouveau mot", "confirm": "un autre mot"},
+     {"admin": 400, "claire": 400, "lea": 400, "paul": 400}),
+    ("POST", "/admin/comptes", {"action": "role", "login": "lea", "role": "reader"},
+     {"admin": 200, "claire": 403, "lea": 403, "paul": 403}),
     ("POST", f"/projets/{AIX}/etape/abandon", {"comment": "test"},
      {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
 ]
+# Routes anyone may reach without an account: signing in and out, supervision, the
+# stylesheet and htmx, and calendar addresses (their secret is the credential).
+PUBLIC_ROUTES = {("GET", "/connexion"), ("POST", "/connexion"), ("POST", "/deconnexion"),
+                 ("GET", "/sante"), ("MOUNT", "/static"), ("GET", "/calendrier/{token}.ics")}
 
 
 @pytest.mark.parametrize("login", ["admin", "claire", "lea", "paul"])
@@ -140,6 +177,42 @@ def test_access_control_matrix(people, clock, login):
         else:
             status = client.post(path, data={**data, "csrf": token(client)}, follow_redirects=False).status_code
         assert status == expected[login], (login, method, path, status)
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """Every (method, path template) the app answers, static mounts as ("MOUNT", path)."""
+    from starlette.routing import Mount, Route
+
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes, prefix: str = "") -> None:
+        for route in routes:
+            if hasattr(route, "original_router"):  # an included router, kept whole
+                walk(route.original_router.routes, prefix + (route.include_context.prefix or ""))
+            elif isinstance(route, Mount):
+                found.add(("MOUNT", prefix + route.path))
+            elif isinstance(route, Route):
+                found.update((m, prefix + route.path) for m in route.methods or () if m != "HEAD")
+    walk(app.routes)
+    return found
+
+
+def route_of(method: str, path: str, routes: set[tuple[str, str]]) -> tuple[str, str] | None:
+    """The route template a concrete request reaches (the most specific one)."""
+    from starlette.routing import compile_path
+
+    matching = [(m, p) for m, p in routes if m == method and compile_path(p)[0].match(path)]
+    return min(matching, key=lambda r: r[1].count("{"), default=None)
+
+
+def test_every_route_is_in_the_matrix_or_public(people, clock):
+    routes = app_routes(make_app(people, clock))
+    assert len(routes) > 25
+    covered = {route_of(method, path, routes) for method, path, _, _ in MATRIX}
+    assert None not in covered, "an entry of the matrix reaches no route"
+    missing = sorted(routes - covered - PUBLIC_ROUTES)
+    assert not missing, f"routes neither in MATRIX nor public: {missing}"
+    assert routes >= PUBLIC_ROUTES, sorted(PUBLIC_ROUTES - routes)
 
 
 def test_porteur_lists_only_own_projects(people, clock):
@@ -180,14 +253,15 @@ def test_serve_refuses_a_public_address_without_admin(cpts):
 
 ROLE_COLUMNS = [("admin", "administrateur·rice"), ("claire", "chargé·e de mission"),
                 ("lea", "lecture seule"), ("paul", "porteur (projet Aix rattaché)")]
-ANSWERS = {200: "oui", 303: "oui", 403: "refusé (403)", 404: "introuvable (404)"}
+ANSWERS = {200: "oui", 303: "oui", 400: "oui (saisie refusée, 400)", 403: "refusé (403)",
+           404: "introuvable (404)", 409: "oui (passage refusé, 409)"}
 
 
 def matrix_markdown() -> str:
     """The access-control matrix as the table docs/web.md shows."""
     def route(method: str, path: str, data: dict) -> str:
         path = path.replace(AIX, "AIX").replace(EYG, "AUTRE")
-        extra = f" ({data['action']})" if "action" in data else ""
+        extra = f" ({data.get('action') or data.get('format') or ''})" if {"action", "format"} & set(data) else ""
         return f"`{method} {path}`{extra}"
 
     lines = ["| route | " + " | ".join(label for _, label in ROLE_COLUMNS) + " |",

@@ -1,24 +1,33 @@
-"""The web app in a real Chromium (Debian's, never downloaded): sign in, tick an item,
-a refused advance with its missing items, pause and resume, a conflict between two
-sessions. Screenshots go to test-artifacts/web/."""
+"""The web app in a real Chromium (Debian's, never downloaded), one test per scenario:
+signing in (and a wrong password), ticking an item, a refused advance with its missing
+items, an advance, pause and resume, a conflict between two sessions, the keyboard, a
+768 px tablet. One server per module, one project per scenario so they stay independent.
+The documentation's screenshots go to docs/img/, the others to test-artifacts/web/."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from cpts_workflow import accounts
 from cpts_workflow.workspace import Workspace
 
-from .conftest import make_app
+from ..conftest import FixedClock
+from .conftest import INITIATIVE_REQUIRED, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "web"
+DOC_SHOTS = ROOT / "docs" / "img"
 PASSWORD = "mot de passe de test"
+DATED = ("info_meeting", "letter_of_intent_sent", "letter_of_intent_validated")
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent")]
 
 
@@ -27,18 +36,40 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
 
 
-@pytest.fixture
-def server(demo_url) -> str:
-    import uvicorn
-
-    ws = Workspace(demo_url)
+@pytest.fixture(scope="module")
+def base(demo_file: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A copy of the demo base with an officer's account."""
+    copy = tmp_path_factory.mktemp("browser") / "demo.db"
+    shutil.copy(demo_file, copy)
+    url = f"sqlite:///{copy}"
+    ws = Workspace(url, now=FixedClock())
     accounts.add_account(ws, "claire", name="Claire Martin", role="officer", password=PASSWORD)
     ws.db.dispose()
+    return url
+
+
+def project(base: str, name: str, *, ready: bool = False) -> str:
+    """A fresh project for one scenario (the server reads the same base); its slug."""
+    ws = Workspace(base, actor="Claire Martin", now=FixedClock())
+    try:
+        slug = ws.create_project(f"CPTS Navigateur {name}", officer="Claire Martin").slug
+        for item in INITIATIVE_REQUIRED if ready else ():
+            ws.check(slug, item, value="2026-10-01" if item in DATED else None)
+        return slug
+    finally:
+        ws.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(base: str) -> Iterator[str]:
+    """The base served by uvicorn in a thread, for the whole module."""
+    import uvicorn
+
+    url = base
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(make_app(demo_url), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(make_app(url), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
@@ -49,35 +80,74 @@ def server(demo_url) -> str:
     thread.join(10)
 
 
-def sign_in(page, base: str) -> None:
-    page.goto(f"{base}/")
+@pytest.fixture
+def page(page):
+    """Chromium's page at 1280 px; a script error anywhere fails the test."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    yield page
+    assert not errors
+
+
+def sign_in(page, base: str, path: str = "/") -> None:
+    page.goto(f"{base}{path}")
     assert "/connexion" in page.url
     page.get_by_label("Identifiant").fill("claire")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}{path}")
 
 
-def test_officer_journey(server, page, browser):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{server}/connexion")
-    page.screenshot(path=str(SHOTS / "login.png"))
+def shot(page, name: str, docs: bool = False) -> None:
+    folder = DOC_SHOTS if docs else SHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name), full_page=True)
+
+
+def test_screenshots_for_the_documentation(server, page):
+    """First of the module: the portfolio shows the demo's projects only."""
     sign_in(page, server)
+    shot(page, "web-portfolio.png", docs=True)
+    page.goto(f"{server}/projets/cpts-briancon-ecrins")  # a demo project with a history
+    shot(page, "web-project.png", docs=True)
+    page.goto(f"{server}/echeances")
+    shot(page, "web-deadlines.png", docs=True)
+    page.goto(f"{server}/region")
+    shot(page, "web-region.png", docs=True)
+    page.goto(f"{server}/compte")
+    page.get_by_role("button", name="Créer mon adresse d'agenda").click()
+    feed = page.get_by_label("Adresse à copier dans votre agenda").input_value()
+    assert feed.startswith(f"{server}/calendrier/") and feed.endswith(".ics")
+    shot(page, "web-account.png", docs=True)
+    # the address works without signing in, in another browser
+    response = page.context.browser.new_context().request.get(feed)
+    assert response.status == 200 and b"BEGIN:VCALENDAR" in response.body()
+
+
+def test_sign_in_and_a_wrong_password(server, base, page):
+    project(base, "Refus")
+    page.goto(f"{server}/")
+    assert "/connexion" in page.url
+    page.get_by_label("Identifiant").fill("claire")
+    page.get_by_label("Mot de passe").fill("pas le bon mot de passe")
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_text("Identifiant ou mot de passe incorrect.").is_visible()
+    assert page.get_by_label("Mot de passe").input_value() == ""  # never sent back
+    shot(page, "login-refused.png")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{server}/")
+    assert page.get_by_role("button", name="Se déconnecter").is_visible()
     assert page.locator("svg.funnel").is_visible()
-    page.screenshot(path=str(SHOTS / "portfolio.png"), full_page=True)
+    # search through htmx, accents and case ignored
+    page.get_by_label("Rechercher").press_sequentially("NAVIGATEUR refus")  # as typed: keyup
+    expect(page.locator("table.projects tbody tr")).to_have_count(1)
+    assert "CPTS Navigateur Refus" in page.locator("table.projects tbody").inner_text()
 
-    # search through htmx, accents ignored
-    page.get_by_label("Rechercher").fill("CPTS")
-    page.wait_for_timeout(800)
-    first = page.locator("table.projects tbody tr td a").first
-    first.click()
-    page.wait_for_selector("#checklist")
-    slug = page.url.rsplit("/", 1)[1]
 
-    # tick the first item still to do (htmx swaps the checklist)
+def test_tick_an_item(server, base, page):
+    sign_in(page, server, f"/projets/{project(base, 'Coche')}")
     todo = page.locator("li.item.todo").first
     item_id = todo.get_attribute("id")
     todo.locator("summary", has_text="Marquer fait").click()
@@ -86,21 +156,38 @@ def test_officer_journey(server, page, browser):
         value.fill("2026-11-20")
     elif value.count():
         value.fill("12")
+    todo.locator("textarea[name=note], input[name=note]").first.fill("Réunion du 20 novembre")
     todo.get_by_role("button", name="Marquer fait").click()
-    page.wait_for_selector(f"#{item_id}.done")
+    page.wait_for_selector(f"#{item_id}.done")  # htmx swapped the checklist alone
     assert page.get_by_text("Checklist enregistrée.").is_visible()
-    page.screenshot(path=str(SHOTS / "project.png"), full_page=True)
+    page.reload()
+    assert page.locator(f"#{item_id}.done").count() == 1  # it was recorded
 
-    # a refused advance lists the missing items (when some remain)
-    page.goto(f"{server}/projets/{slug}/etape/advance")
-    missing = page.locator(".alert.warn li").count()
+
+def test_a_refused_advance_lists_the_missing_items(server, base, page):
+    sign_in(page, server, f"/projets/{project(base, 'Sans lettre')}/etape/advance")
+    announced = [t.strip() for t in page.locator(".alert.warn li").all_inner_texts()]
+    assert len(announced) == len(INITIATIVE_REQUIRED)
     page.get_by_role("button", name="Confirmer").click()
-    if missing:
-        assert page.locator(".alert.error li").count() == missing
-        page.screenshot(path=str(SHOTS / "advance-refused.png"), full_page=True)
+    refused = [t.strip() for t in page.locator(".alert.error li").all_inner_texts()]
+    assert len(refused) == len(INITIATIVE_REQUIRED)
+    assert any("Lettre d'intention" in t or "lettre d'intention" in t for t in refused)
+    shot(page, "advance-refused.png")
 
-    # pause, then resume
-    page.goto(f"{server}/projets/{slug}/etape/pause")
+
+def test_advance(server, base, page):
+    slug = project(base, "Passage", ready=True)
+    sign_in(page, server, f"/projets/{slug}/etape/advance")
+    assert page.locator(".alert.warn li").count() == 0
+    page.get_by_label("Commentaire (facultatif)").fill("Validé en comité")
+    page.get_by_role("button", name="Confirmer").click()
+    assert page.get_by_text("Le projet est passé à l'étape suivante.").is_visible()
+    assert page.url.endswith(f"/projets/{slug}?message=advance")
+
+
+def test_pause_and_resume(server, base, page):
+    slug = project(base, "Pause")
+    sign_in(page, server, f"/projets/{slug}/etape/pause")
     page.get_by_label("Raison de la pause").fill("Attente de l'ARS")
     page.get_by_role("button", name="Confirmer").click()
     assert page.get_by_text("Le projet est en pause.").is_visible()
@@ -108,21 +195,48 @@ def test_officer_journey(server, page, browser):
     page.get_by_role("button", name="Confirmer").click()
     assert page.get_by_text("Le projet a repris.").is_visible()
 
-    # two sessions: the second one's stale form is refused and shows the current state
-    other = browser.new_context()
-    second = other.new_page()
-    sign_in(second, server)
-    second.goto(f"{server}/projets/{slug}/etape/pause")
-    page.goto(f"{server}/projets/{slug}/etape/pause")
-    page.get_by_label("Raison de la pause").fill("Première session")
-    page.get_by_role("button", name="Confirmer").click()
-    second.get_by_label("Raison de la pause").fill("Seconde session")
-    second.get_by_role("button", name="Confirmer").click()
-    assert second.get_by_text("a changé depuis votre lecture").is_visible()
-    second.screenshot(path=str(SHOTS / "conflict.png"), full_page=True)
-    other.close()
 
+def test_a_conflict_between_two_sessions(server, base, page, browser):
+    slug = project(base, "Conflit")
+    other = browser.new_context()
+    try:
+        second = other.new_page()
+        sign_in(second, server, f"/projets/{slug}/etape/pause")
+        sign_in(page, server, f"/projets/{slug}/etape/pause")
+        page.get_by_label("Raison de la pause").fill("Première session")
+        page.get_by_role("button", name="Confirmer").click()
+        assert page.get_by_text("Le projet est en pause.").is_visible()
+        second.get_by_label("Raison de la pause").fill("Seconde session")
+        second.get_by_role("button", name="Confirmer").click()
+        assert second.get_by_text("a changé depuis votre lecture").is_visible()
+        shot(second, "conflict.png")
+    finally:
+        other.close()
+
+
+def test_keyboard_reaches_the_page(server, page):
+    sign_in(page, server, "/projets/cpts-briancon-ecrins")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Aller au contenu"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Tab after tab reaches the first form control of the page, each visibly focused
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        tag = page.evaluate("document.activeElement.tagName")
+        if tag in ("INPUT", "SELECT", "TEXTAREA", "BUTTON", "SUMMARY"):
+            break
+    else:
+        pytest.fail("no form control reached with the keyboard")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+@pytest.mark.parametrize("path", ["/", "/projets/cpts-briancon-ecrins", "/echeances", "/region", "/compte"])
+def test_readable_on_a_768_px_tablet(server, page, path):
     page.set_viewport_size({"width": 768, "height": 1024})
-    page.goto(f"{server}/projets/{slug}")
-    page.screenshot(path=str(SHOTS / "project-tablet.png"), full_page=True)
-    assert not errors
+    sign_in(page, server, path)
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 768, (path, width)
+    if path == "/projets/cpts-briancon-ecrins":
+        shot(page, "project-tablet.png")

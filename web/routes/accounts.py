@@ -13,12 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from cpts_workflow import accounts
 from cpts_workflow.app import App
-from cpts_workflow.errors import CptsError
+from cpts_workflow.errors import CptsError, Throttled
 from cpts_workflow.permissions import ROLE_LABELS, ROLES
 
 from ..context import SESSION_COOKIE, CurrentWorkspace, load_account
 from ..render import page
-from ..security import CSRF_COOKIE, cookie_options, read_form, text
+from ..security import CSRF_COOKIE, client_address, cookie_options, read_form, text
 
 router = APIRouter()
 
@@ -43,10 +43,14 @@ async def login(request: Request) -> Response:
     login_text = text(form, "login") or ""
     suite = _next(text(form, "suite"))
     try:
-        account = core.authenticate(login_text, str(form.get("password") or ""))
+        account = core.authenticate(login_text, str(form.get("password") or ""),
+                                    address=client_address(request))
     except CptsError as exc:
-        return page(request, "login.html.j2", status_code=401, title="Connexion", error=exc, hide_nav=True,
-                    suite=suite, login=login_text[:80])
+        refused = page(request, "login.html.j2", status_code=429 if isinstance(exc, Throttled) else 401,
+                       title="Connexion", error=exc, hide_nav=True, suite=suite, login=login_text[:80])
+        if isinstance(exc, Throttled):
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     opened = core.open_session(account)
     response = RedirectResponse(suite, status_code=303)
     response.set_cookie(SESSION_COOKIE, opened.token, max_age=int(

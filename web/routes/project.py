@@ -1,5 +1,5 @@
 """A project's page: where it stands, its checklist, stage changes, deadlines, history;
-and its members, territory and documents, read-only.
+and its members and territory, read-only (documents have their own module).
 
 Forms carry the project's row version: a change made meanwhile by someone else is
 refused as a conflict and the page shows the current state; nothing is overwritten.
@@ -9,9 +9,6 @@ posts and the page reloads (Post/Redirect/Get).
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +18,7 @@ from markupsafe import Markup
 
 from cpts_workflow.aci.calendar import mission_flags
 from cpts_workflow.deadlines import next_deadlines
-from cpts_workflow.errors import BadInput, Conflict, CptsError, Forbidden, NotFound, Refused
+from cpts_workflow.errors import BadInput, Busy, Conflict, CptsError, Forbidden, NotFound, Refused
 from cpts_workflow.reports import project_report
 from cpts_workflow.reports.tabular import event_detail
 from cpts_workflow.workflow.engine import TRIGGER_LABELS, engine_for
@@ -107,7 +104,8 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
 
 
 @router.get("/nouveau")
-def new_form(request: Request) -> Response:
+def new_form(request: Request, ws: CurrentWorkspace) -> Response:
+    ws.require("create")  # who may not create is told so before filling the form
     return page(request, "project_new.html.j2", title="Nouveau projet", error=None, values={})
 
 
@@ -164,7 +162,7 @@ async def change_item(ref: str, item_id: str, request: Request,
             ws.set_due(ref, item_id, due, expected_version=version)
         else:
             raise BadInput("Action inconnue sur un élément de la checklist.")
-    except (NotFound, Forbidden):
+    except (NotFound, Forbidden, Busy):  # the error page: not this form's fault
         raise
     except CptsError as exc:
         error = exc
@@ -221,7 +219,7 @@ async def change_stage(ref: str, action: str, request: Request,
             summary = ws.pause(ref, reason=comment or "", expected_version=version)
         else:
             summary = ws.abandon(ref, reason=comment or "", expected_version=version)
-    except (NotFound, Forbidden):
+    except (NotFound, Forbidden, Busy):  # the error page: not this form's fault
         raise
     except CptsError as exc:
         status = 409 if isinstance(exc, Conflict | Refused) else 400
@@ -263,34 +261,3 @@ def territory(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
             svg = None  # no outlines shipped for this department
     return page(request, "territory.html.j2", title=f"Territoire — {summary.name}", summary=summary,
                 view=view, map_svg=svg)
-
-
-@router.get("/{ref}/documents")
-def documents(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
-    from cpts_workflow.documents.service import Documents
-
-    summary = ws.project(ref)
-    return page(request, "documents.html.j2", title=f"Documents — {summary.name}", summary=summary,
-                documents=list(reversed(Documents(ws).history(ref))))
-
-
-@router.get("/{ref}/documents/{document_id}")
-def download(ref: str, document_id: int, ws: CurrentWorkspace) -> Response:
-    """A generated document, only while the file on disk is the one that was generated."""
-    from cpts_workflow.documents.service import Documents
-
-    found = next((d for d in Documents(ws).history(ref) if d.id == document_id), None)
-    if found is None:
-        raise NotFound("Ce document n'existe pas pour ce projet.")
-    path = Path(found.path)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise NotFound("Le fichier de ce document n'est plus à l'endroit où il a été écrit.",
-                       "Générez-le à nouveau.") from None
-    if hashlib.sha256(data).hexdigest() != found.checksum:
-        raise NotFound("Le fichier de ce document a été modifié depuis sa génération.",
-                       "Générez-le à nouveau.")
-    kind = mimetypes.guess_type(found.file_name)[0] or "application/octet-stream"
-    return Response(data, media_type=kind, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.file_name)}"})
