@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from .. import french
+from .. import french, permissions
 from ..errors import BadInput, Refused
 from ..limits import clean_text
 from ..store.models import ProjectCommune
@@ -94,6 +94,9 @@ def add_communes(
                 holders = holders_overlapping(reference, code, others)
                 if holders:
                     forced[code] = sorted({h.slug for h in holders})
+            if forced and force:
+                # Only those who arbitrate between projects may share a commune.
+                permissions.require(ws.account, "force_territory", project.id)
             if forced and not force:
                 lines = [
                     f"{commune_row(reference, code).nom} ({code}) : déjà dans "
