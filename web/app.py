@@ -61,7 +61,8 @@ def create_app(
         return response
 
     app.add_middleware(security.SecurityHeaders)
-    app.add_middleware(security.BodyLimit, limit=settings.max_body)
+    app.add_middleware(security.BodyLimit, limit=settings.max_body,
+                       upload_limit=settings.max_upload)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(Exception, errors.server_error)
@@ -70,8 +71,21 @@ def create_app(
     app.add_exception_handler(CptsError, errors.library_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from .routes import accounts, deadlines, exports, health, portfolio, project, region
+    from .routes import (
+        accounts,
+        deadlines,
+        evidence,
+        exports,
+        health,
+        members,
+        porteurs,
+        portfolio,
+        project,
+        region,
+        territory,
+    )
 
-    for module in (health, accounts, portfolio, project, deadlines, region, exports):
+    for module in (health, accounts, portfolio, project, deadlines, region, exports,
+                   porteurs, evidence, members, territory):
         app.include_router(module.router)
     return app
