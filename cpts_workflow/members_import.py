@@ -102,7 +102,7 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
             "Colonnes possibles : nom, type, profession, structure, college, role, rpps, "
             "siret, finess, email, telephone.",
         )
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for line, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
