@@ -61,6 +61,8 @@ def add_communes(
             topic="overlap_reason",
         )
     with ws.changing(ref, "territory") as (session, project):
+        if force:  # only those who arbitrate between projects may share a commune
+            permissions.require(ws.account, "force_territory", project.id)
         reference = reference_for(session)
         codes = _resolve_all(reference, communes)
         if department:
@@ -94,9 +96,6 @@ def add_communes(
                 holders = holders_overlapping(reference, code, others)
                 if holders:
                     forced[code] = sorted({h.slug for h in holders})
-            if forced and force:
-                # Only those who arbitrate between projects may share a commune.
-                permissions.require(ws.account, "force_territory", project.id)
             if forced and not force:
                 lines = [
                     f"{commune_row(reference, code).nom} ({code}) : déjà dans "
