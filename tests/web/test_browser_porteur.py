@@ -5,9 +5,7 @@ open another project. Screenshots of the members and territory pages go to docs/
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,7 @@ from cpts_workflow.evidence import list_evidence
 from cpts_workflow.members import list_members
 from cpts_workflow.workspace import Workspace
 
-from .conftest import make_app
-from .test_browser import CHROMIUM
+from .conftest import CHROMIUM, live_server
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 PASSWORD = "mot de passe de test"
@@ -28,30 +25,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), rea
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
-
-
 @pytest.fixture
-def server(web_url) -> str:
-    import uvicorn
-
+def server(web_url) -> Iterator[str]:
     ws = Workspace(web_url)
     accounts.add_account(ws, "claire", name="Claire Martin", role="officer", password=PASSWORD)
     ws.db.dispose()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(make_app(web_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(web_url) as base:
+        yield base
 
 
 MEMBERS = [("Jeanne Durand", "médecin généraliste", "president", "10003456789"),
