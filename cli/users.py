@@ -193,4 +193,27 @@ def calendar(app: AppContext, login: str, revoke: bool, site: str) -> None:
             "l'ancienne ne répond plus).")
 
 
+@user.command("invite", help="Rattache un porteur à un projet (en créant son compte au besoin) et "
+              "affiche son lien d'invitation : à usage unique, valable 7 jours, à transmettre par e-mail.")
+@LOGIN
+@click.option("--project", "project", required=True, metavar="PROJET", help="Le projet du porteur.")
+@click.option("--name", default=None, metavar="NOM", help="Nom affiché (par défaut : l'identifiant).")
+@click.option("--email", default=None, metavar="E-MAIL", help="Adresse notée pour mémoire (rien n'est envoyé).")
+@click.option("--site", default="http://127.0.0.1:8000", show_default=True, metavar="ADRESSE",
+              help="Adresse de l'application web, début du lien.")
+@pass_app
+def invite(app: AppContext, login: str, project: str, name: str | None, email: str | None,
+           site: str) -> None:
+    from cpts_workflow.invitations import invite_porteur
+
+    issued = invite_porteur(app.workspace, project, login, name=name or login, email=email)
+    if issued.token is None:
+        success(f"Compte « {issued.account.login} » rattaché à « {issued.project} » "
+                "(il a déjà un mot de passe).")
+        return
+    success(f"Lien d'invitation de « {issued.account.login} » pour « {issued.project} », "
+            "à transmettre une seule fois :")
+    click.echo(f"{site.rstrip('/')}/invitation/{issued.token}")
+
+
 COMMANDS = [user]

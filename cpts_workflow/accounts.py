@@ -75,6 +75,8 @@ ACCOUNT_EVENT_LABELS = {
     "detached": "Détaché d'un projet",
     "calendar_created": "Adresse d'agenda créée",
     "calendar_revoked": "Adresse d'agenda révoquée",
+    "invited": "Invitation créée",
+    "invitation_accepted": "Invitation utilisée : mot de passe choisi",
 }
 # A calendar address's last use is written at most this often (programs poll hourly).
 CALENDAR_TOUCH_EVERY = timedelta(hours=1)
@@ -181,7 +183,7 @@ def check_password(password: str, login: str) -> str:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _view(session: Session, row: AccountRow) -> Account:
+def account_view(session: Session, row: AccountRow) -> Account:
     projects = session.execute(
         select(Project.id, Project.slug)
         .join(AccountProject, AccountProject.project_id == Project.id)
@@ -195,7 +197,7 @@ def _view(session: Session, row: AccountRow) -> Account:
     )
 
 
-def _row(session: Session, login: str, *, lock: bool = False) -> AccountRow:
+def account_row(session: Session, login: str, *, lock: bool = False) -> AccountRow:
     key = (login or "").strip().lower()
     query = select(AccountRow).where(AccountRow.login == key)
     row = session.scalar(query.with_for_update() if lock else query)
@@ -210,22 +212,22 @@ def list_accounts(ws: Workspace) -> list[Account]:
     ws.require("accounts")
     with ws.session() as session:
         rows = session.scalars(select(AccountRow).order_by(AccountRow.login)).all()
-        return [_view(session, row) for row in rows]
+        return [account_view(session, row) for row in rows]
 
 
 def get_account(ws: Workspace, login: str) -> Account:
     ws.require("accounts")
     with ws.session() as session:
-        return _view(session, _row(session, login))
+        return account_view(session, account_row(session, login))
 
 
 def account_for(shared: Shared, login: str) -> Account:
     """The active account `login`, for a local operator who chooses to act as it."""
     with shared.db.session() as session:
-        row = _row(session, login)
+        row = account_row(session, login)
         if not row.active:
             raise Refused(f"Le compte « {row.login} » est désactivé.")
-        return _view(session, row)
+        return account_view(session, row)
 
 
 def account_history(ws: Workspace, login: str | None = None) -> list[AccountEventView]:
@@ -234,7 +236,7 @@ def account_history(ws: Workspace, login: str | None = None) -> list[AccountEven
     with ws.session() as session:
         query = select(AccountEvent).order_by(AccountEvent.at, AccountEvent.id)
         if login is not None:
-            query = query.where(AccountEvent.login == _row(session, login).login)
+            query = query.where(AccountEvent.login == account_row(session, login).login)
         return [
             AccountEventView(e.at, e.actor, e.actor_login, e.kind,
                              ACCOUNT_EVENT_LABELS.get(e.kind, e.kind), e.login, e.payload)
@@ -245,7 +247,7 @@ def account_history(ws: Workspace, login: str | None = None) -> list[AccountEven
 # --- changes -----------------------------------------------------------------------------
 
 
-def _audit(ws: Workspace, session: Session, kind: str, login: str,
+def audit_account(ws: Workspace, session: Session, kind: str, login: str,
            payload: dict[str, Any] | None = None) -> None:
     session.execute(insert(AccountEvent).values(
         at=ws.now(), actor=ws.actor, actor_login=ws.account_login, kind=kind, login=login,
@@ -270,8 +272,8 @@ def add_account(ws: Workspace, login: str, *, name: str, role: str, password: st
                          created_at=now, updated_at=now)
         session.add(row)
         session.flush()
-        _audit(ws, session, "account_added", login, {"name": name, "role": role})
-        return _view(session, row)
+        audit_account(ws, session, "account_added", login, {"name": name, "role": role})
+        return account_view(session, row)
 
 
 def _last_admin_left(session: Session, row: AccountRow) -> bool:
@@ -295,11 +297,11 @@ def _changing(ws: Workspace, login: str) -> Iterator[tuple[Session, AccountRow]]
     """One change of one account (admins only), its row locked, in one transaction."""
     ws.require("accounts")
     with ws.session() as session:
-        yield session, _row(session, login, lock=True)
+        yield session, account_row(session, login, lock=True)
         session.flush()
 
 
-def _end_sessions(session: Session, row: AccountRow) -> None:
+def end_sessions(session: Session, row: AccountRow) -> None:
     session.execute(delete(LoginSessionRow).where(LoginSessionRow.account_id == row.id))
 
 
@@ -312,8 +314,8 @@ def set_role(ws: Workspace, login: str, role: str) -> Account:
             previous, row.role, row.updated_at = row.role, role, ws.now()
             if role != "porteur":  # other roles see every project: attachments mean nothing
                 session.execute(delete(AccountProject).where(AccountProject.account_id == row.id))
-            _audit(ws, session, "role_changed", row.login, {"previous": previous, "role": role})
-        return _view(session, row)
+            audit_account(ws, session, "role_changed", row.login, {"previous": previous, "role": role})
+        return account_view(session, row)
 
 
 def set_active(ws: Workspace, login: str, active: bool) -> Account:
@@ -322,10 +324,10 @@ def set_active(ws: Workspace, login: str, active: bool) -> Account:
         if row.active != active:
             if not active:
                 _refuse_last_admin(session, row)
-                _end_sessions(session, row)
+                end_sessions(session, row)
             row.active, row.updated_at = active, ws.now()
-            _audit(ws, session, "enabled" if active else "disabled", row.login)
-        return _view(session, row)
+            audit_account(ws, session, "enabled" if active else "disabled", row.login)
+        return account_view(session, row)
 
 
 def disable(ws: Workspace, login: str) -> Account:
@@ -344,9 +346,9 @@ def set_password(ws: Workspace, login: str, password: str) -> Account:
     hashed = _HASHER.hash(password)
     with _changing(ws, key) as (session, row):
         row.password_hash, row.updated_at = hashed, ws.now()
-        _end_sessions(session, row)
-        _audit(ws, session, "password_changed", row.login)
-        return _view(session, row)
+        end_sessions(session, row)
+        audit_account(ws, session, "password_changed", row.login)
+        return account_view(session, row)
 
 
 def change_own_password(shared: Shared, login: str, current: str, new: str) -> Account:
@@ -359,12 +361,12 @@ def change_own_password(shared: Shared, login: str, current: str, new: str) -> A
     hashed = _HASHER.hash(new)
     ws = Workspace(account=account, shared=shared)
     with ws.session() as session:
-        row = _row(session, account.login, lock=True)
+        row = account_row(session, account.login, lock=True)
         row.password_hash, row.updated_at = hashed, ws.now()
-        _end_sessions(session, row)
-        _audit(ws, session, "password_changed", row.login, {"by": "self"})
+        end_sessions(session, row)
+        audit_account(ws, session, "password_changed", row.login, {"by": "self"})
         session.flush()
-        return _view(session, row)
+        return account_view(session, row)
 
 
 def attach(ws: Workspace, login: str, project: str | int) -> Account:
@@ -380,8 +382,8 @@ def attach(ws: Workspace, login: str, project: str | int) -> Account:
         if known is None:
             session.add(AccountProject(account_id=row.id, project_id=target.id))
             row.updated_at = ws.now()
-            _audit(ws, session, "attached", row.login, {"project": target.slug})
-        return _view(session, row)
+            audit_account(ws, session, "attached", row.login, {"project": target.slug})
+        return account_view(session, row)
 
 
 def detach(ws: Workspace, login: str, project: str | int) -> Account:
@@ -393,8 +395,8 @@ def detach(ws: Workspace, login: str, project: str | int) -> Account:
                            f"« {target.slug} ».")
         session.delete(link)
         row.updated_at = ws.now()
-        _audit(ws, session, "detached", row.login, {"project": target.slug})
-        return _view(session, row)
+        audit_account(ws, session, "detached", row.login, {"project": target.slug})
+        return account_view(session, row)
 
 
 # --- signing in --------------------------------------------------------------------------
@@ -404,6 +406,11 @@ def detach(ws: Workspace, login: str, project: str | int) -> Account:
 def _decoy_hash() -> str:
     """A hash to verify against when the login is unknown, so that it costs the same time."""
     return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """The argon2 hash stored for a password (slow on purpose: outside transactions)."""
+    return _HASHER.hash(password)
 
 
 def _verify(hashed: str, password: str) -> bool:
@@ -441,7 +448,7 @@ def authenticate(shared: Shared, login: str, password: str) -> Account:
                     row.password_hash = _HASHER.hash(password)
                 if throttle is not None:
                     session.delete(throttle)
-                return _view(session, row)
+                return account_view(session, row)
             if key:
                 _count_failure(session, throttle, key, now)
     # Raised after the transaction: the failure just counted is kept.
@@ -470,7 +477,7 @@ def _count_failure(session: Session, throttle: LoginThrottle | None, key: str, n
 # --- sessions ----------------------------------------------------------------------------
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     # A plain SHA-256 is enough: tokens are 256 random bits, not guessable passwords.
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -484,7 +491,7 @@ def open_session(shared: Shared, account: Account, *,
         # The account's ended sessions go as a new one opens.
         session.execute(delete(LoginSessionRow).where(
             LoginSessionRow.account_id == account.id, LoginSessionRow.expires_at <= now))
-        session.add(LoginSessionRow(token_hash=_token_hash(token), account_id=account.id,
+        session.add(LoginSessionRow(token_hash=token_hash(token), account_id=account.id,
                                     csrf_token=csrf, created_at=now, last_seen=now,
                                     expires_at=now + lifetime))
     return LoginSession(token, csrf, now + lifetime, account)
@@ -500,7 +507,7 @@ def lookup_session(shared: Shared, token: str | None) -> LoginSession | None:
     """
     if not token or len(token) > 200:
         return None
-    digest = _token_hash(token)
+    digest = token_hash(token)
     with shared.db.session(read_only=True) as session:
         row = session.get(LoginSessionRow, digest)
         if row is None:
@@ -511,7 +518,7 @@ def lookup_session(shared: Shared, token: str | None) -> LoginSession | None:
                  or row.last_seen + SESSION_IDLE <= now)
         stale = now - row.last_seen >= LAST_SEEN_EVERY
         found = None if ended or account is None else LoginSession(
-            token, row.csrf_token, row.expires_at, _view(session, account))
+            token, row.csrf_token, row.expires_at, account_view(session, account))
     if ended or stale:
         try:
             with shared.db.session() as session:
@@ -529,7 +536,7 @@ def close_session(shared: Shared, token: str | None) -> None:
         return
     with shared.db.session() as session:
         session.execute(delete(LoginSessionRow).where(
-            LoginSessionRow.token_hash == _token_hash(token)))
+            LoginSessionRow.token_hash == token_hash(token)))
 
 
 # --- calendar address (.ics subscription) ------------------------------------------------
@@ -545,7 +552,7 @@ def _calendar_owner(ws: Workspace, session: Session, login: str | None) -> Accou
     key = own if login is None else (login or "").strip().lower()
     if key != own:
         ws.require("accounts")
-    return _row(session, key or "")
+    return account_row(session, key or "")
 
 
 def calendar_address(ws: Workspace, login: str | None = None) -> CalendarAddress | None:
@@ -568,9 +575,9 @@ def new_calendar_address(ws: Workspace, login: str | None = None) -> CalendarAdd
         if previous is not None:
             session.delete(previous)
             session.flush()
-        session.add(CalendarToken(account_id=row.id, token_hash=_token_hash(secret),
+        session.add(CalendarToken(account_id=row.id, token_hash=token_hash(secret),
                                   created_at=now, last_used_at=None))
-        _audit(ws, session, "calendar_created", row.login, {"replaced": previous is not None})
+        audit_account(ws, session, "calendar_created", row.login, {"replaced": previous is not None})
         return CalendarAddress(row.login, now, None, secret)
 
 
@@ -582,7 +589,7 @@ def revoke_calendar_address(ws: Workspace, login: str | None = None) -> bool:
         if token is None:
             return False
         session.delete(token)
-        _audit(ws, session, "calendar_revoked", row.login)
+        audit_account(ws, session, "calendar_revoked", row.login)
         return True
 
 
@@ -591,13 +598,13 @@ def calendar_account(shared: Shared, token: str | None) -> Account | None:
     revoked, or the account disabled): the caller answers « not found » alike."""
     if not token or len(token) > 200:
         return None
-    digest = _token_hash(token)
+    digest = token_hash(token)
     with shared.db.session(read_only=True) as session:
         found = session.scalar(select(CalendarToken).where(CalendarToken.token_hash == digest))
         account = session.get(AccountRow, found.account_id) if found is not None else None
         if found is None or account is None or not account.active:
             return None
-        view, last = _view(session, account), found.last_used_at
+        view, last = account_view(session, account), found.last_used_at
     now = shared.now()
     if last is None or now - last >= CALENDAR_TOUCH_EVERY:
         try:  # bookkeeping only: a busy base does not keep the calendar from answering

@@ -15,6 +15,9 @@ Other top-level rows (funding grids, reference vintages) are matched by their na
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -27,6 +30,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -39,6 +43,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    LargeBinary,
     String,
     Table,
     UniqueConstraint,
@@ -110,11 +115,25 @@ def _text_type(max_length: int, multiline: bool) -> Any:
     return Annotated[str, AfterValidator(check)]
 
 
+def _decoded(value: Any) -> bytes:
+    """Bytes (evidence files) travel in base64 in the JSON file."""
+    if isinstance(value, bytes):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("des octets en base64 sont attendus")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("base64 illisible") from None
+
+
 def _python_type(column) -> Any:
     """The type a backup's value must have to be stored in `column`, with the limits of
     every write: what the product accepts it can restore, and nothing else."""
     kind = column.type
     kind = getattr(kind, "impl_instance", None) or getattr(kind, "impl", kind)
+    if isinstance(kind, LargeBinary):
+        return Annotated[bytes, BeforeValidator(_decoded)]
     if isinstance(kind, DateTime):
         return AwareDatetime
     if isinstance(kind, Boolean):
@@ -213,6 +232,8 @@ def _jsonable(value: Any) -> Any:
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -410,6 +431,7 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
                 ]
         tables[name] = checked
     problems += _reference_problems(source, tables)
+    problems += _checksum_problems(source, tables)
     if problems:
         raise _too_many(problems)
     return Backup(header=header, tables=tables)
@@ -446,6 +468,18 @@ def _too_many(problems: list[str]) -> BadInput:
     if more:
         lines.append(f"… et {more} autre(s).")
     return BadInput("\n".join(lines), "Corrigez le fichier ou refaites-le par un export.")
+
+
+def _checksum_problems(source: str, tables: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Stored files (rows with `content` and `sha256`) come back as they left."""
+    return [
+        _problem(source, f"{name}[{index}]", "le contenu du fichier ne correspond pas à son "
+                 "empreinte SHA-256 : il a été modifié ou tronqué.")
+        for name, rows in tables.items()
+        for index, row in enumerate(rows)
+        if isinstance(row.get("content"), bytes) and isinstance(row.get("sha256"), str)
+        and hashlib.sha256(row["content"]).hexdigest() != row["sha256"]
+    ]
 
 
 def _reference_problems(source: str, tables: dict[str, list[dict[str, Any]]]) -> list[str]:

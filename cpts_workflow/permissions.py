@@ -53,6 +53,8 @@ ProjectOperation = Literal[
     "migrate",    # move to another workflow version
     "export",     # a backup of the project
     "delete",     # delete or replace it (import), erase a person's data in it
+    "porteurs",   # invite, attach or detach the porteurs of this project
+    "force_territory",  # add a commune another active project already holds
 ]
 # What one asks to do with the base as a whole.
 BaseOperation = Literal[
@@ -77,6 +79,13 @@ RIGHTS: dict[str, frozenset[str]] = {
 }
 # Checklist items (their `role` in the workflow file) a porteur may change.
 PORTEUR_ITEM_ROLES = frozenset({"porteur"})
+# Who is responsible for an item, as the workflow files name them, in French.
+ITEM_ROLE_LABELS = {
+    "porteur": "porteur de projet",
+    "bureau": "bureau de l'association",
+    "coordinateur": "coordinateur·rice",
+    "chargé de mission": "chargé·e de mission",
+}
 
 OPERATION_LABELS = {
     "read": "consulter ce projet",
@@ -93,6 +102,8 @@ OPERATION_LABELS = {
     "migrate": "changer la version du workflow",
     "export": "sauvegarder ce projet",
     "delete": "supprimer ou remplacer des données du projet",
+    "porteurs": "inviter ou détacher les porteurs d'un projet",
+    "force_territory": "forcer l'ajout d'une commune déjà dans le territoire d'un autre projet",
     "create": "créer un projet",
     "import": "importer une sauvegarde",
     "export_all": "sauvegarder toute la base",

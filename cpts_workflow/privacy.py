@@ -8,6 +8,12 @@ keeps the member rows (collège counts and bureau history stay right) and the au
 RPPS, SIRET, FINESS, e-mail, phone, free fields, and their traces in event payloads and
 comments, checklist notes, values and reasons, document answers, the names of
 generated documents and the ACI contract's spending lines. It is itself audited, without personal data.
+
+Evidence files (proofs attached to checklist items) cannot be rewritten: a file whose name
+names the person, or that the person attached themselves (uploaded under their name), is
+deleted with its bytes; the erasure report counts them and the history keeps that a file
+was there (its checksum, its name scrubbed). Other files of the project stay: the ARS
+letter of a project is not a member's data.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from .store.models import (
     ContractSpending,
     DocumentAnswers,
     Event,
+    Evidence,
     GeneratedDocument,
     Member,
     Project,
@@ -63,6 +70,8 @@ class ErasureReport(View):
     # Files generated for these projects while the person was a member: the base cannot
     # rewrite them, the user deletes or regenerates them.
     documents: list[str] = field(default_factory=list)
+    # Evidence files deleted because they named the person or were attached by them.
+    evidence_deleted: int = 0
 
 
 def _nfc(text: str) -> str:
@@ -176,6 +185,14 @@ def _documents_of(session: Session, members: list[Member]) -> list[GeneratedDocu
     return [d for d in rows if d.created_at >= joined[d.project_id]]
 
 
+def _evidence_of(session: Session, project_ids: set[int] | list[int],
+                 pattern: re.Pattern[str] | None) -> list[Evidence]:
+    """Evidence files naming the person, or attached under their name."""
+    rows = session.scalars(select(Evidence).where(Evidence.project_id.in_(list(project_ids)))
+                           .order_by(Evidence.id))
+    return [e for e in rows if _mentions([e.filename, e.uploaded_by], pattern)]
+
+
 def export_person(ws: Workspace, person: str) -> dict[str, Any]:
     """Everything about a person (RGPD right of access): member rows, events, checklist
     notes, document answers and the documents generated while they were a member."""
@@ -222,6 +239,12 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
                 select(ContractSpending).where(ContractSpending.project_id.in_(project_ids)))
             if _mentions([r.professional, r.label], pattern)
         ]
+        evidence = [
+            {"project": projects[e.project_id].slug, "item_id": e.item_id, "filename": e.filename,
+             "size": e.size, "sha256": e.sha256, "uploaded_by": e.uploaded_by,
+             "uploaded_at": e.uploaded_at}
+            for e in _evidence_of(session, project_ids, pattern)
+        ]
         return to_jsonable({
             "person": _nfc(person.strip()),
             "generated_at": ws.now().astimezone(UTC),
@@ -231,6 +254,7 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
             "document_answers": answers,
             "documents": documents,
             "contract_spending": spending,
+            "evidence": evidence,
         })
 
 
@@ -301,12 +325,16 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
             if _mentions([spending.professional, spending.label], pattern):
                 spending.professional = _scrub(spending.professional, pattern, placeholder)
                 spending.label = _scrub(spending.label, pattern, placeholder)
+        evidence = _evidence_of(session, project_ids, pattern)
+        for row in evidence:
+            session.delete(row)
         for pid, project in projects.items():
             erased = sorted(m.id for m in members if m.project_id == pid)
             # The reason is free text: scrub it too, the audit event must not name the person.
             ws.record_event(session, project, "member_erased",
                             comment=_scrub(reason, pattern, placeholder),
-                            payload={"member_ids": erased})
+                            payload={"member_ids": erased, "evidence_deleted": sum(
+                                1 for e in evidence if e.project_id == pid)})
         session.flush()
         return ErasureReport(
             members=sorted(ids),
@@ -315,4 +343,5 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
             answers_scrubbed=answers_scrubbed,
             checklist_scrubbed=checklist_scrubbed,
             documents=paths,
+            evidence_deleted=len(evidence),
         )

@@ -81,6 +81,10 @@ EVENT_LABELS = {
     "indicator_recorded": "Contrat ACI : valeur d'indicateur saisie",
     "spending_recorded": "Contrat ACI : dépense enregistrée",
     "contract_review_generated": "Contrat ACI : dossier du dialogue de gestion produit",
+    "porteur_invited": "Porteur invité ou rattaché",
+    "porteur_detached": "Porteur détaché du projet",
+    "evidence_added": "Justificatif déposé",
+    "evidence_removed": "Justificatif supprimé",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 # What a project's summary is made of, in the order `Workspace._summary_of` reads them.

@@ -53,6 +53,11 @@ def populate(ws: Workspace, complete_stage) -> dict[str, str]:
     add_member(ws, gap, PERSON["name"], profession="infirmière", email=PERSON["email"], college="1")
     add_member(ws, aix, "Maison de santé du Tholonet", legal=True, siret="73282932000074",
                structure_kind="msp", college="2")
+    from cpts_workflow.evidence import add_evidence
+
+    # A proof naming the person (RGPD erasure deletes it) and bytes no text holds.
+    add_evidence(ws, aix, "working_group", f"attestation {PERSON['name']}.png",
+                 b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     with ws.changing(aix, "territory") as (session, p):
         now = ws.now()
         session.add(ProjectCommune(project_id=p.id, insee="13001", added_at=now, added_by=ws.actor))

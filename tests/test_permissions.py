@@ -20,7 +20,7 @@ from cpts_workflow.deadlines import portfolio_deadlines
 from cpts_workflow.documents.service import Documents
 from cpts_workflow.errors import CptsError, Forbidden, NotFound
 from cpts_workflow.reports.queries import portfolio
-from cpts_workflow.territory.changes import add_communes
+from cpts_workflow.territory.changes import add_communes, remove_communes
 from cpts_workflow.territory.coverage import gaps, overlaps
 from cpts_workflow.workspace import Workspace
 
@@ -36,7 +36,10 @@ PROJECT_CALLS: dict[str, Callable[[Workspace, str], object]] = {
                                                  value="01/09/2026"),
     "answer": lambda ws, p: Documents(ws).save_answers(p, "statuts", {}),
     "members": lambda ws, p: members.add_member(ws, p, "Jeanne Durand", profession="infirmière"),
-    "territory": lambda ws, p: add_communes(ws, p, ["04001"], force=True, reason="test"),
+    # Added then removed: the next call's project finds the commune free.
+    "territory": lambda ws, p: (add_communes(ws, p, ["04001"]), remove_communes(ws, p, ["04001"])),
+    "force territory": lambda ws, p: (add_communes(ws, p, ["04002"], force=True, reason="test"),
+                                      remove_communes(ws, p, ["04002"])),
     "stage": lambda ws, p: ws.pause(p, reason="attente"),
     "force": lambda ws, p: ws.advance(p, comment="forcé", force=True),
     "abandon": lambda ws, p: ws.abandon(p, reason="abandon"),
@@ -66,7 +69,7 @@ EXPECTED_PROJECT = {
     "porteur": {
         "read": (Y, H), "history": (Y, H), "check porteur item": (Y, H),
         "check officer item": (F, H), "answer": (Y, H), "members": (Y, H),
-        "territory": (Y, H), "stage": (Y, H), "force": (F, H), "abandon": (F, H),
+        "territory": (Y, H), "force territory": (F, H), "stage": (Y, H), "force": (F, H), "abandon": (F, H),
         "missions": (F, H), "objection": (F, H), "migrate": (F, H), "export": (F, H),
         "contract": (Y, H),  # a CPTS's own people keep its contract after signature
     },

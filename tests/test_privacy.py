@@ -39,7 +39,9 @@ def test_erase_person_leaves_no_trace(ws):
     other = add_member(ws, slugs["aix"], "Jean Martin", email="jean@example.fr", college="1")
     report = erase_person(ws, PERSON["email"], reason="Demande de l'intéressée du 20/11/2026")
     assert report.projects == sorted(slugs.values(), key=lambda s: s != slugs["aix"])
-    assert report.events_scrubbed == 2 and report.answers_scrubbed == 1
+    # member_added in each project, and the upload of the proof naming the person
+    assert report.events_scrubbed == 3 and report.answers_scrubbed == 1
+    assert report.evidence_deleted == 1  # the attestation naming the person is deleted
     dump = json.dumps(export_data(ws), ensure_ascii=False)
     for value in (PERSON["name"], PERSON["email"], PERSON["phone"], "10101010101",
                   "disponible le mardi"):
@@ -55,7 +57,7 @@ def test_erase_person_leaves_no_trace(ws):
         assert session.get(Member, other).email == "jean@example.fr"
     history = ws.history(slugs["aix"])
     audit = [e for e in history if e.kind == "member_erased"]
-    assert len(audit) == 1 and audit[0].payload == {"member_ids": [min(report.members)]}
+    assert len(audit) == 1 and audit[0].payload == {"member_ids": [min(report.members)], "evidence_deleted": 1}
     added = [e for e in history if e.kind == "member_added"][0]
     assert added.payload["member_name"] == f"Personne effacée n° {added.payload['member_id']}"
     assert added.comment == f"Ajout de Personne effacée n° {min(report.members)}"

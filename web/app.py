@@ -61,7 +61,8 @@ def create_app(
         return response
 
     app.add_middleware(security.SecurityHeaders)
-    app.add_middleware(security.BodyLimit, limit=settings.max_body)
+    app.add_middleware(security.BodyLimit, limit=settings.max_body,
+                       upload_limit=settings.max_upload)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
     app.add_exception_handler(Exception, errors.server_error)
@@ -70,8 +71,23 @@ def create_app(
     app.add_exception_handler(CptsError, errors.library_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from .routes import accounts, calendar, deadlines, documents, exports, health, portfolio, project, region
+    from .routes import (
+        accounts,
+        calendar,
+        deadlines,
+        documents,
+        evidence,
+        exports,
+        health,
+        members,
+        porteurs,
+        portfolio,
+        project,
+        region,
+        territory,
+    )
 
-    for module in (health, accounts, portfolio, documents, project, deadlines, region, exports, calendar):
+    for module in (health, accounts, portfolio, documents, project, deadlines, region, exports,
+                   calendar, porteurs, evidence, members, territory):
         app.include_router(module.router)
     return app

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from cpts_workflow import french
+from cpts_workflow import french, permissions
 from cpts_workflow.reports import charts
 from cpts_workflow.reports.tabular import FLAG_LABELS, percent
 
@@ -51,6 +51,7 @@ def _environment() -> Environment:
         number=french.number, plural=french.plural, percent=percent, date=french.short_date,
         datetime=french.short_datetime, flag_labels=FLAG_LABELS, status_labels=STATUS_LABELS,
         project_status=PROJECT_STATUS, web_hint=web_hint, number_text=_number_text,
+        item_role_labels=permissions.ITEM_ROLE_LABELS,
         minibar=lambda done, total: Markup(charts.progress_bar_svg(done, total)),
     )
     env.filters["todate"] = _to_date
@@ -63,10 +64,14 @@ ENV = _environment()
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A whole page (or an htmx fragment) rendered for this request."""
     state = request.state
+    account = getattr(state, "account", None)
     body = ENV.get_template(template).render(
         request=request,
         csrf=getattr(state, "csrf", ""),
-        account=getattr(state, "account", None),
+        account=account,
+        # What to offer on a page; the library still decides every action.
+        can=lambda operation, project_id=None: permissions.allowed(account, operation, project_id),
+        may_change_item=lambda role: permissions.may_change_item(account, role),
         settings=request.app.state.settings,
         htmx=request.headers.get("HX-Request") == "true",
         **context,

@@ -8,6 +8,7 @@ refused. A page of another site can neither read the cookie nor guess the token.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from typing import Any
 
@@ -40,19 +41,27 @@ class CsrfRefused(CptsError):
     code = "csrf"
 
 
-class BodyLimit:
-    """Refuse (413) a request body larger than `limit` bytes, declared or streamed."""
+# Evidence uploads: one file of at most 10 Mo, with the form's few fields around it.
+UPLOAD_PATH = re.compile(r"/projets/[^/]+/justificatifs")
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+
+class BodyLimit:
+    """Refuse (413) a request body larger than `limit` bytes (`upload_limit` for an
+    evidence upload), declared or streamed: nothing larger is ever read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit or limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = (self.upload_limit if scope.get("method") == "POST"
+                 and UPLOAD_PATH.fullmatch(scope.get("path", "")) else self.limit)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(send)
             return
         seen = 0
@@ -62,7 +71,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise TooLarge("La requête est trop volumineuse.")
             return message
 
@@ -129,9 +138,10 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def read_form(request: Request) -> FormData:
-    """The posted form, once its CSRF token matched (no files, bounded field count)."""
-    form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+async def read_form(request: Request, *, max_files: int = 0) -> FormData:
+    """The posted form, once its CSRF token matched (no files unless said, bounded field
+    count; a file part is spooled to disk by the parser, never held whole in memory)."""
+    form = await request.form(max_files=max_files, max_fields=MAX_FIELDS)
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
     # Signed in: the session's own token (kept in the base); else the cookie's.
     expected = getattr(request.state, "csrf", "") or request.cookies.get(CSRF_COOKIE, "")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from .. import french
+from .. import french, permissions
 from ..errors import BadInput, Refused
 from ..limits import clean_text
 from ..store.models import ProjectCommune
@@ -61,6 +61,8 @@ def add_communes(
             topic="overlap_reason",
         )
     with ws.changing(ref, "territory") as (session, project):
+        if force:  # only those who arbitrate between projects may share a commune
+            permissions.require(ws.account, "force_territory", project.id)
         reference = reference_for(session)
         codes = _resolve_all(reference, communes)
         if department:

@@ -122,7 +122,7 @@ def test_signed_in_forms_need_the_session_token(people, clock, web_url):
 
 # role × route × own/other project: the status each gets (own = the porteur's project)
 MATRIX = [
-    ("GET", "/", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", "/", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 303}),
     ("GET", f"/projets/{AIX}", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
     ("GET", f"/projets/{EYG}", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
     ("POST", f"/projets/{AIX}/elements/working_group", {"action": "check"},
@@ -144,7 +144,6 @@ MATRIX = [
     ("POST", f"/projets/{EYG}/etape/advance", {"comment": "test"},
      {"admin": 409, "claire": 409, "lea": 403, "paul": 404}),
     ("GET", f"/projets/{EYG}/historique", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
-    ("GET", f"/projets/{AIX}/membres", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
     ("GET", f"/projets/{EYG}/territoire", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
     ("GET", f"/projets/{AIX}/documents", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
     ("POST", f"/projets/{AIX}/documents", {"template": "bulletin_adhesion", "format": "md"},
@@ -159,21 +158,87 @@ MATRIX = [
      {"admin": 400, "claire": 400, "lea": 400, "paul": 400}),
     ("POST", "/admin/comptes", {"action": "role", "login": "lea", "role": "reader"},
      {"admin": 200, "claire": 403, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{AIX}/porteurs", {"action": "invite", "login": "zoe", "name": "Zoé"},
+     {"admin": 200, "claire": 200, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{EYG}/porteurs", {"action": "detach", "login": "paul"},
+     {"admin": 404, "claire": 404, "lea": 403, "paul": 404}),
+    ("GET", f"/projets/{AIX}/membres", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", f"/projets/{EYG}/membres", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("POST", f"/projets/{AIX}/membres", {"name": "Jean Dupont", "legal": "physique"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("POST", f"/projets/{EYG}/membres", {"name": "Jean Dupont", "legal": "physique"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    ("GET", f"/projets/{AIX}/membres/1", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("POST", f"/projets/{AIX}/membres/1", {"name": "Jean Dupond"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("POST", f"/projets/{AIX}/membres/verifier", {"field": "rpps", "rpps": "10003456789"},
+     {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("POST", f"/projets/{EYG}/membres/verifier", {"field": "rpps", "rpps": "10003456789"},
+     {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("POST", f"/projets/{AIX}/import-membres", {"action": "preview", "csv_text": "nom\nA B"},
+     {"admin": 200, "claire": 200, "lea": 403, "paul": 200}),
+    ("POST", f"/projets/{EYG}/import-membres", {"action": "preview", "csv_text": "nom\nA B"},
+     {"admin": 200, "claire": 200, "lea": 403, "paul": 404}),
+    ("POST", f"/projets/{AIX}/membres/1/supprimer", {},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("GET", f"/projets/{AIX}/territoire", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", f"/projets/{EYG}/territoire/suggestions?commune=aix", {},
+     {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("POST", f"/projets/{AIX}/territoire", {"action": "add", "commune": "13001"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("POST", f"/projets/{EYG}/territoire", {"action": "add", "commune": "13034"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    ("POST", f"/projets/{AIX}/territoire", {"action": "add", "commune": "13034", "force": "oui", "reason": "accord"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{AIX}/justificatifs", {"item_id": "working_group", "_file": "proof.pdf"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("POST", f"/projets/{AIX}/justificatifs", {"item_id": "letter_of_intent_validated", "_file": "lettre.pdf"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{EYG}/justificatifs", {"item_id": "working_group", "_file": "proof.pdf"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    ("GET", f"/projets/{AIX}/justificatifs/1", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", f"/projets/{EYG}/justificatifs/1", {}, {"admin": 404, "claire": 404, "lea": 404, "paul": 404}),
+    ("POST", f"/projets/{AIX}/justificatifs/1/supprimer", {},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("POST", f"/projets/{AIX}/bulletin", {"format": "docx"},
+     {"admin": 200, "claire": 200, "lea": 403, "paul": 200}),
+    # Last: an abandoned project can no longer be changed by the rows after it.
     ("POST", f"/projets/{AIX}/etape/abandon", {"comment": "test"},
      {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
 ]
 # Routes anyone may reach without an account: signing in and out, supervision, the
-# stylesheet and htmx, and calendar addresses (their secret is the credential).
+# stylesheet and htmx, calendar addresses and invitation links (their secret is the
+# credential; tests/web/test_porteurs_web.py covers reuse and expiry).
 PUBLIC_ROUTES = {("GET", "/connexion"), ("POST", "/connexion"), ("POST", "/deconnexion"),
-                 ("GET", "/sante"), ("MOUNT", "/static"), ("GET", "/calendrier/{token}.ics")}
+                 ("GET", "/sante"), ("MOUNT", "/static"), ("GET", "/calendrier/{token}.ics"),
+                 ("GET", "/invitation/{token}"), ("POST", "/invitation/{token}")}
+
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 @pytest.mark.parametrize("login", ["admin", "claire", "lea", "paul"])
 def test_access_control_matrix(people, clock, login):
+    """Rows run in order on one base: a row may use what an earlier one created (the
+    member n° 1, the file n° 1), and deleting them comes after."""
+    from cpts_workflow.evidence import add_evidence
+    from cpts_workflow.members import add_member
+    from cpts_workflow.territory.changes import add_communes
+
+    ws = Workspace(people, now=clock)
+    add_communes(ws, EYG, ["13034"])  # for the overlap rows
+    add_member(ws, AIX, "Marie Curie")  # member n° 1
+    add_evidence(ws, AIX, "working_group", "liste.pdf", PDF)  # file n° 1
+    ws.db.dispose()
     client = signed_in(people, clock, login)
     for method, path, data, expected in MATRIX:
         if method == "GET":
             status = client.get(path, follow_redirects=False).status_code
+        elif "_file" in data:
+            fields = {k: v for k, v in data.items() if k != "_file"}
+            status = client.post(path, data={**fields, "csrf": token(client)},
+                                 files={"file": (data["_file"], PDF, "application/pdf")},
+                                 follow_redirects=False).status_code
         else:
             status = client.post(path, data={**data, "csrf": token(client)}, follow_redirects=False).status_code
         assert status == expected[login], (login, method, path, status)
@@ -201,6 +266,7 @@ def route_of(method: str, path: str, routes: set[tuple[str, str]]) -> tuple[str,
     """The route template a concrete request reaches (the most specific one)."""
     from starlette.routing import compile_path
 
+    path = path.partition("?")[0]
     matching = [(m, p) for m, p in routes if m == method and compile_path(p)[0].match(path)]
     return min(matching, key=lambda r: r[1].count("{"), default=None)
 
@@ -262,6 +328,8 @@ def matrix_markdown() -> str:
     def route(method: str, path: str, data: dict) -> str:
         path = path.replace(AIX, "AIX").replace(EYG, "AUTRE")
         extra = f" ({data.get('action') or data.get('format') or ''})" if {"action", "format"} & set(data) else ""
+        extra += f" ({data['item_id']})" if "item_id" in data else ""
+        extra += " (forcer)" if "force" in data else ""
         return f"`{method} {path}`{extra}"
 
     lines = ["| route | " + " | ".join(label for _, label in ROLE_COLUMNS) + " |",

@@ -7,9 +7,6 @@ The documentation's screenshots go to docs/img/, the others to test-artifacts/we
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,20 +17,14 @@ from cpts_workflow import accounts
 from cpts_workflow.workspace import Workspace
 
 from ..conftest import FixedClock
-from .conftest import INITIATIVE_REQUIRED, make_app
+from .conftest import CHROMIUM, INITIATIVE_REQUIRED, live_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "web"
 DOC_SHOTS = ROOT / "docs" / "img"
 PASSWORD = "mot de passe de test"
 DATED = ("info_meeting", "letter_of_intent_sent", "letter_of_intent_validated")
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium absent")]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
 
 
 @pytest.fixture(scope="module")
@@ -63,21 +54,8 @@ def project(base: str, name: str, *, ready: bool = False) -> str:
 @pytest.fixture(scope="module")
 def server(base: str) -> Iterator[str]:
     """The base served by uvicorn in a thread, for the whole module."""
-    import uvicorn
-
-    url = base
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(make_app(url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(base) as url:
+        yield url
 
 
 @pytest.fixture

@@ -27,6 +27,10 @@ def stage_options(ws: Workspace) -> list[tuple[str, str]]:
 
 @router.get("/")
 def home(request: Request, ws: CurrentWorkspace) -> Response:
+    from .porteurs import porteur_home
+
+    if (mine := porteur_home(request, ws)) is not None:
+        return mine
     query = Query.from_params(request.query_params)
     report = latest_portfolio(ws, officer=query.officer, department=query.department, stage=query.stage)
     listing = select_rows(report.projects, query, request.app.state.settings.page_size,

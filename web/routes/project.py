@@ -1,5 +1,5 @@
-"""A project's page: where it stands, its checklist, stage changes, deadlines, history;
-and its members and territory, read-only (documents have their own module).
+"""A project's page: where it stands, its checklist, stage changes, deadlines, history
+(documents, members and territory have their own modules).
 
 Forms carry the project's row version: a change made meanwhile by someone else is
 refused as a conflict and the page shows the current state; nothing is overwritten.
@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup
 
 from cpts_workflow.aci.calendar import mission_flags
 from cpts_workflow.deadlines import next_deadlines
@@ -43,6 +42,8 @@ MESSAGES = {
     "created": "Projet créé.", "updated": "Projet modifié.", "item": "Checklist enregistrée.",
     "advance": "Le projet est passé à l'étape suivante.", "back": "Le projet est revenu à l'étape précédente.",
     "pause": "Le projet est en pause.", "resume": "Le projet a repris.", "abandon": "Le projet est abandonné.",
+    "evidence": "Justificatif déposé.", "evidence_removed": "Justificatif supprimé.",
+    "porteur_detached": "Porteur détaché du projet.",
 }
 ITEM_ACTIONS = ("check", "uncheck", "skip", "due")
 HISTORY_ON_PAGE = 15
@@ -70,10 +71,16 @@ def available_actions(ws: Workspace, stage: str, workflow_id: str, version: int)
 
 
 def checklist_context(ws: Workspace, ref: str) -> dict[str, Any]:
+    from cpts_workflow.evidence import ACCEPTED, MAX_EVIDENCE_BYTES, list_evidence, size_label
+
     detail = ws.detail(ref)
     current = next((s for s in detail.stages if s.position == "current"), None)
+    evidence: dict[str, list[Any]] = {}
+    for file in list_evidence(ws, ref):
+        evidence.setdefault(file.item_id, []).append(file)
     return {"detail": detail, "summary": detail.project, "items": ws.checklist(ref),
-            "current": current}
+            "current": current, "evidence": evidence, "evidence_types": ACCEPTED,
+            "evidence_max": size_label(MAX_EVIDENCE_BYTES)}
 
 
 def _project_data(ws: Workspace, ref: str) -> dict[str, Any]:
@@ -90,8 +97,13 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
     summary, report = data["summary"], data["report"]
     definition = ws.definition_of(summary)
     events = list(reversed(report.events))
+    from cpts_workflow.invitations import project_porteurs
+    from cpts_workflow.permissions import allowed
+
     return {
         **data,
+        "porteurs": project_porteurs(ws, ref) if allowed(ws.account, "porteurs", summary.id) else [],
+        "invitation": None,
         "title": summary.name,
         "row": report.project,
         "definition": definition,
@@ -236,28 +248,3 @@ def history(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
                 event_detail=lambda e: event_detail(e, definition))
 
 
-@router.get("/{ref}/membres")
-def members(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
-    from cpts_workflow.members import list_members
-
-    summary = ws.project(ref)
-    return page(request, "members.html.j2", title=f"Membres — {summary.name}", summary=summary,
-                members=list_members(ws, ref))
-
-
-@router.get("/{ref}/territoire")
-def territory(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
-    from cpts_workflow.territory.coverage import territory as territory_of
-    from cpts_workflow.territory.coverage_map import map_svg
-
-    summary = ws.project(ref)
-    view = territory_of(ws, ref)
-    departments = sorted({c.departement for c in view.communes})
-    svg = None
-    if len(departments) == 1:
-        try:
-            svg = Markup(map_svg(ws, department=departments[0]))
-        except CptsError:
-            svg = None  # no outlines shipped for this department
-    return page(request, "territory.html.j2", title=f"Territoire — {summary.name}", summary=summary,
-                view=view, map_svg=svg)
