@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from ..errors import BadInput, CptsError, NotFound
+from ..errors import BadInput, Conflict, CptsError, NotFound
 from ..members import COLLEGES, ROLES
 from ..permissions import allowed
 from ..store.models import DocumentAnswers, Event
 from .checks import check_document
 from .context import build_context
-from .service import answers_checksum
+from .convert import convert
+from .service import DocumentFile, answers_checksum
 from .templates import Question, TemplateMeta
 
 if TYPE_CHECKING:
@@ -175,6 +176,48 @@ class Review:
         return self.blocking is None
 
 
+@dataclass(frozen=True)
+class Draft:
+    placeholders: tuple[str, ...]
+    answers_checksum: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the interview of one document has gone."""
+
+    template: str
+    title: str
+    stage: str
+    steps: int
+    questions: int
+    answered: int  # questions with a saved answer
+    missing: int  # required answers still missing (no answer, no default)
+
+
+def progress(docs: Documents, ref: str | int) -> list[Progress]:
+    """Every document's interview progress for a project, in workflow order."""
+    with docs.ws.session(read_only=True) as session:
+        project = docs.ws.get_project(session, ref)
+        saved = {
+            r.template: dict(r.answers)
+            for r in session.scalars(
+                select(DocumentAnswers).where(DocumentAnswers.project_id == project.id)
+            )
+        }
+    found = []
+    for view in docs.templates():
+        meta = docs.template(view.id)
+        answers = saved.get(meta.id, {})
+        found.append(Progress(
+            template=meta.id, title=meta.title, stage=view.stage_label,
+            steps=len(plan_steps(meta)), questions=len(meta.questions),
+            answered=sum(1 for q in meta.questions if answers.get(q.id) is not None),
+            missing=sum(1 for q in meta.questions if _shown(q, answers, {}).missing),
+        ))
+    return found
+
+
 class Interview:
     """The guided interview of one document of one project."""
 
@@ -204,6 +247,12 @@ class Interview:
             who = answered_by(session, project.id, self.meta.id)
             fields = tuple(_shown(q, saved, who) for q in step.questions)
             return self._state(session, project, step, fields)
+
+    def can_answer(self) -> bool:
+        """Whether this account may answer (and generate) this project's documents."""
+        with self.ws.session(read_only=True) as session:
+            project = self.ws.get_project(session, self.ref)
+            return allowed(self.ws.account, "answer", project.id)
 
     def first_open_step(self) -> int | None:
         """The first step with a required answer still missing, else None."""
@@ -237,6 +286,28 @@ class Interview:
         )
         return Review(self.meta, self.steps, fields, blocking, version, can, facts, updated,
                       incomplete)
+
+    def draft(self) -> Draft:
+        """What the generated document will say: its passages still to complete and the
+        fingerprint of the answers it uses (`BadInput` while answers are missing or wrong)."""
+        rendered = self.docs.render(self.ref, self.meta.id)
+        return Draft(rendered.placeholders, answers_checksum(rendered.answers))
+
+    def preview_html(self) -> bytes:
+        """The document as a standalone HTML page (nothing recorded)."""
+        rendered = self.docs.render(self.ref, self.meta.id)
+        return convert(rendered.markdown, "html", self.meta.title)
+
+    def generate(self, fmt: str, expected_answers: str | None = None) -> DocumentFile:
+        """The document in `fmt`, recorded as any generation; refused when the answers
+        changed since the draft the person looked at (`expected_answers`)."""
+        if expected_answers is not None and self.draft().answers_checksum != expected_answers:
+            raise Conflict(
+                f"Les réponses de « {self.meta.title} » ont changé depuis l'aperçu affiché : "
+                "rien n'a été produit.",
+                "Relisez l'aperçu à jour puis téléchargez à nouveau.",
+            )
+        return self.docs.generate(self.ref, self.meta.id, fmt)
 
     # --- checking and saving -----------------------------------------------------------
 
