@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
+from starlette.requests import ClientDisconnect
 
 from cpts_workflow import french
 from cpts_workflow.documents.interview import (
@@ -159,7 +160,10 @@ async def save_step(ref: str, template: str, number: int, request: Request,
 async def check_field(ref: str, template: str, number: int, request: Request,
                       ws: CurrentWorkspace) -> Response:
     """htmx: one field's error (and the step's check across answers); nothing saved."""
-    form = await read_form(request)
+    try:
+        form = await read_form(request)
+    except ClientDisconnect:  # a newer check of the same field replaced this one
+        return Response(status_code=204)
     interview = _interview(ws, ref, template)
     state = interview.check(number, _raw(form, interview, number))
     asked = text(form, "question")
