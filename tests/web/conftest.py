@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,3 +88,24 @@ def demo_url(demo_file: Path, tmp_path: Path) -> str:
     copy = tmp_path / "demo.db"
     shutil.copy(demo_file, copy)
     return f"sqlite:///{copy}"
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port (for a real browser); its address."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not srv.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)

@@ -4,9 +4,7 @@ sessions. Screenshots go to test-artifacts/web/."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ import pytest
 from cpts_workflow import accounts
 from cpts_workflow.workspace import Workspace
 
-from .conftest import make_app
+from .conftest import live_server, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
@@ -28,25 +26,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def server(demo_url) -> str:
-    import uvicorn
-
+def server(demo_url) -> Iterator[str]:
     ws = Workspace(demo_url)
     accounts.add_account(ws, "claire", name="Claire Martin", role="officer", password=PASSWORD)
     ws.db.dispose()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(make_app(demo_url), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(make_app(demo_url)) as address:
+        yield address
 
 
 def sign_in(page, base: str) -> None:

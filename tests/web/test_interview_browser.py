@@ -5,9 +5,7 @@ read back. Screenshots of a step and of the review go to docs/img/."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from cpts_workflow.documents.templates import TemplateCatalog
 from cpts_workflow.territory.changes import add_communes
 from cpts_workflow.workspace import Workspace
 
-from .conftest import make_app
+from .conftest import live_server, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
@@ -35,9 +33,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def server(tmp_path, clock) -> str:
-    import uvicorn
-
+def server(tmp_path, clock) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'porteur.db'}"
     ws = Workspace(url, actor="Claire Martin", now=clock)
     ws.init()
@@ -49,19 +45,8 @@ def server(tmp_path, clock) -> str:
     accounts.add_account(ws, "paul", name="Paul Martin", role="porteur", password=PASSWORD)
     accounts.attach(ws, "paul", SLUG)
     ws.db.dispose()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(make_app(url, clock), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(make_app(url, clock)) as address:
+        yield address
 
 
 def test_porteur_answers_the_statuts_and_downloads_the_docx(server, page, tmp_path):
