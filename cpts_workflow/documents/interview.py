@@ -199,12 +199,7 @@ def progress(docs: Documents, ref: str | int) -> list[Progress]:
     """Every document's interview progress for a project, in workflow order."""
     with docs.ws.session(read_only=True) as session:
         project = docs.ws.get_project(session, ref)
-        saved = {
-            r.template: dict(r.answers)
-            for r in session.scalars(
-                select(DocumentAnswers).where(DocumentAnswers.project_id == project.id)
-            )
-        }
+        saved = all_answers(session, project.id)
     found = []
     for view in docs.templates():
         meta = docs.template(view.id)
@@ -409,12 +404,7 @@ class Interview:
         defaults = {q.id: q.default for q in self.meta.questions if q.default is not None}
         before = {**defaults, **{k: v for k, v in saved.items() if v is not None}}
         after = {**before, **{k: v for k, v in values.items() if v is not None}}
-        stored = {
-            r.template: dict(r.answers)
-            for r in session.scalars(
-                select(DocumentAnswers).where(DocumentAnswers.project_id == project.id)
-            )
-        }
+        stored = all_answers(session, project.id)
         context = self._context(session, project, after)
         found = _failure(self.meta.id, after, context, stored)
         if found is None:
@@ -440,6 +430,12 @@ def _shown(q: Question, saved: dict[str, Any], who: dict[str, Answered]) -> Fiel
     if q.default is not None:
         return FieldState(q, q.default, "default")
     return FieldState(q, None, "empty")
+
+
+def all_answers(session: Session, project_id: int) -> dict[str, dict[str, Any]]:
+    """Every document's saved answers of a project, by template."""
+    rows = session.scalars(select(DocumentAnswers).where(DocumentAnswers.project_id == project_id))
+    return {r.template: dict(r.answers) for r in rows}
 
 
 def answered_by(session: Session, project_id: int, template_id: str) -> dict[str, Answered]:

@@ -116,10 +116,9 @@ def index(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
 def start(ref: str, template: str, ws: CurrentWorkspace) -> Response:
     """To the first step still missing an answer, else to the review."""
     interview = _interview(ws, ref, template)
-    review = interview.review()
     slug = ws.project(ref).slug
     target = f"{base_url(slug, template)}/relecture"
-    if review.can_answer:
+    if interview.can_answer():
         number = interview.first_open_step()
         if number is not None:
             target = f"{base_url(slug, template)}/etapes/{number}"
