@@ -79,6 +79,7 @@ def create_app(
         evidence,
         exports,
         health,
+        interview,
         members,
         porteurs,
         portfolio,
@@ -88,6 +89,6 @@ def create_app(
     )
 
     for module in (health, accounts, portfolio, documents, project, deadlines, region, exports,
-                   calendar, porteurs, evidence, members, territory):
+                   calendar, porteurs, evidence, members, territory, interview):
         app.include_router(module.router)
     return app

@@ -8,7 +8,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from .. import limits, safe_yaml
 from ..errors import BadInput, NotFound
@@ -58,6 +66,9 @@ class Question(BaseModel):
     # Bounds of a number (a mandate of −2 years or 0 proxies is refused).
     min: float | None = None
     max: float | None = None
+    # The step of a guided interview (web) the question belongs to: consecutive questions
+    # of one group are asked together; without groups, a few questions per step.
+    group: str = ""
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -131,16 +142,28 @@ class TemplateMeta(BaseModel):
             ) from None
         data = model.model_dump(mode="json")
         for q in self.questions:
-            value = data.get(q.id)
-            _check_range(q, value)
-            if q.choices and value is not None:
-                values = value if isinstance(value, list) else [value]
-                wrong = [v for v in values if v not in q.choices]
-                if wrong:
-                    raise BadInput(
-                        f"« {q.label} » ({q.id}) : « {wrong[0]} » n'est pas un choix possible.",
-                        f"Choix : {', '.join(q.choices)}.",
-                    )
+            problem = answer_problem(q, data.get(q.id))
+            if problem is not None:
+                raise BadInput(f"« {q.label} » ({q.id}) : {problem[0]}", problem[1])
+        return data
+
+    def validate_answer(self, question_id: str, value: Any) -> Any:
+        """One answer checked alone (a step of a guided interview): its JSON value, `None`
+        when left empty, or `BadInput` whose message does not repeat the question."""
+        question = self.question(question_id)
+        if question is None:
+            raise NotFound(f"Question « {question_id} » inconnue pour « {self.title} ».")
+        value = _normalise(question, value)
+        if value is None or value == []:
+            return None
+        adapter: TypeAdapter[Any] = TypeAdapter(_PY_TYPES[question.type])
+        try:
+            data = adapter.dump_python(adapter.validate_python(value), mode="json")
+        except ValidationError:
+            raise BadInput(f"Attendu : {TYPE_LABELS[question.type]}.") from None
+        problem = answer_problem(question, data)
+        if problem is not None:
+            raise BadInput(problem[0][0].upper() + problem[0][1:], problem[1])
         return data
 
     def _explain(self, error: Any) -> str:
@@ -158,11 +181,18 @@ class TemplateMeta(BaseModel):
         return f"« {q.label} » ({q.id}) : {why}"
 
 
-def _check_range(q: Question, value: Any) -> None:
+def answer_problem(q: Question, value: Any) -> tuple[str, str | None] | None:
+    """What is wrong with a typed answer (out of its bounds, not a choice), as a message
+    without the question's name and a hint; `None` when nothing is."""
+    if q.choices and value is not None:
+        values = value if isinstance(value, list) else [value]
+        wrong = [v for v in values if v not in q.choices]
+        if wrong:
+            return f"« {wrong[0]} » n'est pas un choix possible.", f"Choix : {', '.join(q.choices)}."
     if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return
+        return None
     if value != value or value in (float("inf"), float("-inf")):
-        raise BadInput(f"« {q.label} » ({q.id}) : un nombre fini est attendu.")
+        return "un nombre fini est attendu.", None
     from .. import french
 
     def shown(bound: float) -> str:
@@ -175,10 +205,8 @@ def _check_range(q: Question, value: Any) -> None:
             expected = f"au moins {shown(q.min)}"
         else:
             expected = f"au plus {shown(q.max)}"  # type: ignore[arg-type]
-        raise BadInput(
-            f"« {q.label} » ({q.id}) : {shown(value)} n'est pas possible ; attendu {expected}.",
-            f"Corrigez la réponse « {q.id} ».",
-        )
+        return f"{shown(value)} n'est pas possible ; attendu {expected}.", f"Corrigez la réponse « {q.id} »."
+    return None
 
 
 _TIME = re.compile(r"^(\d{1,2})\s*(?:h|H|:)\s*(\d{2})?$")

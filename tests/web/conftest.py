@@ -78,14 +78,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @contextmanager
-def live_server(url: str) -> Iterator[str]:
+def live_server(url: str, clock: FixedClock | None = None) -> Iterator[str]:
     """The app over `url` served by uvicorn on a free loopback port, in a thread."""
     import uvicorn
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(make_app(url), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(make_app(url, clock), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
@@ -118,3 +118,4 @@ def demo_url(demo_file: Path, tmp_path: Path) -> str:
     copy = tmp_path / "demo.db"
     shutil.copy(demo_file, copy)
     return f"sqlite:///{copy}"
+
