@@ -52,6 +52,7 @@ ProjectOperation = Literal[
     "objection",  # record the ARS objection to the health project
     "migrate",    # move to another workflow version
     "export",     # a backup of the project
+    "follow_up",  # the officer's follow-up: journal notes, contacts, partners
     "delete",     # delete or replace it (import), erase a person's data in it
 ]
 # What one asks to do with the base as a whole.
@@ -92,6 +93,7 @@ OPERATION_LABELS = {
     "objection": "enregistrer l'opposition de l'ARS",
     "migrate": "changer la version du workflow",
     "export": "sauvegarder ce projet",
+    "follow_up": "tenir le suivi du projet (journal, contacts, partenaires)",
     "delete": "supprimer ou remplacer des données du projet",
     "create": "créer un projet",
     "import": "importer une sauvegarde",

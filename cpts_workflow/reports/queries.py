@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from ..bulk import collector_paused
 from ..errors import BadInput, CptsError
+from ..officers import matching_officers
+from ..stage_names import resolve_stage
 from ..store.models import ChecklistState, Event, Member, Project, ProjectCommune
 from .territory_link import CommuneFacts, TerritoryLink, department_of, load_link, population_of
 from .views import (
@@ -66,12 +68,14 @@ class _Raw:
 # --- queries -------------------------------------------------------------------------
 
 
-def _selected(ws: Workspace, officer: str | None, department: str | None, stage: str | None,
-              since: date | None):
-    """Ids of the projects the filters keep, as a subquery (no id lists in SQL)."""
+def _selected(ws: Workspace, officers: list[str] | None, department: str | None,
+              stage: str | None, since: date | None):
+    """Ids of the projects the filters keep, as a subquery (no id lists in SQL).
+
+    `officers`: the spellings of the officer asked for, as the projects hold them."""
     query = select(Project.id)
-    if officer:
-        query = query.where(Project.officer == officer)
+    if officers is not None:
+        query = query.where(Project.officer.in_(officers))
     if stage:
         query = query.where(or_(Project.stage == stage, Project.resume_stage == stage))
     if department:
@@ -324,14 +328,15 @@ def portfolio(
     progress = progress or (lambda _step: None)
     definition = ws.definition()
     if stage is not None:
-        ws._check_stage(definition, stage)
+        stage = resolve_stage(definition, stage)
     department = check_department(department)
     since_date = french.parse_date(since) if since else None
     if stalled_days < 1:
         raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : 60 jours.")
     with ws.session(read_only=True) as session, collector_paused():
         end = definition.side_state("end")
-        raw = _fetch(session, _selected(ws, officer, department, stage, since_date), progress,
+        officers = matching_officers(session, officer) if officer else None
+        raw = _fetch(session, _selected(ws, officers, department, stage, since_date), progress,
                      end.id if end else "")
         progress(PORTFOLIO_STEPS[5])
         link = load_link(session)
