@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from . import identifiers, limits
+from . import french, identifiers, limits
 from .errors import BadInput, NotFound
 from .store.models import Member
 from .views import View
@@ -278,7 +278,8 @@ def edit_member(ws: Workspace, ref: str | int, member_id: int | str, **changes: 
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise BadInput(f"Champ(s) inconnu(s) : {', '.join(sorted(unknown))}.")
+        raise BadInput(f"{french.agree(len(unknown), 'Champ')} {french.agree(len(unknown), 'inconnu')} : "
+                       f"{', '.join(sorted(unknown))}.")
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
         raise BadInput(

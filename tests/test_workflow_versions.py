@@ -194,7 +194,7 @@ def test_migration_that_would_lose_data_is_refused_all_or_nothing(ws: Workspace)
     with pytest.raises(Refused) as refused:
         migrate(ws, None, 2)
     err = refused.value
-    assert err.message == "Migration vers la version 2 refusée pour 1 projet(s) ; rien n'a été modifié."
+    assert err.message == "Migration vers la version 2 refusée pour 1 projet ; rien n'a été modifié."
     assert err.reasons == [
         "cpts-avec-perte : l'élément « prefiguration_dissolved », retiré en version 2, est « fait » : "
         "cette information serait perdue."]
