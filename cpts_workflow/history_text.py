@@ -39,7 +39,8 @@ def _updated(payload: dict[str, Any]) -> str:
         change = payload.get(key)
         if isinstance(change, dict):
             parts.append(f"{label} {_quoted(change.get('from'))} → {_quoted(change.get('to'))}")
-    return " ; ".join(parts).capitalize() if parts else ""
+    text = " ; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def describe(event: EventView, definition: WorkflowDefinition,
@@ -85,7 +86,7 @@ def describe(event: EventView, definition: WorkflowDefinition,
         state = p.get("state")
         state = state.get("to") if isinstance(state, dict) else state
         if state and kind != "partner_removed":
-            detail += f" : {PARTNER_STATES.get(state, state)}"
+            detail += f" ({PARTNER_STATES.get(state, state)})"
     elif kind == "members_added" and p.get("count"):
         detail = french.plural(int(p["count"]), "membre")
     return f"{event.kind_label} : {detail}" if detail else event.kind_label

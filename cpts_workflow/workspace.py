@@ -87,7 +87,7 @@ EVENT_LABELS = {
     "contact_removed": "Contact retiré",
     "contact_erased": "Effacement des données d'un contact (RGPD)",
     "partner_added": "Partenaire ajouté",
-    "partner_changed": "Partenaire : relation mise à jour",
+    "partner_changed": "Relation avec un partenaire mise à jour",
     "partner_removed": "Partenaire retiré",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}

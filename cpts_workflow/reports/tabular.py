@@ -85,7 +85,7 @@ def summary_lines(report: Portfolio) -> list[str]:
         c = report.coverage
         lines.append(
             f"Population couverte ({c.region_name or c.region}) : {percent(c.share)} de "
-            f"{french.number(c.region_population)} habitants — " + " · ".join(
+            f"{french.plural(c.region_population, 'habitant')} — " + " · ".join(
                 f"{s.label} {percent(s.share)}" for s in c.stages if s.population))
     if report.population_vintage and any(r.population is not None for r in report.projects):
         lines.append(f"Populations : {report.population_vintage}")
