@@ -263,6 +263,32 @@ def check_department(department: str | None) -> str | None:
     return code
 
 
+def with_follow_up(session: Session, rows: list[PortfolioRow]) -> list[PortfolioRow]:
+    """`rows` with the journal's latest note and next step and the partners (two queries)."""
+    from dataclasses import replace
+
+    from ..journal import latest_notes
+    from ..partners import partners_by_project
+
+    if not rows:
+        return rows
+    ids = [r.id for r in rows] if len(rows) < 500 else None  # a national report: read all
+    last, steps = latest_notes(session, ids)
+    partners = partners_by_project(session, ids)
+    out = []
+    for r in rows:
+        note, step = last.get(r.id), steps.get(r.id)
+        listed = partners.get(r.id, [])
+        if note is None and not listed:
+            out.append(r)
+            continue
+        out.append(replace(
+            r, last_note=note.text if note else None, last_note_on=note.noted_on if note else None,
+            next_step=step.next_step if step else None, next_step_on=step.next_date if step else None,
+            partners=[f"{p.name} ({p.state_label})" for p in listed]))
+    return out
+
+
 def _rows(ws: Workspace, raw: _Raw, facts: dict[str, CommuneFacts], link: TerritoryLink | None,
           stalled_days: int) -> list[PortfolioRow]:
     from ..workspace import EVENT_LABELS
@@ -342,7 +368,7 @@ def portfolio(
         link = load_link(session)
         codes = set().union(*raw.communes.values()) if raw.communes else set()
         facts = link.communes(codes) if codes else {}
-        rows = _rows(ws, raw, facts, link, stalled_days)
+        rows = with_follow_up(session, _rows(ws, raw, facts, link, stalled_days))
         cover = coverage(rows, raw.communes, facts, link, definition) if facts else None
     return Portfolio(
         schema_version=SCHEMA_VERSION,
@@ -398,7 +424,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
         vintage = link.vintage()
         codes = raw.communes.get(pid, set())
         facts = link.communes(codes) if codes else {}
-        row = _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS)[0]
+        row = with_follow_up(session, _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS))[0]
         members: Counter[str] = Counter()
         bureau: dict[str, str] = {}
         for college, role, name, erased in session.execute(
