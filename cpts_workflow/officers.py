@@ -19,6 +19,8 @@ from .store.models import AccountRow, Project
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from .workspace import Workspace
+
 OFFICER_ROLE = "officer"
 
 
@@ -62,3 +64,9 @@ def matching_officers(session: Session, typed: str) -> list[str]:
     wanted = fold(typed)
     values = session.scalars(select(Project.officer).where(Project.officer.is_not(None)).distinct())
     return [v for v in values if fold(v) == wanted]
+
+
+def officer_names(ws: Workspace) -> list[str]:
+    """The names a project's officer may take (empty: free text), for a form's choices."""
+    with ws.session(read_only=True) as session:
+        return [name for _, name in officer_accounts(session)]

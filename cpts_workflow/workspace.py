@@ -28,6 +28,7 @@ from .checklist import item_payload, write_item
 from .clock import Clock
 from .errors import BadInput, Conflict, NotFound, Refused
 from .limits import clean_text
+from .folding import fold
 from .officers import matching_officers, resolve_officer
 from .paging import Page, after, check_limit, decode_cursor, encode_cursor, parse_instant
 from .permissions import Operation
@@ -437,7 +438,12 @@ class Workspace:
                 changes["name"] = {"from": project.name, "to": new_name}
                 project.name = new_name
             if officer is not None:
-                new_officer = resolve_officer(session, new_officer) or None
+                # Keeping the officer a project has (a form sends it back) needs no account.
+                if fold(new_officer) != fold(project.officer):
+                    new_officer = resolve_officer(session, new_officer)
+                else:
+                    new_officer = project.officer if new_officer else None
+                new_officer = new_officer or None
                 if new_officer != project.officer:
                     changes["officer"] = {"from": project.officer, "to": new_officer}
                     project.officer = new_officer

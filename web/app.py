@@ -70,8 +70,8 @@ def create_app(
     app.add_exception_handler(CptsError, errors.library_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from .routes import accounts, deadlines, exports, health, portfolio, project, region
+    from .routes import accounts, deadlines, exports, follow_up, health, portfolio, project, region
 
-    for module in (health, accounts, portfolio, project, deadlines, region, exports):
+    for module in (health, accounts, portfolio, project, follow_up, deadlines, region, exports):
         app.include_router(module.router)
     return app

@@ -126,6 +126,13 @@ def event_detail(event: EventView, definition: WorkflowDefinition | None = None)
     def stage(state: str | None) -> str:
         return definition.state_label(state) if definition and state else state or "—"
 
+    said = f"{event.kind_label} : "
+    if event.description and event.description.startswith(said):
+        # What changed, already in words (see `history_text`); a note's text is in it.
+        parts = [event.description[len(said):]]
+        if event.comment and event.kind != "note_added":
+            parts.append(event.comment)
+        return " · ".join(parts)
     parts = []
     if event.from_stage or event.to_stage:
         parts.append(f"{stage(event.from_stage)} → {stage(event.to_stage)}")

@@ -126,6 +126,10 @@ MATRIX = [
     ("GET", "/admin/comptes", {}, {"admin": 200, "claire": 403, "lea": 403, "paul": 403}),
     ("GET", "/echeances", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
     ("GET", f"/export/projets/{EYG}.json", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("POST", f"/projets/{AIX}/journal", {"text": "Réunion avec l'ARS"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{EYG}/journal", {"text": "Réunion avec l'ARS"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
     ("POST", f"/projets/{AIX}/etape/abandon", {"comment": "test"},
      {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
 ]

@@ -46,9 +46,11 @@ MESSAGES = {
     "created": "Projet créé.", "updated": "Projet modifié.", "item": "Checklist enregistrée.",
     "advance": "Le projet est passé à l'étape suivante.", "back": "Le projet est revenu à l'étape précédente.",
     "pause": "Le projet est en pause.", "resume": "Le projet a repris.", "abandon": "Le projet est abandonné.",
+    "note": "Note ajoutée au journal.",
 }
 ITEM_ACTIONS = ("check", "uncheck", "skip", "due")
 HISTORY_ON_PAGE = 15
+NOTES_ON_PAGE = 10
 
 
 def version_of(form: Any) -> int | None:
@@ -98,7 +100,19 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
         "events": events[:HISTORY_ON_PAGE],
         "more_events": max(0, len(events) - HISTORY_ON_PAGE),
         "event_detail": lambda e: event_detail(e, definition),
+        **follow_up_context(ws, summary.slug),
     }
+
+
+def follow_up_context(ws: Workspace, slug: str) -> dict[str, Any]:
+    """The journal's last notes, the contacts, the partners, the officers one may choose."""
+    from cpts_workflow.contacts import list_contacts
+    from cpts_workflow.journal import list_notes
+    from cpts_workflow.officers import officer_names
+    from cpts_workflow.partners import list_partners
+
+    return {"notes": list_notes(ws, slug, limit=NOTES_ON_PAGE), "contacts": list_contacts(ws, slug),
+            "partners": list_partners(ws, slug), "officer_names": officer_names(ws)}
 
 
 @router.get("/nouveau")
