@@ -50,11 +50,9 @@ def erase_person(app: AppContext, person: str, reason: str, yes: bool, as_json: 
     Les fiches membre restent (comptes par collège), anonymisées ; l'historique reste,
     sans son nom ni ses coordonnées. Irréversible.
     """
+    from cpts_workflow.french import plural
     from cpts_workflow.privacy import erase_person as erase
-    from cpts_workflow.french import plural
     from cpts_workflow.privacy import export_person as export
-
-    from cpts_workflow.french import plural
 
     from .prompts import confirm
 

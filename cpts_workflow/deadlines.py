@@ -22,9 +22,9 @@ from . import french
 from .aci.calendar import aci_calendar, chosen_missions, date_value
 from .errors import BadInput, Refused
 from .ics import IcsEvent, to_ics, uid
+from .journal import latest_notes
 from .months import add_months
 from .officers import matching_officers
-from .journal import latest_notes
 from .store.models import ChecklistState, JournalNote, Project, ProjectCommune, ProjectMission
 from .views import View
 from .workflow.definition import Clock, WorkflowDefinition

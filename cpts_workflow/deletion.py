@@ -67,7 +67,8 @@ def delete_project(ws: Workspace, ref: str | int, *, reason: str, force: bool = 
             for fk in table.foreign_keys:
                 if fk.column.table.name == Project.__tablename__:
                     session.execute(delete(table).where(fk.parent == pid))
-        session.execute(delete(Project.__table__).where(Project.__table__.c.id == pid))
+        session.execute(delete(Project).where(Project.id == pid),
+                        execution_options={"synchronize_session": False})
         session.expunge(project)
         session.flush()
         return _view(row)

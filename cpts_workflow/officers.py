@@ -63,7 +63,7 @@ def matching_officers(session: Session, typed: str) -> list[str]:
     """Every officer value of the projects that reads as `typed` (case, accents ignored)."""
     wanted = fold(typed)
     values = session.scalars(select(Project.officer).where(Project.officer.is_not(None)).distinct())
-    return [v for v in values if fold(v) == wanted]
+    return [v for v in values if v is not None and fold(v) == wanted]
 
 
 def officer_names(ws: Workspace) -> list[str]:

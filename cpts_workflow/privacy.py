@@ -130,7 +130,7 @@ def _notes(session: Session, project_ids: set[int] | list[int]):
 IDENTIFYING = ("name", "email", "phone", "rpps", "siret", "finess")
 
 
-def _identifiers(members: list[Member] | list[Member | Contact]) -> set[str]:
+def _identifiers(members: list[Member] | list[Member | Contact] | list[Any]) -> set[str]:
     """The strings that identify the person, to find and scrub them elsewhere."""
     found = set()
     for m in members:

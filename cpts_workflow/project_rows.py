@@ -27,4 +27,4 @@ def row_of(session: Session, model: type[Row], project: Project, number: int | s
         raise NotFound(f"{what} n° {text} introuvable dans le projet « {project.name} ».",
                        "La liste du projet donne les numéros.", topic=topic,
                        details={"project": project.slug})
-    return found  # type: ignore[no-any-return]
+    return found

@@ -9,7 +9,7 @@ its own projects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -63,7 +63,8 @@ def search(ws: Workspace, text: str, *, limit: int = 50) -> list[SearchHit]:
         visible = ws.visible_clause(Project.id)
         if visible is not None:
             query = query.where(visible)
-        projects = {row[0]: row for row in session.execute(query)}
+        projects: dict[int, tuple[Any, ...]] = {
+            row[0]: tuple(row) for row in session.execute(query)}  # type: ignore[misc]  # an id column
         found: dict[int, tuple[int, str]] = {}
 
         def hit(pid: int, field: str, shown: str) -> None:
@@ -72,8 +73,9 @@ def search(ws: Workspace, text: str, *, limit: int = 50) -> list[SearchHit]:
                 found[pid] = (rank, shown)
 
         for pid, row in projects.items():
-            if wanted in fold(row[2]) or wanted in fold(row[1]):
-                hit(pid, "name", row[2])
+            name, slug = str(row[2]), str(row[1])
+            if wanted in fold(name) or wanted in fold(slug):
+                hit(pid, "name", name)
         codes = session.execute(select(ProjectCommune.project_id, ProjectCommune.insee)).all()
         if codes:
             from .territory.reference import reference_for

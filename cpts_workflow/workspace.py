@@ -27,8 +27,8 @@ from . import french, limits, permissions
 from .checklist import item_payload, write_item
 from .clock import Clock
 from .errors import BadInput, Conflict, NotFound, Refused
-from .limits import clean_text
 from .folding import fold
+from .limits import clean_text
 from .officers import matching_officers, resolve_officer
 from .paging import Page, after, check_limit, decode_cursor, encode_cursor, parse_instant
 from .permissions import Operation

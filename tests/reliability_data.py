@@ -22,8 +22,8 @@ from cpts_workflow.store.models import (
     Member,
     Partner,
     ProjectCommune,
-    ProjectSlug,
     ProjectMission,
+    ProjectSlug,
     ReferenceCommune,
     ReferenceVintage,
 )
