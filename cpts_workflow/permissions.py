@@ -151,11 +151,12 @@ def may_change_item(account: Account | None, item_role: str) -> bool:
     return account.role == "porteur" and item_role in PORTEUR_ITEM_ROLES
 
 
-def require_item(account: Account | None, item_id: str, item_role: str) -> None:
+def require_item(account: Account | None, item_label: str, item_role: str) -> None:
+    """`Forbidden` unless `account` may change an item (named by its French label)."""
     if not may_change_item(account, item_role):
         assert account is not None
         raise Forbidden(
-            f"L'élément « {item_id} » revient au rôle « {item_role} » : le compte "
+            f"L'élément « {item_label} » revient au rôle « {item_role} » : le compte "
             f"« {account.login} » ne peut pas le modifier.",
             "Demandez-le au ou à la chargé·e de mission qui accompagne le projet.",
         )

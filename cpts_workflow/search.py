@@ -40,12 +40,18 @@ class SearchHit(View):
     excerpt: str  # what matched: the name, the commune, the member, a piece of the note
 
 
+def _loose(text: str | None) -> str:
+    """Folded, with hyphens and apostrophes as spaces: « sainte victoire » finds
+    « Sainte-Victoire »."""
+    return " ".join(fold(text).replace("-", " ").replace("'", " ").split())
+
+
 def _excerpt(text: str, wanted: str) -> str:
     """The part of a long text around the first match (folding keeps most lengths)."""
     flat = " ".join(text.split())
     if len(flat) <= EXCERPT:
         return flat
-    at = max(fold(flat).find(wanted), 0)
+    at = max(_loose(flat).find(wanted), 0)
     start = max(at - EXCERPT // 3, 0)
     piece = flat[start:start + EXCERPT]
     return ("…" if start else "") + piece + ("…" if start + EXCERPT < len(flat) else "")
@@ -53,7 +59,7 @@ def _excerpt(text: str, wanted: str) -> str:
 
 def search(ws: Workspace, text: str, *, limit: int = 50) -> list[SearchHit]:
     """The projects where `text` appears, best matches first (one hit per project)."""
-    wanted = fold(text)
+    wanted = _loose(text)
     if len(wanted) < 2:
         raise BadInput("Cherchez au moins deux caractères.", "Exemple : un nom de commune.")
     with ws.session(read_only=True) as session:
@@ -74,7 +80,7 @@ def search(ws: Workspace, text: str, *, limit: int = 50) -> list[SearchHit]:
 
         for pid, row in projects.items():
             name, slug = str(row[2]), str(row[1])
-            if wanted in fold(name) or wanted in fold(slug):
+            if wanted in _loose(name) or wanted in _loose(slug):
                 hit(pid, "name", name)
         codes = session.execute(select(ProjectCommune.project_id, ProjectCommune.insee)).all()
         if codes:
@@ -83,18 +89,18 @@ def search(ws: Workspace, text: str, *, limit: int = 50) -> list[SearchHit]:
             communes = reference_for(session).communes
             for pid, insee in codes:
                 commune = communes.get(insee)
-                if (commune is not None and wanted in fold(commune.nom)) or wanted == insee:
+                if (commune is not None and wanted in _loose(commune.nom)) or wanted == insee:
                     hit(pid, "commune", f"{commune.nom} ({insee})" if commune else insee)
         for pid, name, profession in session.execute(
                 select(Member.project_id, Member.name, Member.profession)
                 .where(Member.erased_at.is_(None))):
-            if wanted in fold(name):
+            if wanted in _loose(name):
                 hit(pid, "member", f"{name}, {profession}" if profession else name)
         for pid, body, people, step in session.execute(
                 select(JournalNote.project_id, JournalNote.text, JournalNote.participants,
                        JournalNote.next_step)):
             for part in (body, people, step):
-                if part and wanted in fold(part):
+                if part and wanted in _loose(part):
                     hit(pid, "note", _excerpt(part, wanted))
                     break
     hits = []
@@ -104,5 +110,5 @@ def search(ws: Workspace, text: str, *, limit: int = 50) -> list[SearchHit]:
         field = FIELDS[rank]
         hits.append(SearchHit(pid, slug, name, officer, stage, label, field, FIELD_LABELS[field],
                               shown))
-    hits.sort(key=lambda h: (FIELDS.index(h.found_in), fold(h.name), h.project_id))
+    hits.sort(key=lambda h: (FIELDS.index(h.found_in), _loose(h.name), h.project_id))
     return hits[:limit]

@@ -663,7 +663,7 @@ class Workspace:
         with self.changing(ref, "check", expected_version) as (session, project):
             definition = self.definition_of(project)
             item = self._item(definition, item_id, project)
-            permissions.require_item(self.account, item_id, item.role)
+            permissions.require_item(self.account, item.label, item.role)
             if check_value:
                 value = normalise_value(item, value)
             stage_id = definition.item(item_id)[0].id
