@@ -313,7 +313,7 @@ def generate(
         from cpts_workflow.errors import Refused
 
         raise Refused(
-            f"{french.plural(len(failed), 'document')} non produit(s) : "
+            f"{french.plural(len(failed), 'document')} non {french.agree(len(failed), 'produit')} : "
             f"{', '.join(t for t, _ in failed)}.",
             f"Répondez à leurs questions avec « cpts doc answer {project} DOCUMENT ».",
         )

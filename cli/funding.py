@@ -184,7 +184,7 @@ def print_simulation(sim) -> None:
         click.echo(f"Projet : {sim.project_slug}")
     vintage = f" ({sim.population_vintage})" if sim.population_vintage else ""
     click.echo(
-        f"Population : {french.number(sim.population)} habitants → taille {sim.taille}{vintage}"
+        f"Population : {french.plural(sim.population, 'habitant')} → taille {sim.taille}{vintage}"
     )
     click.echo(f"Fonctionnement : {_money(sim.operating)}")
     click.echo("")

@@ -39,6 +39,13 @@ HINTS: dict[str, Callable[[Details], str]] = {
     "busy": lambda d: "« cpts list » et les autres lectures répondent ; CPTS_BUSY_TIMEOUT=60 fait "
     "attendre 60 secondes.",
     "reference_incomplete": lambda d: "Mise à jour partielle : relancez avec --partial.",
+    "unknown_officer": lambda d: "« cpts user list » affiche les comptes de chargé·e de mission.",
+    "delete_history": lambda d: "Abandonner : cpts abandon PROJET --reason « … » ; supprimer "
+    "quand même : --force.",
+    "unknown_contact": lambda d: f"« cpts contact list {d.get('project', 'PROJET')} » affiche "
+    "les contacts et leurs numéros.",
+    "unknown_partner": lambda d: f"« cpts partner list {d.get('project', 'PROJET')} » affiche "
+    "les partenaires et leurs numéros.",
     "schema_outdated": lambda d: "Mettez-la à jour avec « cpts init » (même --db), puis relancez "
     "la commande.",
 }

@@ -38,6 +38,9 @@ COMMAND_MODULES = {
     "demo": "demo",
     "serve": "serve",
     "user": "users",
+    **dict.fromkeys(["edit", "delete", "search"], "editing"),
+    **dict.fromkeys(["note", "journal", "contact", "partner"], "follow_up"),
+    "bulk": "bulk",
 }
 
 

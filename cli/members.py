@@ -182,7 +182,9 @@ def remove(app: AppContext, project: str, member_id: str, yes: bool) -> None:
     ws = app.workspace
     if not yes:
         view = get_member(ws, project, member_id)
-        click.confirm(f"Retirer {view.name} (n° {view.id}) du projet ?", abort=True)
+        from .prompts import confirm
+
+        confirm(f"Retirer {view.name} (n° {view.id}) du projet ?")
     view = remove_member(ws, project, member_id)
     success(f"Membre n° {view.id} retiré : {view.name}.")
 

@@ -25,6 +25,7 @@ def export_person(app: AppContext, person: str, out: Path | None) -> None:
 
     PERSONNE : numéro de membre, nom exact ou adresse e-mail.
     """
+    from cpts_workflow.french import plural
     from cpts_workflow.privacy import export_person as export
 
     data = export(app.workspace, person)
@@ -32,7 +33,7 @@ def export_person(app: AppContext, person: str, out: Path | None) -> None:
         emit_json(data)
         return
     write_private(out, (json_text(data) + "\n").encode("utf-8"))
-    success(f"Données de la personne écrites dans {out} ({len(data['members'])} fiche(s) membre).")
+    success(f"Données de la personne écrites dans {out} ({plural(len(data['members']), 'fiche')} membre).")
 
 
 @click.command("erase")
@@ -49,24 +50,31 @@ def erase_person(app: AppContext, person: str, reason: str, yes: bool, as_json: 
     Les fiches membre restent (comptes par collège), anonymisées ; l'historique reste,
     sans son nom ni ses coordonnées. Irréversible.
     """
+    from cpts_workflow.french import plural
     from cpts_workflow.privacy import erase_person as erase
     from cpts_workflow.privacy import export_person as export
 
+    from .prompts import confirm
+
     if not yes:
-        found = export(app.workspace, person)["members"]
-        where = ", ".join(f"n° {m['id']} ({m['project']})" for m in found)
-        click.confirm(f"Effacer définitivement {len(found)} fiche(s) membre : {where} ?",
-                      abort=True)
+        found = export(app.workspace, person)
+        where = ", ".join([f"membre n° {m['id']} ({m['project']})" for m in found["members"]]
+                          + [f"contact n° {c['id']} ({c['project']})" for c in found["contacts"]])
+        count = len(found["members"]) + len(found["contacts"])
+        confirm(f"Effacer définitivement {plural(count, 'fiche')} : {where} ?")
     report = erase(app.workspace, person, reason=reason)
     if as_json:
         emit_json(report)
         return
-    success(f"Données effacées : {len(report.members)} fiche(s) membre dans "
-            f"{', '.join(report.projects)} ; {report.events_scrubbed} événement(s), "
-            f"{report.checklist_scrubbed} élément(s) de checklist et "
-            f"{report.answers_scrubbed} réponse(s) de document anonymisés.")
+    contacts = f" et {plural(len(report.contacts), 'fiche')} contact" if report.contacts else ""
+    success(f"Données effacées : {plural(len(report.members), 'fiche')} membre{contacts} dans "
+            f"{', '.join(report.projects)} ; {plural(report.events_scrubbed, 'événement')}, "
+            f"{plural(report.checklist_scrubbed, 'élément')} de checklist ou de journal et "
+            f"{plural(report.answers_scrubbed, 'réponse')} de document anonymisés.")
     if report.documents:
-        click.echo(f"{len(report.documents)} document(s) généré(s) depuis son arrivée peuvent "
-                   "encore la citer : supprimez-les ou régénérez-les.")
+        count = len(report.documents)
+        click.echo(f"{plural(count, 'document')} {'généré' if count < 2 else 'générés'} depuis "
+                   f"son arrivée {'peut' if count < 2 else 'peuvent'} encore la citer : "
+                   "supprimez-les ou régénérez-les.")
         for path in report.documents:
             click.echo(f"  - {path}")

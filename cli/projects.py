@@ -85,10 +85,19 @@ def show(app: AppContext, project: str, as_json: bool) -> None:
     from cpts_workflow import french
 
     ws = app.workspace
-    detail = ws.overview(project)
+    from cpts_workflow.contacts import list_contacts
+    from cpts_workflow.journal import list_notes
+    from cpts_workflow.partners import list_partners
+
+    with ws.atomic():
+        detail = ws.overview(project)
+        notes = list_notes(ws, project, limit=3)
+        contacts = list_contacts(ws, project)
+        partners = list_partners(ws, project)
     upcoming, flags = detail.next_deadlines, detail.mission_flags
     if as_json:
-        emit_json(detail)
+        emit_json({**detail.to_dict(), "journal": notes, "contacts": contacts,
+                   "partners": partners})
         return
     p = detail.project
     click.echo(f"{p.name}  ({p.slug}, n° {p.id})")
@@ -118,6 +127,34 @@ def show(app: AppContext, project: str, as_json: bool) -> None:
             click.echo(f"  - {french.short_date(d.due_date)} ({d.status_label}) : {d.label}")
     for flag in flags:
         click.echo(f"⚠ {flag.message}")
+    _show_follow_up(notes, contacts, partners)
+
+
+def _show_follow_up(notes, contacts, partners) -> None:
+    """The journal's last notes, the contacts and the partners, under `show`."""
+    from cpts_workflow import french
+
+    if notes:
+        click.echo("")
+        click.echo("Journal (dernières notes) :")
+        for n in notes:
+            people = f" [{n.participants}]" if n.participants else ""
+            click.echo(f"  - {french.short_date(n.noted_on)}{people} : {n.text}")
+            if n.next_step:
+                when = f" (le {french.short_date(n.next_date)})" if n.next_date else ""
+                click.echo(f"    Prochaine étape : {n.next_step}{when}")
+    if contacts:
+        click.echo("")
+        click.echo("Contacts :")
+        for c in contacts:
+            reach = " ; ".join(x for x in (c.email, c.phone) if x)
+            click.echo(f"  - {c.role_label} : {c.name}" + (f" ({reach})" if reach else ""))
+    if partners:
+        click.echo("")
+        click.echo("Partenaires :")
+        for p in partners:
+            click.echo(f"  - {p.kind_label} : {p.name}, {p.state_label} depuis le "
+                       f"{french.short_date(p.state_date)}")
 
 
 ITEM_COLUMNS = [
@@ -251,8 +288,7 @@ def abandon(app: AppContext, project: str, reason: str) -> None:
 
 
 HISTORY_COLUMNS = [
-    ("when", "Date"), ("who", "Qui"), ("kind_label", "Quoi"), ("move", "De → à"),
-    ("item_id", "Élément"), ("comment", "Commentaire"),
+    ("when", "Date"), ("who", "Qui"), ("description", "Quoi"), ("comment", "Commentaire"),
 ]
 
 
@@ -270,14 +306,13 @@ def history(app: AppContext, project: str, limit: int | None, cursor: str | None
     events = ws.history(project, limit=limit, cursor=cursor)
 
     def rows() -> list[dict[str, Any]]:
-        definition = ws.definition_of(ws.project(project))
         return [
             {
                 **e.to_dict(),
                 "when": french.short_datetime(e.at),
                 "who": f"{e.actor} ({e.account_login})" if e.account_login else e.actor,
-                "move": (f"{definition.state_label(e.from_stage)} → {definition.state_label(e.to_stage)}"
-                         if e.from_stage else definition.state_label(e.to_stage) if e.to_stage else None),
+                # A note's text is its description already.
+                "comment": None if e.kind == "note_added" else e.comment,
             }
             for e in events
         ]

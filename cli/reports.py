@@ -183,7 +183,7 @@ def project_(app: AppContext, project: str, fmt: str | None, as_json: bool, as_c
                    f", checklist {r.checklist_done}/{r.checklist_total}")
         if r.population is not None:
             click.echo(f"Territoire : {french.plural(r.communes, 'commune')}, "
-                       f"{french.number(r.population)} habitants, taille {r.taille or '—'} "
+                       f"{french.plural(r.population, 'habitant')}, taille {r.taille or '—'} "
                        f"({data.population_vintage})")
         if r.flags:
             click.echo(f"Signaux : {tabular.flags_text(r.flags)}")

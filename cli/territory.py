@@ -196,7 +196,7 @@ def update(app: AppContext, dry_run: bool, as_json: bool) -> None:
         if p.taille != p.taille_before:
             click.echo(
                 f"  taille {p.taille_before or '—'} → {p.taille or '—'} "
-                f"({french.number(p.population)} habitants)"
+                f"({french.plural(p.population, 'habitant')})"
             )
     count = french.plural(len(report.projects), "projet")
     if dry_run:
@@ -220,7 +220,7 @@ def _change_summary(change: Any) -> str:
     return (
         f"Territoire de « {change.project} » : "
         f"{french.plural(change.commune_count, 'commune')}, "
-        f"{french.number(change.population)} habitants{size} ({change.vintage})."
+        f"{french.plural(change.population, 'habitant')}{size} ({change.vintage})."
     )
 
 
@@ -324,7 +324,7 @@ def show(app: AppContext, project: str, fmt: str) -> None:
         return
     click.echo(
         f"{french.plural(view.commune_count, 'commune')}, "
-        f"{french.number(view.population)} habitants → taille {view.taille} "
+        f"{french.plural(view.population, 'habitant')} → taille {view.taille} "
         f"({view.taille_label})"
     )
     click.echo(f"Populations : {view.vintage}")
@@ -412,11 +412,11 @@ def gaps(app: AppContext, department: str | None, region: str | None, fmt: str) 
     share = 100 * view.covered_population / view.population_total if view.population_total else 0
     click.echo(
         f"{view.area_label} : {french.number(view.communes_total)} communes, "
-        f"{french.number(view.population_total)} habitants ; populations : {view.vintage}."
+        f"{french.plural(view.population_total, 'habitant')} ; populations : {view.vintage}."
     )
     click.echo(
         f"Couvertes : {french.number(view.covered_communes)} communes, "
-        f"{french.number(view.covered_population)} habitants "
+        f"{french.plural(view.covered_population, 'habitant')} "
         f"({french.number(share, 1)} %)."
     )
     if not rows:
@@ -424,7 +424,7 @@ def gaps(app: AppContext, department: str | None, region: str | None, fmt: str) 
         return
     click.echo(
         f"Zones blanches : {french.plural(len(rows), 'commune')}, "
-        f"{french.number(view.gap_population)} habitants."
+        f"{french.plural(view.gap_population, 'habitant')}."
     )
     emit_table(COMMUNE_COLUMNS, rows)
 

@@ -417,7 +417,8 @@ def validate_backup(data: Any, source: str = "<sauvegarde>") -> Backup:
     models = _row_models()
     unknown = sorted(set(header.tables) - set(models))
     if unknown:
-        raise BadInput(f"{source} : table(s) inconnue(s) : {', '.join(unknown)}.")
+        raise BadInput(f"{source} : {french.agree(len(unknown), 'table inconnue', 'tables inconnues')} : "
+                       f"{', '.join(unknown)}.")
     problems: list[str] = []
     tables: dict[str, list[dict[str, Any]]] = {}
     for name, rows in header.tables.items():
@@ -464,9 +465,10 @@ def _invalid(source: str, exc: ValidationError, prefix: str) -> BadInput:
 def _too_many(problems: list[str]) -> BadInput:
     shown = problems[:MAX_REPORTED_ERRORS]
     more = len(problems) - len(shown)
-    lines = [f"Sauvegarde invalide, rien n'a été importé ({len(problems)} problème(s)) :", *shown]
+    lines = [f"Sauvegarde invalide, rien n'a été importé ({french.plural(len(problems), 'problème')}) :",
+             *shown]
     if more:
-        lines.append(f"… et {more} autre(s).")
+        lines.append(f"… et {french.plural(more, 'autre')}.")
     return BadInput("\n".join(lines), "Corrigez le fichier ou refaites-le par un export.")
 
 

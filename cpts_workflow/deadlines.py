@@ -22,8 +22,10 @@ from . import french
 from .aci.calendar import aci_calendar, chosen_missions, date_value
 from .errors import BadInput, Refused
 from .ics import IcsEvent, to_ics, uid
+from .journal import latest_notes
 from .months import add_months
-from .store.models import ChecklistState, Project, ProjectCommune, ProjectMission
+from .officers import matching_officers
+from .store.models import ChecklistState, JournalNote, Project, ProjectCommune, ProjectMission
 from .views import View
 from .workflow.definition import Clock, WorkflowDefinition
 
@@ -42,7 +44,7 @@ class Deadline(View):
     officer: str | None
     stage: str
     stage_label: str
-    source: str  # clock | aci | item_due
+    source: str  # clock | aci | item_due | journal
     key: str  # stable within the project (UIDs, updates)
     label: str
     due_date: date
@@ -97,8 +99,10 @@ def project_deadlines(
     states: dict[str, ChecklistState],
     missions: dict[str, ProjectMission],
     today: date,
+    next_step: JournalNote | None = None,
 ) -> list[Deadline]:
-    """Deadlines of one project from rows already loaded (no query)."""
+    """Deadlines of one project from rows already loaded (no query); `next_step`: the
+    journal note whose dated next step holds (see `journal`)."""
     out: list[Deadline] = []
     stage_label = definition.state_label(project.stage)
 
@@ -149,8 +153,12 @@ def project_deadlines(
                 f"due-{item_id}",
                 item.label,
                 state.due_date,
-                f"Faire : {item.label} ({item_id}, {item.role}).",
+                f"Faire : {item.label}.",
             )
+    if next_step is not None and next_step.next_date and next_step.next_step:
+        add("journal", f"journal-{next_step.id}", next_step.next_step, next_step.next_date,
+            f"Prochaine étape notée au journal le {french.short_date(next_step.noted_on)} : "
+            f"{next_step.next_step}")
     return sorted(out, key=lambda d: (d.due_date, d.key))
 
 
@@ -179,11 +187,12 @@ def _projects_query(
     visible = ws.visible_clause(Project.id)
     if visible is not None:
         query = query.where(visible)
-    if officer:
-        query = query.where(Project.officer == officer)
-    if project is not None:
+    if officer or project is not None:
         with ws.session(read_only=True) as session:
-            query = query.where(Project.id == ws.get_project(session, project).id)
+            if officer:
+                query = query.where(Project.officer.in_(matching_officers(session, officer)))
+            if project is not None:
+                query = query.where(Project.id == ws.get_project(session, project).id)
     if department:
         dept = department.strip().upper()
         if not _DEPARTMENT.match(dept):
@@ -245,13 +254,15 @@ def deadlines(
             select(ProjectMission).where(ProjectMission.project_id.in_(ids))
         ):
             missions[mission.project_id][mission.mission] = mission
+        _, steps = latest_notes(session, [p.id for p in projects])
         out = []
         for p in projects:
             definition = definitions[p.id]
             end = definition.side_state("end")
             if end is not None and p.stage == end.id:
                 continue  # an abandoned project has no deadline left
-            out.extend(project_deadlines(p, definition, states[p.id], missions[p.id], today))
+            out.extend(project_deadlines(p, definition, states[p.id], missions[p.id], today,
+                                         steps.get(p.id)))
     if overdue_only:
         out = [d for d in out if d.status != "upcoming"]
     if within is not None:

@@ -78,3 +78,9 @@ def parse_date(text: str | date) -> date:
         f"« {text} » n'est pas une date valide.",
         "Écrivez-la JJ/MM/AAAA (22/11/2026) ou AAAA-MM-JJ (2026-11-22).",
     )
+
+
+def agree(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The form of a word that agrees with `count`, without the number: `produit`,
+    `produits` (0 and 1 are singular in French)."""
+    return singular if abs(count) < 2 else (plural_form or singular + "s")

@@ -109,3 +109,22 @@ def clean_insee(value: str) -> str:
             "Le code INSEE n'est pas le code postal.",
         )
     return code
+
+
+def clean_phone(value: str) -> str:
+    """A phone number, shown the French way: `0491000000` → `04 91 00 00 00`,
+    `+33491000000` → `+33 4 91 00 00 00`; other international numbers kept as digits."""
+    text = re.sub(r"[\s.\-/()]", "", value.strip())
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if re.fullmatch(r"0[1-9]\d{8}", text):
+        return " ".join(text[i:i + 2] for i in range(0, 10, 2))
+    if re.fullmatch(r"\+33[1-9]\d{8}", text):
+        rest = text[4:]
+        return f"+33 {text[3]} " + " ".join(rest[i:i + 2] for i in range(0, 8, 2))
+    if re.fullmatch(r"\+[1-9]\d{7,14}", text):
+        return text
+    raise BadInput(
+        f"Le numéro de téléphone « {value} » est invalide.",
+        "Exemples : 04 91 00 00 00, +33 4 91 00 00 00.",
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from . import identifiers, limits
+from . import french, identifiers, limits
 from .errors import BadInput, NotFound
 from .store.models import Member
 from .views import View
@@ -125,7 +125,7 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _choice(value: str | None, allowed: dict[str, str], what: str) -> str | None:
+def _choice(value: str | None, allowed: dict[str, str], what: str) -> str | None:  # `what`: a masculine noun
     """A key of `allowed`, given as the key or as its whole French label (never a prefix:
     « t » is no trésorier·ère)."""
     if value is None or value == "":
@@ -138,7 +138,7 @@ def _choice(value: str | None, allowed: dict[str, str], what: str) -> str | None
         if _plain(typed) in {_plain(s) for s in _spellings(label)}:
             return k
     listing = ", ".join(f"{k} ({label})" for k, label in allowed.items())
-    raise BadInput(f"{what} « {value} » inconnu·e.", f"Valeurs possibles : {listing}.")
+    raise BadInput(f"{what} « {value} » inconnu.", f"Valeurs possibles : {listing}.")
 
 
 def _text(value: str | None, what: str, limit: int = limits.NAME) -> str | None:
@@ -278,7 +278,8 @@ def edit_member(ws: Workspace, ref: str | int, member_id: int | str, **changes: 
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise BadInput(f"Champ(s) inconnu(s) : {', '.join(sorted(unknown))}.")
+        raise BadInput(f"{french.agree(len(unknown), 'Champ')} {french.agree(len(unknown), 'inconnu')} : "
+                       f"{', '.join(sorted(unknown))}.")
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
         raise BadInput(

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import french
 from .errors import Refused
 from .limits import LONG_TEXT, clean_text
 from .store.models import ChecklistState, Project
@@ -266,7 +267,7 @@ def migrate(
             refused = [p for p in plans if p.refusals]
             raise Refused(
                 f"Migration vers la version {to_version} refusée pour "
-                f"{len(refused)} projet(s) ; rien n'a été modifié.",
+                f"{french.plural(len(refused), 'projet')} ; rien n'a été modifié.",
                 "Voyez le détail par un essai à blanc. Pour abandonner les données des éléments "
                 "retirés (elles restent dans l'historique), acceptez leur perte.",
                 reasons=[f"{p.slug} : {r}" for p in refused for r in p.refusals],

@@ -52,6 +52,7 @@ ProjectOperation = Literal[
     "objection",  # record the ARS objection to the health project
     "migrate",    # move to another workflow version
     "export",     # a backup of the project
+    "follow_up",  # the officer's follow-up: journal notes, contacts, partners
     "delete",     # delete or replace it (import), erase a person's data in it
     "porteurs",   # invite, attach or detach the porteurs of this project
     "force_territory",  # add a commune another active project already holds
@@ -101,6 +102,7 @@ OPERATION_LABELS = {
     "objection": "enregistrer l'opposition de l'ARS",
     "migrate": "changer la version du workflow",
     "export": "sauvegarder ce projet",
+    "follow_up": "tenir le suivi du projet (journal, contacts, partenaires)",
     "delete": "supprimer ou remplacer des données du projet",
     "porteurs": "inviter ou détacher les porteurs d'un projet",
     "force_territory": "forcer l'ajout d'une commune déjà dans le territoire d'un autre projet",
@@ -160,11 +162,12 @@ def may_change_item(account: Account | None, item_role: str) -> bool:
     return account.role == "porteur" and item_role in PORTEUR_ITEM_ROLES
 
 
-def require_item(account: Account | None, item_id: str, item_role: str) -> None:
+def require_item(account: Account | None, item_label: str, item_role: str) -> None:
+    """`Forbidden` unless `account` may change an item (named by its French label)."""
     if not may_change_item(account, item_role):
         assert account is not None
         raise Forbidden(
-            f"L'élément « {item_id} » revient au rôle « {item_role} » : le compte "
+            f"L'élément « {item_label} » revient au rôle « {item_role} » : le compte "
             f"« {account.login} » ne peut pas le modifier.",
             "Demandez-le au ou à la chargé·e de mission qui accompagne le projet.",
         )

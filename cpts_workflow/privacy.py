@@ -7,7 +7,10 @@ keeps the member rows (collège counts and bureau history stay right) and the au
 (what happened stays known), but removes what identifies the person: name, profession,
 RPPS, SIRET, FINESS, e-mail, phone, free fields, and their traces in event payloads and
 comments, checklist notes, values and reasons, document answers, the names of
-generated documents and the ACI contract's spending lines. It is itself audited, without personal data.
+generated documents, the ACI contract's spending lines and the journal's notes. A
+project's contacts (porteur, referents) are persons too: found by name or e-mail, exported,
+and erased the same way (the row stays with its role, without name, e-mail nor phone). It is
+itself audited, without personal data.
 
 Evidence files (proofs attached to checklist items) cannot be rewritten: a file whose name
 names the person, or that the person attached themselves (uploaded under their name), is
@@ -30,11 +33,13 @@ from .errors import BadInput, NotFound
 from .limits import as_id
 from .store.models import (
     ChecklistState,
+    Contact,
     ContractSpending,
     DocumentAnswers,
     Event,
     Evidence,
     GeneratedDocument,
+    JournalNote,
     Member,
     Project,
 )
@@ -66,12 +71,13 @@ class ErasureReport(View):
     projects: list[str]
     events_scrubbed: int
     answers_scrubbed: int
-    checklist_scrubbed: int = 0
+    checklist_scrubbed: int = 0  # checklist rows and journal notes
     # Files generated for these projects while the person was a member: the base cannot
     # rewrite them, the user deletes or regenerates them.
     documents: list[str] = field(default_factory=list)
     # Evidence files deleted because they named the person or were attached by them.
     evidence_deleted: int = 0
+    contacts: list[int] = field(default_factory=list)
 
 
 def _nfc(text: str) -> str:
@@ -83,8 +89,9 @@ def _norm(text: str | None) -> str:
     return " ".join(_nfc(text or "").split()).casefold()
 
 
-def _find(session: Session, person: str) -> list[Member]:
-    """Members matching a number, an exact name or e-mail, plus every namesake row elsewhere."""
+def _find(session: Session, person: str) -> tuple[list[Member], list[Contact]]:
+    """Members matching a number, an exact name or e-mail, plus every namesake row elsewhere;
+    and the project contacts (porteur, referents…) with that name or e-mail."""
     wanted = _norm(person)
     if not wanted:
         raise BadInput(
@@ -102,23 +109,43 @@ def _find(session: Session, person: str) -> list[Member]:
         )
         if _norm(m.name) in keys or (m.email and _norm(m.email) in keys)
     ]
-    if not members:
+    contacts = [
+        c
+        for c in session.scalars(
+            select(Contact).where(Contact.erased_at.is_(None)).order_by(Contact.id)
+        )
+        if _norm(c.name) in keys or (c.email and _norm(c.email) in keys)
+    ]
+    if not members and not contacts:
         raise NotFound(
-            f"Aucune personne « {person.strip()} » parmi les membres (déjà effacée ?).",
+            f"Aucune personne « {person.strip()} » parmi les membres ni les contacts "
+            "(déjà effacée ?).",
             "Donnez le numéro de membre, le nom exact ou l'adresse e-mail.",
         )
-    return members
+    return members, contacts
+
+
+def erased_contact_name(contact_id: int) -> str:
+    return f"Contact effacé n° {contact_id}"
+
+
+def _notes(session: Session, project_ids: set[int] | list[int]):
+    return session.scalars(
+        select(JournalNote).where(JournalNote.project_id.in_(project_ids))
+        .order_by(JournalNote.project_id, JournalNote.id)
+    )
 
 
 # Identifying fields searched for in free text (a member's name, contact and numbers).
 IDENTIFYING = ("name", "email", "phone", "rpps", "siret", "finess")
 
 
-def _identifiers(members: list[Member]) -> set[str]:
+def _identifiers(members: list[Member] | list[Member | Contact] | list[Any]) -> set[str]:
     """The strings that identify the person, to find and scrub them elsewhere."""
     found = set()
     for m in members:
-        found |= {_nfc(v).strip() for f in IDENTIFYING if (v := getattr(m, f)) and len(v.strip()) >= 3}
+        found |= {_nfc(v).strip() for f in IDENTIFYING
+                  if (v := getattr(m, f, None)) and len(v.strip()) >= 3}
     return found
 
 
@@ -201,17 +228,18 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
 
     ws.require("privacy")
     with ws.session(read_only=True) as session:
-        members = _find(session, person)
-        pattern = _pattern(_identifiers(members))
+        members, contacts = _find(session, person)
+        pattern = _pattern(_identifiers([*members, *contacts]))
         ids = {m.id for m in members}
-        project_ids = {m.project_id for m in members}
+        contact_ids = {c.id for c in contacts}
+        project_ids = {m.project_id for m in members} | {c.project_id for c in contacts}
         query = select(Project).where(Project.id.in_(project_ids))
         projects = {p.id: p for p in session.scalars(query)}
         events = [
             {**event_view(e).to_dict(), "project": projects[e.project_id].slug}
             for e in session.scalars(
                 select(Event).where(Event.project_id.in_(project_ids)).order_by(Event.at, Event.id))
-            if _event_concerns(e, ids, pattern)
+            if _event_concerns(e, ids, pattern, contact_ids)
         ]
         checklist = [
             {"project": projects[c.project_id].slug, "item_id": c.item_id, "status": c.status,
@@ -255,13 +283,28 @@ def export_person(ws: Workspace, person: str) -> dict[str, Any]:
             "documents": documents,
             "contract_spending": spending,
             "evidence": evidence,
+            "contacts": [
+                {"id": c.id, "project": projects[c.project_id].slug, "role": c.role,
+                 "name": c.name, "email": c.email, "phone": c.phone,
+                 "created_at": c.created_at, "updated_at": c.updated_at}
+                for c in contacts
+            ],
+            "journal": [
+                {"project": projects[n.project_id].slug, "noted_on": n.noted_on, "text": n.text,
+                 "participants": n.participants, "next_step": n.next_step,
+                 "next_date": n.next_date, "written_by": n.written_by}
+                for n in _notes(session, project_ids)
+                if _mentions([n.text, n.participants, n.next_step], pattern)
+            ],
         })
 
 
-def _event_concerns(event: Event, ids: set[int], pattern: re.Pattern[str] | None) -> bool:
+def _event_concerns(event: Event, ids: set[int], pattern: re.Pattern[str] | None,
+                    contact_ids: set[int] | None = None) -> bool:
     payload = event.payload or {}
     return (
         payload.get("member_id") in ids
+        or (contact_ids is not None and payload.get("contact_id") in contact_ids)
         or _mentions(payload, pattern)
         or _mentions(event.comment, pattern)
     )
@@ -274,11 +317,12 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
     ws.require("privacy")
     reason = clean_text(reason, "La raison", required=True) or ""
     with ws.session() as session:
-        members = _find(session, person)
-        pattern = _pattern(_identifiers(members))
+        members, contacts = _find(session, person)
+        pattern = _pattern(_identifiers([*members, *contacts]))
         ids = {m.id for m in members}
+        contact_ids = {c.id for c in contacts}
         # Lock the projects in id order: two erasures never wait on each other in a cycle.
-        project_ids = sorted({m.project_id for m in members})
+        project_ids = sorted({m.project_id for m in members} | {c.project_id for c in contacts})
         projects = {pid: ws.get_project(session, pid, "delete", lock=True) for pid in project_ids}
         documents = _documents_of(session, members)
         now = ws.now()
@@ -288,14 +332,20 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
             for name in PERSONAL_FIELDS:
                 setattr(member, name, None)
             member.erased_at = member.updated_at = now
-        placeholder = erased_name(min(ids))
+        for contact in contacts:
+            contact.name = erased_contact_name(contact.id)
+            contact.email = contact.phone = None
+            contact.erased_at = contact.updated_at = now
+        placeholder = erased_name(min(ids)) if ids else erased_contact_name(min(contact_ids))
         events_scrubbed = answers_scrubbed = checklist_scrubbed = 0
         for event in session.scalars(select(Event).where(Event.project_id.in_(project_ids))):
-            if not _event_concerns(event, ids, pattern):
+            if not _event_concerns(event, ids, pattern, contact_ids):
                 continue
             payload = dict(event.payload or {})
             if payload.get("member_id") in ids and "member_name" in payload:
                 payload["member_name"] = erased_name(payload["member_id"])
+            if payload.get("contact_id") in contact_ids and "contact_name" in payload:
+                payload["contact_name"] = erased_contact_name(payload["contact_id"])
             # A fresh dict: the JSON column only notices a new value, not an in-place edit.
             if event.payload is not None:
                 event.payload = _scrub(payload, pattern, placeholder)
@@ -306,6 +356,12 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
                 state.note = _scrub(state.note, pattern, placeholder)
                 state.value = _scrub(state.value, pattern, placeholder)
                 state.reason = _scrub(state.reason, pattern, placeholder)
+                checklist_scrubbed += 1
+        for note in _notes(session, project_ids):
+            if _mentions([note.text, note.participants, note.next_step], pattern):
+                note.text = _scrub(note.text, pattern, placeholder)
+                note.participants = _scrub(note.participants, pattern, placeholder)
+                note.next_step = _scrub(note.next_step, pattern, placeholder)
                 checklist_scrubbed += 1
         for answer in session.scalars(
             select(DocumentAnswers).where(DocumentAnswers.project_id.in_(project_ids))
@@ -330,14 +386,17 @@ def erase_person(ws: Workspace, person: str, *, reason: str) -> ErasureReport:
             session.delete(row)
         for pid, project in projects.items():
             erased = sorted(m.id for m in members if m.project_id == pid)
+            erased_contacts = sorted(c.id for c in contacts if c.project_id == pid)
             # The reason is free text: scrub it too, the audit event must not name the person.
             ws.record_event(session, project, "member_erased",
                             comment=_scrub(reason, pattern, placeholder),
                             payload={"member_ids": erased, "evidence_deleted": sum(
-                                1 for e in evidence if e.project_id == pid)})
+                                1 for e in evidence if e.project_id == pid),
+                                     **({"contact_ids": erased_contacts} if erased_contacts else {})})
         session.flush()
         return ErasureReport(
             members=sorted(ids),
+            contacts=sorted(contact_ids),
             projects=[projects[p].slug for p in project_ids],
             events_scrubbed=events_scrubbed,
             answers_scrubbed=answers_scrubbed,

@@ -135,3 +135,5 @@ class EventView(View):
     payload: dict[str, Any] | None
     # The account that acted; None for the local operator (`actor` names them).
     account_login: str | None = None
+    # What changed, in French (names, communes, item labels): see `history_text`.
+    description: str | None = None

@@ -27,11 +27,13 @@ from . import french, limits, permissions
 from .checklist import item_payload, write_item
 from .clock import Clock
 from .errors import BadInput, Conflict, NotFound, Refused
+from .folding import fold
 from .limits import clean_text
+from .officers import matching_officers, resolve_officer
 from .paging import Page, after, check_limit, decode_cursor, encode_cursor, parse_instant
 from .permissions import Operation
 from .shared import Shared
-from .store.models import ChecklistState, Event, Project
+from .store.models import ChecklistState, Event, Project, ProjectSlug
 from .views import EventView, ItemView, ProjectDetail, ProjectOverview, ProjectSummary, StageProgress
 from .workflow.catalog import DEFAULT_WORKFLOW, WorkflowCatalog
 from .workflow.definition import Item, WorkflowDefinition
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 
 EVENT_LABELS = {
     "created": "Création du projet",
-    "updated": "Projet renommé ou confié à un autre chargé de mission",
+    "updated": "Projet modifié (nom, chargé·e de mission ou identifiant court)",
     "checked": "Élément fait",
     "unchecked": "Élément remis à faire",
     "skipped": "Élément sans objet",
@@ -85,6 +87,13 @@ EVENT_LABELS = {
     "porteur_detached": "Porteur détaché du projet",
     "evidence_added": "Justificatif déposé",
     "evidence_removed": "Justificatif supprimé",
+    "note_added": "Note ajoutée au journal",
+    "contact_added": "Contact ajouté",
+    "contact_removed": "Contact retiré",
+    "contact_erased": "Effacement des données d'un contact (RGPD)",
+    "partner_added": "Partenaire ajouté",
+    "partner_changed": "Relation avec un partenaire mise à jour",
+    "partner_removed": "Partenaire retiré",
 }
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 # What a project's summary is made of, in the order `Workspace._summary_of` reads them.
@@ -255,6 +264,12 @@ class Workspace:
                                   populate_existing=lock)
         if project is None:
             project = session.scalar(_BY_SLUG_LOCKED if lock else _BY_SLUG, {"slug": text})
+        if project is None and text:
+            # A slug the project had before it was changed still leads to it.
+            former = session.scalar(select(ProjectSlug.project_id).where(ProjectSlug.slug == text))
+            if former is not None:
+                project = session.get(Project, former, with_for_update=lock or None,
+                                      populate_existing=lock)
         if project is not None and not permissions.can_see(self.account, project.id):
             project = None
         if project is None:
@@ -361,10 +376,14 @@ class Workspace:
         officer = clean_text(officer, "Le nom du chargé de mission", max_length=limits.PERSON)
         definition = self.definition(workflow_id, version)
         with self.session() as session:
+            officer = resolve_officer(session, officer) or None
             base = slugify(slug or name)
             if base.isdigit():  # a slug of digits would be taken for a project number
                 base = f"projet-{base}"
             taken = set(session.scalars(select(Project.slug).where(Project.slug.like(f"{base}%"))))
+            # A slug a project had before stays its own: old links must not lead elsewhere.
+            taken |= set(session.scalars(
+                select(ProjectSlug.slug).where(ProjectSlug.slug.like(f"{base}%"))))
             final = base
             n = 2
             while final in taken:
@@ -394,20 +413,27 @@ class Workspace:
         *,
         name: str | None = None,
         officer: str | None = None,
+        slug: str | None = None,
         expected_version: int | None = None,
     ) -> ProjectSummary:
-        """Rename a project and/or give it to another officer (`""` leaves it unassigned).
+        """Rename a project, give it to another officer (`""` leaves it unassigned) and/or
+        change its slug.
 
-        The slug stays: links and exports keep working after a rename.
+        A rename keeps the slug; a new slug keeps the old one working (it still leads to
+        the project, so links and scripts do not break). Once the base has officer
+        accounts, the officer must be one of them (see `officers`).
         """
         new_name = clean_text(name, "Le nom du projet", max_length=limits.NAME) if name is not None else None
         if name is not None and not new_name:
             raise BadInput("Le nom du projet est obligatoire.")
-        if new_name and len(new_name) > 200:
-            raise BadInput("Le nom du projet dépasse 200 caractères.")
         new_officer = clean_text(officer, "Le nom du chargé de mission", max_length=limits.PERSON) if officer is not None else None
-        if new_officer and len(new_officer) > 120:
-            raise BadInput("Le nom du chargé de mission dépasse 120 caractères.")
+        new_slug = None
+        if slug is not None:
+            new_slug = slugify(clean_text(slug, "L'identifiant court", max_length=limits.SLUG,
+                                          required=True) or "")
+            if new_slug.isdigit():
+                raise BadInput(f"L'identifiant court « {new_slug} » ne peut pas être un nombre : "
+                               "il serait pris pour un numéro de projet.")
         # Who may create projects (officers, admins) may rename and reassign them.
         self.require("create")
         with self.changing(ref, "stage", expected_version) as (session, project):
@@ -415,13 +441,37 @@ class Workspace:
             if new_name is not None and new_name != project.name:
                 changes["name"] = {"from": project.name, "to": new_name}
                 project.name = new_name
-            if officer is not None and new_officer != project.officer:
-                changes["officer"] = {"from": project.officer, "to": new_officer}
-                project.officer = new_officer
+            if officer is not None:
+                # Keeping the officer a project has (a form sends it back) needs no account.
+                if fold(new_officer) != fold(project.officer):
+                    new_officer = resolve_officer(session, new_officer)
+                else:
+                    new_officer = project.officer if new_officer else None
+                new_officer = new_officer or None
+                if new_officer != project.officer:
+                    changes["officer"] = {"from": project.officer, "to": new_officer}
+                    project.officer = new_officer
+            if new_slug is not None and new_slug != project.slug:
+                old_slug = project.slug
+                self._change_slug(session, project, new_slug)
+                changes["slug"] = {"from": old_slug, "to": new_slug}
             if changes:
                 self.record_event(session, project, "updated", payload=changes)
                 session.flush()
             return self.summary(project)
+
+    def _change_slug(self, session: Session, project: Project, new_slug: str) -> None:
+        """Give `project` a new slug, keeping the old one as a way to reach it."""
+        taken = session.scalar(select(Project.id).where(Project.slug == new_slug))
+        former = session.get(ProjectSlug, new_slug)
+        if taken is not None or (former is not None and former.project_id != project.id):
+            raise Conflict(f"L'identifiant court « {new_slug} » est déjà pris par un autre projet.",
+                           "Choisissez-en un autre.")
+        if former is not None:  # going back to a slug it had: it is current again
+            session.delete(former)
+        session.add(ProjectSlug(slug=project.slug, project_id=project.id, replaced_at=self.now()))
+        project.slug = new_slug
+        session.flush()
 
     def summary(self, project: Project) -> ProjectSummary:
         """A project's summary: where it stands, in which workflow, since when."""
@@ -475,14 +525,14 @@ class Workspace:
         """
         check_limit(limit)
         if stage is not None:
-            self._check_stage(self.definition(), stage)
+            stage = self._check_stage(self.definition(), stage)
         with self.session(read_only=True) as session:
             # Plain rows, not ORM objects: a national list needs no identity map nor change
             # tracking, and building 1 000 tracked objects was most of its time.
             columns = [Project.__table__.c[name] for name in SUMMARY_COLUMNS]
             query = select(*columns).order_by(Project.name, Project.id)
             if officer:
-                query = query.where(Project.officer == officer)
+                query = query.where(Project.officer.in_(matching_officers(session, officer)))
             if stage:
                 query = query.where(Project.stage == stage)
             visible = self.visible_clause(Project.id)
@@ -503,10 +553,11 @@ class Workspace:
         with self.session(read_only=True) as session:
             return self.summary(self.get_project(session, ref))
 
-    def _check_stage(self, definition: WorkflowDefinition, stage: str) -> None:
-        known = [*definition.stage_ids, *(s.id for s in definition.side_states)]
-        if stage not in known:
-            raise BadInput(f"Étape « {stage} » inconnue.", f"Étapes : {', '.join(known)}.")
+    def _check_stage(self, definition: WorkflowDefinition, stage: str) -> str:
+        """The id of the stage typed (id, French label or a word of it), or `BadInput`."""
+        from .stage_names import resolve_stage
+
+        return resolve_stage(definition, stage)
 
     def detail(self, ref: str | int) -> ProjectDetail:
         """Current stage, progress of every stage, the next required items."""
@@ -594,8 +645,8 @@ class Workspace:
             if stage == "all":
                 stages = list(definition.stages)
             else:
-                wanted = stage or project.resume_stage or project.stage
-                self._check_stage(definition, wanted)
+                wanted = self._check_stage(definition, stage) if stage else (
+                    project.resume_stage or project.stage)
                 stages = [s for s in definition.stages if s.id == wanted]
             return [self._item_view(s.id, i, states.get(i.id)) for s in stages for i in s.items]
 
@@ -616,7 +667,7 @@ class Workspace:
         with self.changing(ref, "check", expected_version) as (session, project):
             definition = self.definition_of(project)
             item = self._item(definition, item_id, project)
-            permissions.require_item(self.account, item_id, item.role)
+            permissions.require_item(self.account, item.label, item.role)
             if check_value:
                 value = normalise_value(item, value)
             stage_id = definition.item(item_id)[0].id
@@ -783,6 +834,16 @@ class Workspace:
 
     # --- audit -------------------------------------------------------------------------
 
+    def _described(self, session: Session, project: Project, events: list[EventView]) -> list[EventView]:
+        """`events` with their French description (what changed)."""
+        from dataclasses import replace
+
+        from .history_text import describe
+
+        definition = self.definition_of(project)
+        namer = _commune_namer(session, events)
+        return [replace(e, description=describe(e, definition, namer)) for e in events]
+
     def history(
         self, ref: str | int, *, limit: int | None = None, cursor: str | None = None
     ) -> Page[EventView]:
@@ -797,11 +858,25 @@ class Workspace:
                 query = query.where(after(Event.at, Event.id, parse_instant(at), last))
             if limit:
                 query = query.limit(limit + 1)
-            events = [event_view(e) for e in session.scalars(query)]
+            events = self._described(session, project, [event_view(e) for e in session.scalars(query)])
         if limit and len(events) > limit:
             del events[limit:]
             return Page(events, encode_cursor([events[-1].at.isoformat(), events[-1].id]))
         return Page(events)
+
+
+def _commune_namer(session: Session, events: list[EventView]):
+    """A function naming communes by INSEE code, when some event lists communes."""
+    if not any(e.kind.startswith("territory_") for e in events):
+        return str
+    from .territory.reference import reference_for
+
+    communes = reference_for(session).communes
+
+    def name(code: str) -> str:
+        commune = communes.get(code)
+        return f"{commune.nom} ({code})" if commune else code
+    return name
 
 
 def event_view(event: Event) -> EventView:

@@ -8,17 +8,22 @@ from datetime import date
 
 from cpts_workflow.store.models import (
     AciContract,
+    Contact,
     ContractAmount,
     ContractIndicator,
     ContractPayment,
     ContractSpending,
+    DeletedProject,
     DocumentAnswers,
     FundingGrid,
     GeneratedDocument,
     IndicatorValue,
+    JournalNote,
     Member,
+    Partner,
     ProjectCommune,
     ProjectMission,
+    ProjectSlug,
     ReferenceCommune,
     ReferenceVintage,
 )
@@ -105,4 +110,19 @@ def populate(ws: Workspace, complete_stage) -> dict[str, str]:
                                      professional=PERSON["name"], label="réunion", recorded_by=who,
                                      recorded_at=now))
         ws.record_event(session, p, "contract_set", payload={"created": True})
+    with ws.changing(aix, "follow_up") as (session, p):  # the officer's follow-up
+        now, who = ws.now(), ws.actor
+        session.add(JournalNote(project_id=p.id, noted_on=date(2026, 5, 2), text="Réunion ARS",
+                                participants="ARS, CPAM", next_step="Relancer la CPAM",
+                                next_date=date(2026, 6, 1), written_by=who, written_at=now))
+        session.add(Contact(project_id=p.id, role="ars", name="Anne Roux",
+                            email="anne.roux@ars.sante.fr", phone="04 91 00 00 00",
+                            created_at=now, updated_at=now))
+        session.add(Partner(project_id=p.id, kind="ght", name="GHT 13", state="contact",
+                            state_date=date(2026, 5, 2), updated_by=who, updated_at=now))
+        session.add(ProjectSlug(slug="ancien-aix", project_id=p.id, replaced_at=now))
+        session.add(DeletedProject(project_number=999, slug="cpts-erreur", name="CPTS Erreur",
+                                   deleted_at=now, actor=who, reason="créé par erreur",
+                                   forced=False, events=1))
+        ws.record_event(session, p, "note_added", comment="Réunion ARS")
     return {"aix": aix, "gap": gap}

@@ -138,7 +138,7 @@ def _file(tmp_path, data) -> str:
         (lambda d: d.update(format_version=FORMAT_VERSION + 1), "plus récent"),
         (lambda d: d.update(schema_revision="9999_future"), "inconnu de ce programme"),
         (lambda d: d.update(format="autre"), "n'est pas une sauvegarde cpts-workflow"),
-        (lambda d: d["tables"].update(inconnue=[]), "table(s) inconnue(s) : inconnue"),
+        (lambda d: d["tables"].update(inconnue=[]), "table inconnue : inconnue"),
         (lambda d: d["tables"]["events"][-1].update(at="hier"),
          "« at » doit être une date et heure"),
         (lambda d: d["tables"]["events"][-1].update(project_id=999),

@@ -11,7 +11,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from cpts_workflow import accounts, backup, members, migration, objection, privacy
+from cpts_workflow import (
+    accounts,
+    backup,
+    deletion,
+    journal,
+    members,
+    migration,
+    objection,
+    privacy,
+)
 from cpts_workflow.aci import calendar
 from cpts_workflow.aci.contract import set_contract
 from cpts_workflow.aci.grids import import_grid
@@ -48,6 +57,8 @@ PROJECT_CALLS: dict[str, Callable[[Workspace, str], object]] = {
     "migrate": lambda ws, p: migration.migrate(ws, [p], 1, dry_run=True),
     "export": lambda ws, p: backup.export_data(ws, p),
     "contract": lambda ws, p: set_contract(ws, p, signed="15/04/2026", taille_=3),
+    "follow_up": lambda ws, p: journal.add_note(ws, p, "Réunion"),
+    "delete": lambda ws, p: deletion.delete_project(ws, p, reason="erreur"),
 }
 # Operations on the base as a whole.
 BASE_CALLS: dict[str, Callable[[Workspace], object]] = {
@@ -72,6 +83,7 @@ EXPECTED_PROJECT = {
         "territory": (Y, H), "force territory": (F, H), "stage": (Y, H), "force": (F, H), "abandon": (F, H),
         "missions": (F, H), "objection": (F, H), "migrate": (F, H), "export": (F, H),
         "contract": (Y, H),  # a CPTS's own people keep its contract after signature
+        "follow_up": (F, H), "delete": (F, H),
     },
 }
 EXPECTED_BASE = {

@@ -78,6 +78,7 @@ def create_app(
         documents,
         evidence,
         exports,
+        follow_up,
         health,
         interview,
         members,
@@ -88,7 +89,7 @@ def create_app(
         territory,
     )
 
-    for module in (health, accounts, portfolio, documents, project, deadlines, region, exports,
-                   calendar, porteurs, evidence, members, territory, interview):
+    for module in (health, accounts, portfolio, documents, project, follow_up, deadlines, region,
+                   exports, calendar, porteurs, evidence, members, territory, interview):
         app.include_router(module.router)
     return app

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import french
 from ..errors import BadInput, Refused
 from ..store.models import AciContract, ContractAmount, Project
 from ..views import View
@@ -251,7 +252,7 @@ def import_amounts(ws: Workspace, ref: str | int, path: str | Path) -> list[Amou
             raise BadInput(
                 "Annexe refusée, rien n'a été enregistré :\n"
                 + "\n".join(problems[:MAX_PROBLEMS])
-                + (f"\n… et {more} autre(s)." if more > 0 else ""),
+                + (f"\n… et {french.plural(more, 'autre')}." if more > 0 else ""),
                 "Colonnes attendues : mission ; annee ; part_fixe ; part_variable ; statut ; source.",
             )
         changed = _store(ws, session, project, records)
@@ -259,7 +260,7 @@ def import_amounts(ws: Workspace, ref: str | int, path: str | Path) -> list[Amou
             session,
             project,
             "contract_amounts_imported",
-            comment=f"{len(changed)} ligne(s) depuis {path.name}",
+            comment=f"{french.plural(len(changed), 'ligne')} depuis {path.name}",
             payload={"file": path.name, "amounts": changed},
         )
         return amount_views(ws, session, project, contract)

@@ -92,7 +92,7 @@ def check_pv(
     low, high = statutes["ca_membres_min"], statutes["ca_membres_max"]
     if board and not low <= len(board) <= high:
         raise _refuse(
-            f"{french.plural(len(board), 'administrateur')} élu(s), les statuts en prévoient "
+            f"{french.plural(len(board), 'administrateur')} {french.agree(len(board), 'élu')}, les statuts en prévoient "
             f"de {low} à {high}.",
             "Donnez un rôle au bureau ou au conseil aux membres élus, ou corrigez les statuts.",
         )

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from ..bulk import collector_paused
 from ..errors import BadInput, CptsError
+from ..officers import matching_officers
+from ..stage_names import resolve_stage
 from ..store.models import ChecklistState, Event, Member, Project, ProjectCommune
 from .territory_link import CommuneFacts, TerritoryLink, department_of, load_link, population_of
 from .views import (
@@ -66,12 +68,14 @@ class _Raw:
 # --- queries -------------------------------------------------------------------------
 
 
-def _selected(ws: Workspace, officer: str | None, department: str | None, stage: str | None,
-              since: date | None):
-    """Ids of the projects the filters keep, as a subquery (no id lists in SQL)."""
+def _selected(ws: Workspace, officers: list[str] | None, department: str | None,
+              stage: str | None, since: date | None):
+    """Ids of the projects the filters keep, as a subquery (no id lists in SQL).
+
+    `officers`: the spellings of the officer asked for, as the projects hold them."""
     query = select(Project.id)
-    if officer:
-        query = query.where(Project.officer == officer)
+    if officers is not None:
+        query = query.where(Project.officer.in_(officers))
     if stage:
         query = query.where(or_(Project.stage == stage, Project.resume_stage == stage))
     if department:
@@ -262,6 +266,32 @@ def check_department(department: str | None) -> str | None:
     return code
 
 
+def with_follow_up(session: Session, rows: list[PortfolioRow]) -> list[PortfolioRow]:
+    """`rows` with the journal's latest note and next step and the partners (two queries)."""
+    from dataclasses import replace
+
+    from ..journal import latest_notes
+    from ..partners import partners_by_project
+
+    if not rows:
+        return rows
+    ids = [r.id for r in rows] if len(rows) < 500 else None  # a national report: read all
+    last, steps = latest_notes(session, ids)
+    partners = partners_by_project(session, ids)
+    out = []
+    for r in rows:
+        note, step = last.get(r.id), steps.get(r.id)
+        listed = partners.get(r.id, [])
+        if note is None and not listed:
+            out.append(r)
+            continue
+        out.append(replace(
+            r, last_note=note.text if note else None, last_note_on=note.noted_on if note else None,
+            next_step=step.next_step if step else None, next_step_on=step.next_date if step else None,
+            partners=[f"{p.name} ({p.state_label})" for p in listed]))
+    return out
+
+
 def _rows(ws: Workspace, raw: _Raw, facts: dict[str, CommuneFacts], link: TerritoryLink | None,
           stalled_days: int) -> list[PortfolioRow]:
     from ..workspace import EVENT_LABELS
@@ -327,20 +357,21 @@ def portfolio(
     progress = progress or (lambda _step: None)
     definition = ws.definition()
     if stage is not None:
-        ws._check_stage(definition, stage)
+        stage = resolve_stage(definition, stage)
     department = check_department(department)
     since_date = french.parse_date(since) if since else None
     if stalled_days < 1:
         raise BadInput("Le nombre de jours doit être au moins 1.", "Exemple : 60 jours.")
     with ws.session(read_only=True) as session, collector_paused():
         end = definition.side_state("end")
-        raw = _fetch(session, _selected(ws, officer, department, stage, since_date), progress,
+        officers = matching_officers(session, officer) if officer else None
+        raw = _fetch(session, _selected(ws, officers, department, stage, since_date), progress,
                      end.id if end else "")
         progress(PORTFOLIO_STEPS[5])
         link = load_link(session)
         codes = set().union(*raw.communes.values()) if raw.communes else set()
         facts = link.communes(codes) if codes else {}
-        rows = _rows(ws, raw, facts, link, stalled_days)
+        rows = with_follow_up(session, _rows(ws, raw, facts, link, stalled_days))
         cover = coverage(rows, raw.communes, facts, link, definition) if facts else None
     return Portfolio(
         schema_version=SCHEMA_VERSION,
@@ -411,7 +442,7 @@ def project_report(ws: Workspace, ref: str | int) -> ProjectReport:
         vintage = link.vintage()
         codes = raw.communes.get(pid, set())
         facts = link.communes(codes) if codes else {}
-        row = _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS)[0]
+        row = with_follow_up(session, _rows(ws, raw, facts, link, DEFAULT_STALLED_DAYS))[0]
         members: Counter[str] = Counter()
         bureau: dict[str, str] = {}
         for college, role, name, erased in session.execute(

@@ -19,7 +19,7 @@ PORTFOLIO_COLUMNS = [
     ("checklist", "Checklist"), ("last_event", "Dernier événement"),
     ("last_event_date", "Le"), ("officer", "Chargé·e de mission"),
     ("departments", "Dép."), ("population", "Population"), ("taille", "Taille"),
-    ("flags", "Signaux"),
+    ("flags", "Signaux"), ("next", "Prochaine étape"), ("partners_text", "Partenaires"),
 ]
 # CSV keeps raw numbers and JJ/MM/AAAA dates, which a French spreadsheet reads as numbers
 # and dates.
@@ -30,7 +30,9 @@ PORTFOLIO_CSV_COLUMNS = [
     ("last_event_label", "Dernier événement"), ("last_event_day", "Date du dernier événement"),
     ("officer", "Chargé·e de mission"), ("departments", "Départements"),
     ("communes", "Communes"), ("population", "Population"), ("taille", "Taille"),
-    ("flags", "Signaux"),
+    ("flags", "Signaux"), ("last_note", "Dernière note"), ("last_note_day", "Date de la note"),
+    ("next_step", "Prochaine étape"), ("next_step_day", "Date de la prochaine étape"),
+    ("partners_text", "Partenaires"),
 ]
 STALLED_COLUMNS = [
     ("slug", "Projet"), ("stage", "Étape"), ("silent", "Sans activité depuis"),
@@ -53,7 +55,10 @@ def portfolio_rows(report: Portfolio, for_csv: bool = False) -> list[dict[str, A
     rows = []
     for r in report.projects:
         base = r.to_dict()
+        base["partners_text"] = " ; ".join(r.partners) or None
         if for_csv:
+            base.update(last_note_day=french.short_date(r.last_note_on) if r.last_note_on else None,
+                        next_step_day=french.short_date(r.next_step_on) if r.next_step_on else None)
             base.update(departments=", ".join(r.departments), flags=flags_text(r.flags),
                         stage_label=stage_text(r),
                         last_event_day=french.short_date(r.last_event_at) if r.last_event_at else None)
@@ -64,6 +69,8 @@ def portfolio_rows(report: Portfolio, for_csv: bool = False) -> list[dict[str, A
                 departments=", ".join(r.departments) or None,
                 population=french.number(r.population) if r.population is not None else None,
                 flags=flags_text(r.flags) or None,
+                next=r.next_step and (r.next_step + (f" (le {french.short_date(r.next_step_on)})"
+                                                     if r.next_step_on else "")),
             )
         rows.append(base)
     return rows
@@ -85,7 +92,7 @@ def summary_lines(report: Portfolio) -> list[str]:
         c = report.coverage
         lines.append(
             f"Population couverte ({c.region_name or c.region}) : {percent(c.share)} de "
-            f"{french.number(c.region_population)} habitants — " + " · ".join(
+            f"{french.plural(c.region_population, 'habitant')} — " + " · ".join(
                 f"{s.label} {percent(s.share)}" for s in c.stages if s.population))
     if report.population_vintage and any(r.population is not None for r in report.projects):
         lines.append(f"Populations : {report.population_vintage}")
@@ -119,6 +126,13 @@ def event_detail(event: EventView, definition: WorkflowDefinition | None = None)
     def stage(state: str | None) -> str:
         return definition.state_label(state) if definition and state else state or "—"
 
+    said = f"{event.kind_label} : "
+    if event.description and event.description.startswith(said):
+        # What changed, already in words (see `history_text`); a note's text is in it.
+        parts = [event.description[len(said):]]
+        if event.comment and event.kind != "note_added":
+            parts.append(event.comment)
+        return " · ".join(parts)
     parts = []
     if event.from_stage or event.to_stage:
         parts.append(f"{stage(event.from_stage)} → {stage(event.to_stage)}")

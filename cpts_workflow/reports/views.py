@@ -6,7 +6,7 @@ Keys are English snake_case and stable: add keys, never rename or remove one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..views import EventView, StageProgress, View
@@ -41,6 +41,13 @@ class PortfolioRow(View):
     flags: list[str]  # stalled | paused | overlap | abandoned
     workflow_id: str  # the definition the project runs on (its labels and checklists)
     workflow_version: int
+    # The officer's follow-up: the journal's latest note, the next step that holds, the
+    # partners (« GHT Provence (convention signée) »).
+    last_note: str | None = None
+    last_note_on: date | None = None
+    next_step: str | None = None
+    next_step_on: date | None = None
+    partners: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -469,6 +469,8 @@ class CalendarToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+
+
 # --- porteurs in the browser: invitations and evidence files ---------------------------
 
 
@@ -519,3 +521,91 @@ class Evidence(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_by: Mapped[str] = mapped_column(String(120))
     uploaded_at: Mapped[datetime]
+
+
+# --- an officer's daily work: old slugs, journal, contacts, partners, deletions ---------
+
+
+class ProjectSlug(Base):
+    """A slug a project had before it was changed: links and scripts keep working."""
+
+    __tablename__ = "project_slugs"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    replaced_at: Mapped[datetime]
+
+
+class JournalNote(Base):
+    """A dated note of a project's journal: a meeting held, who was there, the next step."""
+
+    __tablename__ = "journal_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    noted_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    participants: Mapped[str | None] = mapped_column(Text)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_date: Mapped[date | None] = mapped_column(Date)
+    written_by: Mapped[str] = mapped_column(String(120))
+    written_at: Mapped[datetime]
+
+
+class Contact(Base):
+    """A person the officer deals with for a project: porteur, ARS/CPAM referent, coordinator."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # RGPD erasure keeps the row (the role stays known) but drops what identifies the person.
+    erased_at: Mapped[datetime | None]
+
+
+class Partner(Base):
+    """A structure the project works with (GHT, DAC, SAS…) and where the relation stands."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(30))
+    state_date: Mapped[date | None] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime]
+
+
+class DeletedProject(Base):
+    """The audit of a deleted project, kept by the base once the project and its events
+    are gone: who deleted what, when and why."""
+
+    __tablename__ = "deleted_projects"
+    __table_args__ = (UniqueConstraint("slug", "deleted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_number: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    account_login: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    events: Mapped[int] = mapped_column(Integer)

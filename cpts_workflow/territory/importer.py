@@ -183,7 +183,7 @@ def read_communes_file(path: str | Path, known: set[str] | frozenset[str] = froz
     if errors:
         shown = errors[:MAX_REPORTED]
         more = len(errors) - len(shown)
-        tail = f"\n… et {french.number(more)} autre(s) erreur(s)." if more else ""
+        tail = f"\n… et {french.plural(more, 'autre erreur', 'autres erreurs')}." if more else ""
         raise BadInput(
             f"Le fichier {path.name} n'a pas été chargé : "
             f"{french.plural(len(errors), 'erreur', 'erreurs')}.\n" + "\n".join(shown) + tail,

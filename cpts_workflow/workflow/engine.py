@@ -22,6 +22,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
+from .. import french
 from ..errors import Refused
 from .definition import WorkflowDefinition
 from .guards import GuardContext, get_action, get_guard
@@ -151,7 +152,7 @@ class Engine:
             if token.failures:
                 raise Refused(
                     f"Le projet ne peut pas quitter l'étape « {label} » : "
-                    f"{len(token.failures)} élément(s) requis manquant(s).",
+                    f"{french.plural(len(token.failures), 'élément requis manquant', 'éléments requis manquants')}.",
                     "Cochez-les, marquez-les sans objet, ou forcez le passage avec un commentaire.",
                     reasons=token.failures,
                     topic="missing_items",

@@ -118,7 +118,7 @@ def project(cpts) -> str:
         ("check inconnu working_group", 1, "Projet « inconnu » introuvable"),
         ("check {p} working_grup", 1, "Vouliez-vous dire : working_group"),
         ("check {p} rien_du_tout", 1, "Élément « rien_du_tout » inconnu"),
-        ("advance {p}", 1, "ne peut pas quitter l'étape « Initiative » : 7 élément(s) requis"),
+        ("advance {p}", 1, "ne peut pas quitter l'étape « Initiative » : 7 éléments requis"),
         ("advance {p} --force", 2, "Le commentaire est obligatoire"),
         ("list --stage nulle_part", 2, "Étape « nulle_part » inconnue"),
         ("member export inconnue@example.fr", 1, "Aucune personne « inconnue@example.fr »"),

@@ -30,7 +30,7 @@ def test_member_export_and_erase(cpts, filled, tmp_path):
     assert len(json.loads(out.read_text("utf-8"))["members"]) == 2
     r = cpts("member", "erase", PERSON["name"], "--reason", "Demande du 20/11/2026", "--yes")
     assert r.exit_code == 0, r.stderr
-    assert "Données effacées : 2 fiche(s) membre" in r.stdout
+    assert "Données effacées : 2 fiches membre" in r.stdout
     r = cpts("member", "export", PERSON["name"])
     assert r.exit_code == 1
     assert r.stderr.startswith(f"Erreur : Aucune personne « {PERSON['name']} »")
@@ -38,7 +38,7 @@ def test_member_export_and_erase(cpts, filled, tmp_path):
 
 def test_member_erase_asks_first(cpts, filled):
     r = cpts("member", "erase", PERSON["name"], "--reason", "x", input="n\n")
-    assert r.exit_code == 1 and "Effacer définitivement 2 fiche(s) membre" in r.output
+    assert r.exit_code == 1 and "Effacer définitivement 2 fiches : membre n° " in r.output
     r = cpts("member", "export", PERSON["name"])
     assert r.exit_code == 0  # still there
 

@@ -89,7 +89,7 @@ def test_migrate_refused_when_data_would_be_lost(cpts, base):
     real = cpts("workflow migrate --all --to 2")
     assert real.exit_code == 1 and real.stdout == ""
     assert real.stderr.startswith(
-        "Erreur : Migration vers la version 2 refusée pour 1 projet(s) ; rien n'a été modifié.\n"
+        "Erreur : Migration vers la version 2 refusée pour 1 projet ; rien n'a été modifié.\n"
         "  - cpts-durance : l'élément « prefiguration_dissolved »")
     assert json.loads(cpts("show cpts-du-pays-d-aix --json").stdout)["project"]["workflow_version"] == 1
     ok = cpts("workflow migrate --all --to 2 --accept-loss")

@@ -220,7 +220,7 @@ def test_create_rename_and_reassign(site: Site, web_url):
     assert renamed.status_code == 303
     page = site.get("/projets/cpts-nouvelle").text
     assert "CPTS Renommée" in page and "Karim Aubert" in page
-    assert "Projet renommé ou confié" in page
+    assert "Projet modifié" in page and "chargé·e de mission « Léa Faure » → « Karim Aubert »" in page
     ws = Workspace(web_url)
     last = ws.history("cpts-nouvelle")[-1]
     ws.db.dispose()

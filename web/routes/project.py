@@ -44,9 +44,11 @@ MESSAGES = {
     "pause": "Le projet est en pause.", "resume": "Le projet a repris.", "abandon": "Le projet est abandonné.",
     "evidence": "Justificatif déposé.", "evidence_removed": "Justificatif supprimé.",
     "porteur_detached": "Porteur détaché du projet.",
+    "note": "Note ajoutée au journal.",
 }
 ITEM_ACTIONS = ("check", "uncheck", "skip", "due")
 HISTORY_ON_PAGE = 15
+NOTES_ON_PAGE = 10
 
 
 def version_of(form: Any) -> int | None:
@@ -87,7 +89,7 @@ def _project_data(ws: Workspace, ref: str) -> dict[str, Any]:
     context = checklist_context(ws, ref)
     slug = context["summary"].slug
     return {**context, "report": project_report(ws, slug), "deadlines": next_deadlines(ws, slug, 5),
-            "late_missions": mission_flags(ws, slug)}
+            "late_missions": mission_flags(ws, slug), **follow_up_context(ws, slug)}
 
 
 def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
@@ -98,6 +100,7 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
     definition = ws.definition_of(summary)
     events = list(reversed(report.events))
     from cpts_workflow.invitations import project_porteurs
+    from cpts_workflow.officers import officer_names
     from cpts_workflow.permissions import allowed
 
     return {
@@ -112,7 +115,18 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
         "events": events[:HISTORY_ON_PAGE],
         "more_events": max(0, len(events) - HISTORY_ON_PAGE),
         "event_detail": lambda e: event_detail(e, definition),
+        "officer_names": officer_names(ws),  # accounts, which a project's events do not follow
     }
+
+
+def follow_up_context(ws: Workspace, slug: str) -> dict[str, Any]:
+    """The journal's last notes, the contacts, the partners."""
+    from cpts_workflow.contacts import list_contacts
+    from cpts_workflow.journal import list_notes
+    from cpts_workflow.partners import list_partners
+
+    return {"notes": list_notes(ws, slug, limit=NOTES_ON_PAGE), "contacts": list_contacts(ws, slug),
+            "partners": list_partners(ws, slug)}
 
 
 @router.get("/nouveau")
