@@ -38,6 +38,7 @@ COMMAND_MODULES = {
     "demo": "demo",
     "serve": "serve",
     "user": "users",
+    "import-sheet": "sheets",
 }
 
 
