@@ -32,7 +32,8 @@ def import_sheet(app: AppContext, file: Path, mapping: tuple[str, ...], apply: b
     est signalé et laissé tel quel.
     """
     from cpts_workflow import french
-    from cpts_workflow.sheet_import import field_label, import_sheet as run
+    from cpts_workflow.sheet_import import field_label
+    from cpts_workflow.sheet_import import import_sheet as run
 
     if apply and dry_run:
         raise click.UsageError("Choisissez --apply ou --dry-run, pas les deux.")

@@ -266,12 +266,12 @@ def recognise_columns(
 def stage_for(definition: WorkflowDefinition, text: str) -> str:
     """A stage id from its label, id, number (1 = first stage) or a usual variant."""
     words = header_words(text)
-    states = [*definition.stages, *definition.side_states]
-    known = {header_words(s.label): s.id for s in states}
-    known.update({header_words(s.id): s.id for s in states})
+    states = [(s.id, s.label) for s in definition.stages] + [(s.id, s.label) for s in definition.side_states]
+    known = {header_words(label): state for state, label in states}
+    known.update({header_words(state): state for state, _ in states})
     known.update({str(n): s for n, s in enumerate(definition.stage_ids, start=1)})
     known.update({f"etape {n}": s for n, s in enumerate(definition.stage_ids, start=1)})
-    ids = {s.id for s in states}
+    ids = {state for state, _ in states}
     for side in definition.side_states:
         for variant, target in STAGE_SYNONYMS.items():
             if target == {"pause": "paused", "end": "abandoned"}[side.kind]:
@@ -279,8 +279,12 @@ def stage_for(definition: WorkflowDefinition, text: str) -> str:
     known.update({v: s for v, s in STAGE_SYNONYMS.items() if s in ids and v not in known})
     found = known.get(words)
     if found is None:
-        labels = ", ".join(s.label for s in states)
-        raise BadInput(f"étape « {text} » inconnue ; étapes : {labels}.")
+        import difflib
+
+        labels = ", ".join(label for _, label in states)
+        close = difflib.get_close_matches(words, list(known), n=1, cutoff=0.8)
+        guess = f" (vouliez-vous dire « {definition.state_label(known[close[0]])} » ?)" if close else ""
+        raise BadInput(f"étape « {text} » inconnue{guess} ; étapes : {labels}.")
     return found
 
 
@@ -409,8 +413,8 @@ def _import_rows(
         if "created" in values:
             with reading("created"):
                 clean["created"] = sheet_date(values["created"], today)
-        name = clean.get("name")
-        if not name and "name" in header_of and not any(p.column == header_of["name"] for p in row_problems):
+        project_name = clean.get("name")
+        if not project_name and "name" in header_of and not any(p.column == header_of["name"] for p in row_problems):
             row_problems.append(Problem(line, header_of["name"], "nom du projet manquant."))
         if ("porteur_email" in clean or "porteur_phone" in clean) and "porteur_name" not in clean:
             row_problems.append(Problem(line, header_of.get("porteur_name"),
@@ -418,9 +422,9 @@ def _import_rows(
         if row_problems:
             report.problems.extend(row_problems)
             continue
-        key = header_words(name)
+        key = header_words(project_name)
         if key in existing:
-            report.skipped.append(SkippedRow(line, str(name), existing[key]))
+            report.skipped.append(SkippedRow(line, str(project_name), existing[key]))
             continue
         try:
             with session.begin_nested():

@@ -195,7 +195,7 @@ INTEGER_FORMAT = "#,##0"
 # Columns whose digits are codes, not quantities: 01004 keeps its zero, a SIRET its digits.
 TEXT_KEYS = frozenset({
     "insee", "code", "codes", "siret", "siren", "rpps", "finess", "epci", "department",
-    "departement", "region", "slug", "key", "item_id", "login", "phone", "version", "workflow_version",
+    "departement", "departments", "dep", "region", "slug", "key", "item_id", "login", "phone", "version", "workflow_version",
 })
 _FR_DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _FR_DATETIME = re.compile(r"^(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2})$")
@@ -266,6 +266,7 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
         for number, row in enumerate(spec.rows, start=2):
             for index, (key, _) in enumerate(spec.columns):
                 value = row.get(key)
+                fmt: str | None
                 if key in spec.money and isinstance(value, int):
                     value, fmt = (value / 100 if value % 100 else value // 100), EURO_FORMAT
                 else:
