@@ -118,7 +118,8 @@ _SPLIT_COMMUNES = re.compile(r"[;,/|\n]+")
 def header_words(text: Any) -> str:
     """`Chargé·e de mission`, `CHARGÉE DE MISSION :`, `chargé(e)_de_mission` → plain words."""
     plain = str(text or "").lower().replace("œ", "oe").replace("æ", "ae").replace("’", "'")
-    plain = unicodedata.normalize("NFKD", plain).encode("ascii", "ignore").decode()
+    # Accents go; any other sign (`·`, `(`, `_`, `:`) separates words.
+    plain = "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
     return " ".join(re.split(r"[^a-z0-9]+", plain)).strip()
 
 
@@ -456,7 +457,7 @@ def _sentence(error: CptsError) -> str:
     if reasons:
         message += " " + " ; ".join(str(r) for r in reasons)
     if error.hint:
-        message += f" ({error.hint.rstrip('.')})"
+        message += f" {error.hint}"
     return message[:1].lower() + message[1:] if message[1:2].islower() else message
 
 
