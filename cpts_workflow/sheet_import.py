@@ -291,14 +291,18 @@ def stage_for(definition: WorkflowDefinition, text: str) -> str:
 
 def match_officer(session: Session, text: str) -> str:
     """The officer's name as the base knows it: when the base has officer accounts, one of
-    them (accents, case and spacing aside, by name or login); else the text as given."""
+    them (accents, case and spacing aside, by name or login); else the spelling the base's
+    projects already use, or the text as given. The one place officers are matched."""
     rows = session.execute(
         select(AccountRow.name, AccountRow.login).where(AccountRow.role.in_(("officer", "admin")),
                                                         AccountRow.active.is_(True))
     ).all()
-    if not rows:
-        return text
     wanted = header_words(text)
+    if not rows:
+        # No accounts: the spelling already in the base (earlier rows of the sheet included)
+        # wins, so that « claire martin » and « Claire Martin » are one officer.
+        known = session.scalars(select(Project.officer).where(Project.officer.is_not(None)).distinct())
+        return next((str(name) for name in known if header_words(name) == wanted), text)
     for name, login in rows:
         if wanted in (header_words(name), header_words(login)):
             return str(name)

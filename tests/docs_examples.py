@@ -14,6 +14,7 @@ as a reader would type them. HTML comments steer a file:
     -->
     <!-- docs-check: skip REASON -->     the next block is not run (why is said)
     <!-- docs-check: env VAR=VALUE -->   an environment variable from here on
+    <!-- docs-check: copy PATH -->       a file of the repository (examples/…) copied in
 
 Comparison ignores runs of spaces and blank lines; a line `…` in the expected output
 stands for any number of lines, and `…` inside a line for any text. Paths of the run's
@@ -219,6 +220,8 @@ def run_file(path: Path, folder: Path, demo_base: Path | None = None) -> tuple[l
                 elif step.kind == "env":
                     name, _, value = step.arg.partition("=")
                     os.environ[name] = value.replace(SHOWN_DIR, str(folder))
+                elif step.kind == "copy":
+                    shutil.copy(ROOT / step.arg, folder / Path(step.arg).name)
                 elif step.kind == "file":
                     target = folder / step.arg
                     target.parent.mkdir(parents=True, exist_ok=True)
