@@ -215,3 +215,11 @@ def test_cli_dry_run_apply_and_exit_codes(cpts, tmp_path):
     assert cpts("import-sheet", str(sheet), "--apply", "--dry-run").exit_code == 2
     r = cpts("import-sheet", str(sheet), "--map", "X=nothing")
     assert r.exit_code == 2 and "--map « Suivi par=officer »" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["portefeuille-30-projets.xlsx", "portefeuille-30-projets.csv"])
+def test_the_shipped_example_imports_cleanly(sqlite_url, clock, name):
+    ws = Workspace(sqlite_url, actor="Claire Martin", now=clock)
+    report = import_sheet(ws, Path(__file__).parent.parent / "examples" / name, apply=True)
+    assert report.applied and len(report.created) == 30 and not report.problems
+    assert {p.officer for p in ws.list_projects()} == {"Claire Martin", "Julien Roux", "Nadia Benali"}
