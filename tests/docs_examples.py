@@ -238,6 +238,8 @@ def run_file(path: Path, folder: Path, demo_base: Path | None = None) -> tuple[l
                             name, _, value = command.argv[1].partition("=")
                             os.environ[name] = value.replace(SHOWN_DIR, str(folder))
                             continue
+                        if command.argv[:1] != ["cpts"]:
+                            continue  # `ls -l …`: shown for the reader, not the program's output
                         text = _shown(run_cpts(command.argv), folder, url)
                         actual = text.rstrip("\n").split("\n") if text.strip() else []
                         outcomes.append(Outcome(command, actual, matches(command.expected, actual)))
