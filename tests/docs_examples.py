@@ -35,7 +35,7 @@ import shlex
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,7 +147,6 @@ def _cwd(path: Path) -> Iterator[None]:
 
 def run_cpts(argv: list[str], stdin: str | None = None) -> str:
     from click.testing import CliRunner
-
     from cpts_cli.main import main
 
     if "<" in argv:  # `--password-stdin < fichier`
@@ -156,10 +155,8 @@ def run_cpts(argv: list[str], stdin: str | None = None) -> str:
         argv = argv[:at] + argv[at + 2:]
     runner = CliRunner()
     with runner.isolation(input=stdin if stdin is not None else f"{PASSWORD}\n{PASSWORD}\n") as (out, err, *_):
-        try:
+        with suppress(SystemExit):
             main(argv[1:])
-        except SystemExit:
-            pass
         return out.getvalue().decode() + err.getvalue().decode()
 
 
