@@ -8,7 +8,16 @@ import click
 
 from .context import AppContext, pass_app
 from .deadlines import ics_option
-from .output import emit_csv, emit_json, emit_listing, emit_table, listing_options, success, write_private
+from .output import (
+    FILE_FORMATS,
+    emit_file,
+    emit_json,
+    emit_listing,
+    emit_table,
+    listing_options,
+    success,
+    write_private,
+)
 
 PROJECT = click.argument("project", metavar="PROJET")
 MISSION_COLUMNS = [
@@ -151,8 +160,8 @@ def calendar(app: AppContext, project: str, ics: Path | None, fmt: str) -> None:
         }
         for e in cal.entries
     ]
-    if fmt == "csv":
-        emit_csv(CALENDAR_COLUMNS, rows)
+    if fmt in FILE_FORMATS:
+        emit_file(fmt, CALENDAR_COLUMNS, rows)
         return
     click.echo(
         f"{cal.project_name} : contrat signé le {french.short_date(cal.signed_on)}, "

@@ -9,7 +9,16 @@ import click
 
 from .context import AppContext, pass_app
 from .deadlines import ics_option
-from .output import emit_csv, emit_json, emit_listing, emit_table, listing_options, success, write_private
+from .output import (
+    FILE_FORMATS,
+    emit_file,
+    emit_json,
+    emit_listing,
+    emit_table,
+    listing_options,
+    success,
+    write_private,
+)
 
 PROJECT = click.argument("project", metavar="PROJET")
 
@@ -266,8 +275,8 @@ def payments(app: AppContext, project: str, key, amount, received_on, note, ics,
     if fmt == "json":
         emit_json(schedule)
         return
-    if fmt == "csv":
-        emit_csv(PAYMENT_CSV, rows)
+    if fmt in FILE_FORMATS:
+        emit_file(fmt, PAYMENT_CSV, rows)
         return
     emit_table(PAYMENT_COLUMNS, rows)
     click.echo(f"\nAttendu à ce jour : {french.cents(schedule.expected_to_date_cents)} ; reçu : "
@@ -381,8 +390,8 @@ def indicators(app: AppContext, project: str, define, label, target, unit, rule,
         if fmt == "table":
             success(f"« {view.label} », année {year} : valeur enregistrée.")
     items = list_indicators(ws, project)
-    if fmt == "csv":  # one line per indicator and year, for a spreadsheet
-        emit_csv(INDICATOR_CSV, _indicator_csv_rows(items))
+    if fmt in FILE_FORMATS:  # one line per indicator and year, for a spreadsheet
+        emit_file(fmt, INDICATOR_CSV, _indicator_csv_rows(items))
         return
     emit_listing(fmt, items, INDICATOR_COLUMNS, lambda: _indicator_rows(items),
                  empty="Aucun indicateur : définissez-les avec --define MISSION/CODE.")
@@ -461,8 +470,8 @@ def spend(app: AppContext, project: str, envelope, category, amount, spent_on, p
         emit_json(view)
         return
     rows = _budget_rows(view)
-    if fmt == "csv":
-        emit_csv(BUDGET_CSV, rows)
+    if fmt in FILE_FORMATS:
+        emit_file(fmt, BUDGET_CSV, rows)
         return
     emit_table(BUDGET_COLUMNS, rows)
     for warning in view.warnings:

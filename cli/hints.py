@@ -32,6 +32,7 @@ HINTS: dict[str, Callable[[Details], str]] = {
     "ou ajoutez --force.",
     "overlap_reason": lambda d: "Ajoutez --reason « accord entre les deux projets du … ».",
     "overlap": lambda d: "Forcer : --force --reason « … ».",
+    "sheet_field": lambda d: "Exemple : --map « Suivi par=officer » (cpts import-sheet --help).",
     "unknown_commune": lambda d: "Cherchez la commune avec : cpts communes search NOM.",
     "unanswered": lambda d: f"Répondez avec : cpts doc answer PROJET {d.get('template', 'MODELE')} "
     f"(« cpts doc questions {d.get('template', 'MODELE')} » liste les questions).",

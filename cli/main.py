@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     **dict.fromkeys(["edit", "delete", "search"], "editing"),
     **dict.fromkeys(["note", "journal", "contact", "partner"], "follow_up"),
     "bulk": "bulk",
+    "import-sheet": "sheets",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,54 @@ def csv_text(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> str:
     return spreadsheet_csv([h for _, h in columns], ([row.get(k) for k, _ in columns] for row in rows))
 
 
+FILE_FORMATS = ("csv", "xlsx")
+# The `--out` of the listing being run (set by `listing_options`), for the file formats.
+_OUT: ContextVar[Path | None] = ContextVar("listing_out", default=None)
+
+
 def emit_csv(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Path | None = None) -> None:
     text = csv_text(columns, rows)
     if out is None:
         click.echo(text, nl=False)
     else:
         write_private(out, text.encode("utf-8-sig"))
+
+
+def sheet_title() -> str:
+    """The running command's first help line (« Liste les projets »), a sheet's name."""
+    ctx = click.get_current_context(silent=True)
+    first = ((ctx.command.help or "") if ctx else "").strip().split("\n")[0].rstrip(".")
+    return first or "cpts"
+
+
+def emit_xlsx(columns: Sequence[Column], rows: Sequence[dict[str, Any]], out: Path | None,
+              title: str | None = None) -> None:
+    """An XLSX workbook (see `cpts_workflow.spreadsheet`), only ever to a file."""
+    from cpts_workflow.spreadsheet import Sheet, xlsx_bytes
+
+    out = require_out("xlsx", out)
+    assert out is not None
+    write_private(out, xlsx_bytes([Sheet(title or sheet_title(), columns, rows)]))
+    success(f"Classeur XLSX écrit dans {out}")
+
+
+def require_out(fmt: str, out: Path | None) -> Path | None:
+    """A binary format needs a file: refused on a terminal, said in French."""
+    out = out or _OUT.get()
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("Le format xlsx écrit un classeur (fichier binaire) : "
+                               "donnez son nom avec --out FICHIER.xlsx.")
+    return out
+
+
+def emit_file(fmt: str, columns: Sequence[Column], rows: Sequence[dict[str, Any]],
+              out: Path | None = None, title: str | None = None) -> None:
+    """Rows in a spreadsheet format: CSV (to `out` or standard output) or XLSX (to `out`)."""
+    out = require_out(fmt, out)
+    if fmt == "xlsx":
+        emit_xlsx(columns, rows, out, title)
+    else:
+        emit_csv(columns, rows, out)
 
 
 def emit_listing(
@@ -109,15 +152,16 @@ def emit_listing(
     title: str | None = None,
     out: Path | None = None,
 ) -> None:
-    """A listing in the format asked: `data` as JSON, else its `rows` as CSV (to `out` if
-    given, in `csv_columns` if they differ) or a table; `empty` is said instead of an empty table."""
+    """A listing in the format asked: `data` as JSON, else its `rows` as CSV or XLSX (to
+    `out` if given, in `csv_columns` if they differ) or a table; `empty` is said instead of
+    an empty table."""
     if fmt == "json":
         emit_json(data)
         return
     # Called only now: the display rows (French dates, labels) are wasted work for JSON.
     shown = rows()
-    if fmt == "csv":
-        emit_csv(csv_columns or columns, shown, out)
+    if fmt in FILE_FORMATS:
+        emit_file(fmt, csv_columns or columns, shown, out, title)
     elif not shown and empty is not None:
         click.echo(empty)
     else:
@@ -129,17 +173,35 @@ def success(message: str) -> None:
 
 
 def listing_options(csv_allowed: bool = True) -> Callable:
-    """`--json` (and `--csv`) on a listing command; passes `fmt` = table|json|csv."""
+    """`--json` (and `--csv`, `--format table|json|csv|xlsx`, `--out FICHIER`) on a listing
+    command; passes `fmt` = table|json|csv|xlsx, and keeps `--out` for `emit_file`."""
 
     def decorate(fn: Callable) -> Callable:
         @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (API stable).")
         @wraps(fn)
-        def wrapper(*args: Any, as_json: bool = False, as_csv: bool = False, **kwargs: Any) -> Any:
-            if as_json and as_csv:
-                raise click.UsageError("Choisissez --json ou --csv, pas les deux.")
-            return fn(*args, fmt="json" if as_json else "csv" if as_csv else "table", **kwargs)
+        def wrapper(*args: Any, as_json: bool = False, as_csv: bool = False,
+                    file_format: str | None = None, out: Path | None = None, **kwargs: Any) -> Any:
+            chosen = {f for f in (file_format, "json" if as_json else None, "csv" if as_csv else None) if f}
+            if len(chosen) > 1:
+                raise click.UsageError("Choisissez un seul format (--format, --json ou --csv).")
+            fmt = chosen.pop() if chosen else "table"
+            if out is not None and fmt not in FILE_FORMATS:
+                raise click.UsageError("--out écrit un fichier CSV ou XLSX : ajoutez --format csv ou xlsx.")
+            require_out(fmt, out)
+            token = _OUT.set(out)
+            try:
+                return fn(*args, fmt=fmt, **kwargs)
+            finally:
+                _OUT.reset(token)
 
         if csv_allowed:
+            wrapper = click.option(
+                "--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
+                help="Fichier à écrire (CSV : UTF-8 avec BOM ; XLSX : obligatoire).")(wrapper)
+            wrapper = click.option(
+                "--format", "file_format", type=click.Choice(["table", "json", *FILE_FORMATS]),
+                help="table (défaut), json, csv (séparateur « ; ») ou xlsx (classeur, avec --out).",
+            )(wrapper)
             wrapper = click.option(
                 "--csv", "as_csv", is_flag=True, help="Sortie CSV (séparateur « ; »)."
             )(wrapper)

@@ -12,34 +12,39 @@ import click
 
 from .context import AppContext, pass_app
 from .output import (
-    emit_csv,
+    FILE_FORMATS,
+    emit_file,
     emit_json,
     emit_listing,
     emit_table,
     is_terminal,
     json_text,
+    require_out,
     success,
     write_private,
 )
 
-FORMATS = ["table", "csv", "json", "html"]
+FORMATS = ["table", "csv", "json", "html", "xlsx"]
 
 
 def format_options(fn: Callable) -> Callable:
     """`--format`, its shortcuts `--json`/`--csv`, and `--out FILE`."""
     fn = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FICHIER",
-                      help="Écrit le rapport dans ce fichier (CSV : UTF-8 avec BOM).")(fn)
+                      help="Écrit le rapport dans ce fichier (CSV : UTF-8 avec BOM ; XLSX : obligatoire).")(fn)
     fn = click.option("--csv", "as_csv", is_flag=True, help="Raccourci de --format csv.")(fn)
     fn = click.option("--json", "as_json", is_flag=True, help="Raccourci de --format json.")(fn)
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                        help="table (défaut), csv (séparateur « ; »), json ou html (fichier autonome).")(fn)
+                        help="table (défaut), csv (séparateur « ; »), json, html (fichier autonome) "
+                             "ou xlsx (classeur, avec --out).")(fn)
 
 
-def resolve_format(fmt: str | None, as_json: bool, as_csv: bool) -> str:
+def resolve_format(fmt: str | None, as_json: bool, as_csv: bool, out: Path | None) -> str:
     chosen = {f for f in (fmt, "json" if as_json else None, "csv" if as_csv else None) if f}
     if len(chosen) > 1:
         raise click.UsageError("Choisissez un seul format (--format, --json ou --csv).")
-    return chosen.pop() if chosen else "table"
+    resolved = chosen.pop() if chosen else "table"
+    require_out(resolved, out)
+    return resolved
 
 
 def write_text(text: str, out: Path | None, what: str) -> None:
@@ -80,9 +85,10 @@ def portfolio_output(ws: Any, report: Any, fmt: str, out: Path | None) -> None:
             write_text(json_text(report) + "\n", out, "Rapport JSON")
         else:
             emit_json(report)
-    elif fmt == "csv":
-        emit_csv(tabular.PORTFOLIO_CSV_COLUMNS, tabular.portfolio_rows(report, for_csv=True), out)
-        if out:
+    elif fmt in FILE_FORMATS:
+        emit_file(fmt, tabular.PORTFOLIO_CSV_COLUMNS, tabular.portfolio_rows(report, for_csv=True), out,
+                  title=f"Portefeuille au {report.generated_at:%d-%m-%Y}")
+        if out and fmt == "csv":
             success(f"Rapport CSV écrit dans {out}")
     elif fmt == "html":
         from cpts_workflow.reports import queries, render_html  # Jinja2: the page only
@@ -125,7 +131,7 @@ def report(ctx: click.Context, officer: str | None, department: str | None, stag
     from cpts_workflow.reports import PORTFOLIO_STEPS, portfolio
 
     app = ctx.ensure_object(AppContext)
-    chosen = resolve_format(fmt, as_json, as_csv)
+    chosen = resolve_format(fmt, as_json, as_csv, out)
     report_ = with_progress(
         lambda progress: portfolio(app.workspace, officer=officer, department=department,
                                    stage=stage, since=since, stalled_days=stalled_days,
@@ -147,7 +153,7 @@ def stalled(app: AppContext, days: int, officer: str | None, department: str | N
     from cpts_workflow.reports import stalled as stalled_projects
     from cpts_workflow.reports import tabular
 
-    chosen = resolve_format(fmt, as_json, as_csv)
+    chosen = resolve_format(fmt, as_json, as_csv, out)
     if chosen == "html":
         raise click.UsageError("Le format html est celui du portefeuille : « cpts report --format html ».")
     rows = stalled_projects(app.workspace, days=days, officer=officer, department=department)
@@ -166,12 +172,12 @@ def project_(app: AppContext, project: str, fmt: str | None, as_json: bool, as_c
     from cpts_workflow import french
     from cpts_workflow.reports import project_report, render_html, tabular
 
-    chosen = resolve_format(fmt, as_json, as_csv)
+    chosen = resolve_format(fmt, as_json, as_csv, out)
     data = project_report(app.workspace, project)
     if chosen == "json":
         emit_json(data)
-    elif chosen == "csv":
-        emit_csv(tabular.TIMELINE_COLUMNS, tabular.timeline_rows(data), out)
+    elif chosen in FILE_FORMATS:
+        emit_file(chosen, tabular.TIMELINE_COLUMNS, tabular.timeline_rows(data), out, title="Parcours")
     elif chosen == "html":
         write_text(render_html.project_html(data, app.workspace.definition()),
                    out or default_html_path(f"rapport-{data.project.slug}", data.generated_at.date()),

@@ -8,7 +8,16 @@ from typing import Any
 import click
 
 from .context import AppContext, pass_app
-from .output import emit_csv, emit_json, emit_listing, emit_table, listing_options, success, write_private
+from .output import (
+    FILE_FORMATS,
+    emit_file,
+    emit_json,
+    emit_listing,
+    emit_table,
+    listing_options,
+    success,
+    write_private,
+)
 
 PROJECT = click.argument("project", metavar="PROJET")
 DEPARTMENT = click.option(
@@ -315,8 +324,8 @@ def show(app: AppContext, project: str, fmt: str) -> None:
         emit_json(view)
         return
     rows = _commune_rows(view.communes)
-    if fmt == "csv":
-        emit_csv([*COMMUNE_COLUMNS, ("forced_reason", "Chevauchement accepté")], rows)
+    if fmt in FILE_FORMATS:
+        emit_file(fmt, [*COMMUNE_COLUMNS, ("forced_reason", "Chevauchement accepté")], rows)
         return
     click.echo(f"{view.project_name}  ({view.project}) — étape : {view.stage_label}")
     if not rows:
@@ -406,8 +415,8 @@ def gaps(app: AppContext, department: str | None, region: str | None, fmt: str) 
         emit_json(view)
         return
     rows = _commune_rows(view.gaps)
-    if fmt == "csv":
-        emit_csv(COMMUNE_COLUMNS, rows)
+    if fmt in FILE_FORMATS:
+        emit_file(fmt, COMMUNE_COLUMNS, rows)
         return
     share = 100 * view.covered_population / view.population_total if view.population_total else 0
     click.echo(

@@ -59,7 +59,7 @@ def describe(event: EventView, definition: WorkflowDefinition,
         if kind == "due_set" and p.get("due_date"):
             detail += f" pour le {french.short_date(french.parse_date(p['due_date']))}"
         elif kind == "checked" and p.get("value"):
-            detail += f" ({p['value']})"
+            detail += f" ({_value_text(str(p['value']))})"
     elif event.to_stage and kind in ("advanced", "back", "paused", "resumed", "abandoned",
                                      "objection", "workflow_migrated"):
         source = definition.state_label(event.from_stage) if event.from_stage else None
@@ -90,6 +90,16 @@ def describe(event: EventView, definition: WorkflowDefinition,
     elif kind == "members_added" and p.get("count"):
         detail = french.plural(int(p["count"]), "membre")
     return f"{event.kind_label} : {detail}" if detail else event.kind_label
+
+
+def _value_text(value: str) -> str:
+    """A checked item's value as a French reader expects it: a stored date as 12/10/2026."""
+    from datetime import date
+
+    try:
+        return french.short_date(date.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 def _short(text: str, size: int = 120) -> str:

@@ -74,6 +74,7 @@ EVENT_LABELS = {
     "members_added": "Membres ajoutés",
     "workflow_migrated": "Changement de version du workflow",
     "imported": "Import d'une sauvegarde",
+    "sheet_imported": "Import d'un tableur",
     "member_erased": "Effacement des données d'une personne (RGPD)",
     "contract_set": "Contrat ACI enregistré ou modifié",
     "contract_amounts_set": "Contrat ACI : montants de l'annexe saisis",

@@ -295,7 +295,7 @@ def test_review_pack_opens_in_word(contract, tmp_path) -> None:
     annex = load_workbook(files.annex)
     rows = list(annex["Indicateurs"].iter_rows(values_only=True))
     assert rows[0][:4] == ("Mission", "Indicateur", "Cible", "Atteint")
-    assert rows[1][:4] == ("Accès aux soins", "Patients sans médecin traitant accompagnés", "1000", "800")
+    assert rows[1][:4] == ("Accès aux soins", "Patients sans médecin traitant accompagnés", 1000, 800)  # numbers stay numbers
     payments = list(annex["Versements"].iter_rows(values_only=True))
     assert any(r[2] == 58808.22 for r in payments[1:])
     assert [e.kind for e in ws.history(P)][-1] == "contract_review_generated"

@@ -146,9 +146,13 @@ def _fetch(session: Session, selected, progress: Progress, ended: str = "abandon
         Event.project_id, Event.to_stage, Event.at,
         func.lead(Event.at).over(partition_by=Event.project_id,
                                  order_by=(Event.at, Event.id)).label("left_at"),
+        func.lead(Event.kind).over(partition_by=Event.project_id,
+                                   order_by=(Event.at, Event.id)).label("left_by"),
     ).where(Event.project_id.in_(selected), Event.to_stage.is_not(None))
     stage_changes: dict[int, list[tuple[str, datetime, datetime | None]]] = defaultdict(list)
-    for pid, stage, at, left_at in conn.execute(changes).all():
+    for pid, stage, at, left_at, left_by in conn.execute(changes).all():
+        if left_by == "sheet_imported":
+            continue  # the moment between a sheet's row created and placed is no stage's duration
         stage_changes[pid].append((stage, _aware(at), _aware(left_at)))
     return _Raw(list(projects), last_events, done_items, communes, overlapping, stage_changes)
 

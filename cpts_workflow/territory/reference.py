@@ -67,6 +67,10 @@ class Department(NamedTuple):
     region_nom: str
 
 
+# « Nom (13) », « Nom (2A) », « Nom (974) »: a commune named with its department.
+_WITH_DEPARTMENT = re.compile(r"^(.+?)\s*\((\d[\dABab]|\d{3})\)$")
+
+
 def normalise_name(text: str) -> str:
     """`Saint Zacharie`, `saint-zacharie`, `SAINT-ZACHARIE` → `saint zacharie`."""
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
@@ -165,6 +169,17 @@ class Reference:
                 topic="unknown_commune",
             )
         matches = self._names.get(normalise_name(text), [])
+        if not matches and (named := _WITH_DEPARTMENT.match(text)):
+            # « Saint-Martin (32) »: a name made unique by its department.
+            name, department = named.group(1), named.group(2).upper()
+            everywhere = self._names.get(normalise_name(name), [])
+            matches = [m for m in everywhere if self.communes[m].departement == department]
+            if everywhere and not matches:
+                raise BadInput(
+                    f"Aucune commune « {name.strip()} » dans le département {department}.",
+                    "Donnez son code INSEE, ou vérifiez le numéro du département.",
+                    topic="unknown_commune",
+                )
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
@@ -172,9 +187,11 @@ class Reference:
                 f"{c.nom} ({c.insee}, {c.departement})"
                 for c in sorted((self.communes[m] for m in matches), key=lambda c: c.insee)
             )
+            first = self.communes[min(matches)]
             raise BadInput(
                 f"Le nom « {text} » désigne plusieurs communes : {candidates}.",
-                "Donnez le code INSEE de celle que vous voulez.",
+                "Donnez le code INSEE de celle que vous voulez, ou son département : "
+                f"« {first.nom} ({first.departement}) ».",
             )
         close = self.close_names(text)
         hint = (

@@ -10,7 +10,8 @@ Besides the `advance` transitions of the file, every definition gets:
 `back` (one stage back, the reverse of an `advance`), `pause`/`resume` (resume goes back
 to the stage the project left), `abandon` (final) and `reopen` (back to an earlier stage
 named by `target`: what an ARS objection does; a paused project stays paused and will
-resume there).
+resume there) and `place` (from the first stage straight to the stage named by `target`:
+a portfolio imported from a spreadsheet, where the projects already stand).
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ TRIGGER_LABELS = {
     "resume": "reprendre",
     "abandon": "abandonner",
     "reopen": "revenir à une étape antérieure",
+    "place": "placer le projet à son étape",
 }
 # Triggers fired by the library itself, never offered to a user.
-INTERNAL_TRIGGERS = frozenset({"reopen"})
+INTERNAL_TRIGGERS = frozenset({"reopen", "place"})
 
 
 @dataclass
@@ -95,6 +97,8 @@ class Engine:
             )
         if pause:
             self.machine.add_transition("reopen", pause.id, pause.id, conditions=[_targets_earlier(d)])
+        for stage_id in (s for s in d.stage_ids if s != d.initial):
+            self.machine.add_transition("place", d.initial, stage_id, conditions=[_targets(stage_id)])
 
     @staticmethod
     def _guards_pass(names: tuple[str, ...]):
