@@ -204,6 +204,11 @@ def join_fr_markdown(values: Any) -> Markdown:
     return Markdown(join_fr(escape_markdown(v) for v in values if v))
 
 
+def nobreak(value: Any) -> Markdown:
+    """A short text kept on one line (a sigle): its spaces made non-breaking."""
+    return Markdown(str(escape_markdown(value)).replace(" ", "\u00a0"))
+
+
 class MarkdownEnvironment(BoundedEnvironment):
     """The bounded sandbox, printing every value escaped for Markdown (see `markdown.py`)."""
 
@@ -232,6 +237,7 @@ def environment(meta: TemplateMeta) -> SandboxedEnvironment:
         join_fr=join_fr_markdown,
         join=join_filter,
         md=md,
+        nobreak=nobreak,
     )
     env.globals.update(add_months=add_months, require=require)
     return env
