@@ -174,7 +174,7 @@ def _check_adoption_date(answers: dict[str, Any], stored: dict[str, dict[str, An
         if adopted and held and held != adopted:
             raise _refuse(
                 f"Les statuts sont adoptés le {french.short_date(date.fromisoformat(adopted))}, "
-                f"mais {label} de l'assemblée générale constitutive est daté du "
+                f"mais {label} de l'assemblée générale constitutive porte la date du "
                 f"{french.short_date(date.fromisoformat(held))}.",
                 "Donnez la même date d'assemblée générale constitutive aux documents.",
             )
