@@ -22,20 +22,26 @@ FINAL = {"date_ag_constitutive": "15/01/2027"}
 PLAIN = str.maketrans({"’": "'", "\xa0": " ", "\u202f": " "})
 
 
-@pytest.fixture
-def docs(ws):
+# Three professions among the libéraux, as a CPTS board should have.
+FOUNDERS = [
+    {"name": "Jeanne Durand", "role": "president", "profession": "médecin généraliste"},
+    {"name": "Paul Martin", "role": "treasurer", "profession": "infirmier"},
+    {"name": "Sophie Bernard", "role": "secretary", "profession": "pharmacienne"},
+    {"name": "MSP des Collines", "role": "board", "legal": True, "structure_kind": "msp",
+     "college": "structures"},
+]
+
+
+@pytest.fixture(name="docs")
+def documents_of(ws) -> Documents:
     return Documents(ws)
 
 
 @pytest.fixture
 def slug(ws, docs):
     slug = ws.create_project("CPTS du Pays d'Aix").slug
-    for name, role, profession in (("Jeanne Durand", "president", "médecin généraliste"),
-                                   ("Paul Martin", "treasurer", "infirmier"),
-                                   ("Sophie Bernard", "secretary", "pharmacienne")):
-        members.add_member(ws, slug, name, college="liberaux", role=role, profession=profession)
-    members.add_member(ws, slug, "MSP des Collines", legal=True, structure_kind="msp",
-                       college="structures", role="board")
+    for founder in FOUNDERS:
+        members.add_member(ws, slug, **{"college": "liberaux", **founder})
     with ws.session() as session:
         project = ws.get_project(session, slug)
         vintage = ReferenceVintage(label="essai 2026", rows=2, imported_by="test",

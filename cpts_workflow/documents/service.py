@@ -21,10 +21,10 @@ from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
 from ..views import View
 from .checks import check_document
 from .context import build_context
-from .statutes import STATUTES, statutes_context
 from .convert import MEDIA_TYPES, convert
 from .markdown import Paragraphs
 from .render import render_markdown
+from .statutes import STATUTES, statutes_context
 from .templates import FORMATS, TemplateCatalog, TemplateMeta
 
 if TYPE_CHECKING:
