@@ -442,6 +442,7 @@ def test_stage_filter_lists_the_statutes_paperwork(docs):
         "bulletin_adhesion",
         "convocation_ag",
         "pv_ag",
+        "reglement_interieur",
         "statuts",
     ]
     with pytest.raises(BadInput, match="inconnue"):
