@@ -124,7 +124,8 @@ def questions(ctx: click.Context, app: AppContext, template: str, fmt: str) -> N
             {
                 **v.to_dict(),
                 "type": TYPE_LABELS.get(v.type, v.type),
-                "required": "oui" if v.required else "non",
+                "required": "oui" if v.required else
+                "version définitive" if v.required_final else "non",
                 "default": _display(v.default),
                 "choices": ", ".join(v.choices) or None,
             }
@@ -231,6 +232,12 @@ def answer(
     help="Remplace un fichier existant du même nom (sinon le document est écrit à côté, "
     "sous « nom (2).docx »).",
 )
+@click.option(
+    "--final",
+    is_flag=True,
+    help="Version définitive, adoptée par l'assemblée générale (statuts, règlement "
+    "intérieur) : signée par les membres du bureau, sans mention de projet.",
+)
 @click.option("--all", "all_", is_flag=True, help="Tous les documents du projet.")
 @click.option("--stage", metavar="ETAPE", help="Tous les documents de cette étape.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
@@ -246,6 +253,7 @@ def generate(
     out_dir: Path,
     name: str | None,
     force: bool,
+    final: bool,
     all_: bool,
     stage: str | None,
     as_json: bool,
@@ -271,9 +279,11 @@ def generate(
         answers = _answers_from(answers_file)
         made = []
         for fmt in formats:
-            chosen = writer.name_for(template, fmt, name or docs.file_name(project, template, fmt))
+            suggested = name or docs.file_name(project, template, fmt, final)
+            chosen = writer.name_for(template, fmt, suggested)
             made.append(
-                docs.generate(project, template, fmt, answers=answers, name=chosen, sink=writer)
+                docs.generate(project, template, fmt, answers=answers, name=chosen, sink=writer,
+                              final=final)
             )
         failed: list[tuple[str, str]] = []
     else:
@@ -284,12 +294,14 @@ def generate(
         ids = [t.id for t in docs.templates(stage)]
         progress = (lambda t, f: click.echo(f"  … {t}.{f}", err=True)) if is_terminal() else None
         made, failed = docs.generate_many(
-            project, ids, list(formats), sink=writer, progress=progress, name_for=writer.name_for
+            project, ids, list(formats), sink=writer, progress=progress,
+            name_for=writer.name_for, final=final,
         )
     views = [m.view for m in made]
     if as_json:
         emit_json({"generated": views, "failed": [{"template": t, "error": e} for t, e in failed]})
     else:
+        told: set[str] = set()
         for v in views:
             ticked = f" — coché : {', '.join(v.checked_items)}" if v.checked_items else ""
             success(f"{v.path}{ticked}")
@@ -300,6 +312,10 @@ def generate(
                     f"« {v.file_name} » (--force pour le remplacer).",
                     err=True,
                 )
+            for warning in v.warnings:
+                if warning not in told:  # once, not once per format
+                    told.add(warning)
+                    click.echo(f"  Attention : {warning}", err=True)
             if v.placeholders:
                 shown = ", ".join(f"« {p} »" for p in dict.fromkeys(v.placeholders))
                 click.echo(

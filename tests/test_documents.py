@@ -272,7 +272,7 @@ def test_generation_is_recorded_audited_and_ticks_the_item(ws, docs, demo, tmp_p
     assert item.status == "done" and item.value == "statuts-cpts-du-pays-d-aix.md"
     history = docs.history(demo)
     assert [(h.template, h.format, h.template_version) for h in history] == [
-        ("statuts", "md", "1.0")
+        ("statuts", "md", "2.0")
     ]
     assert history[0].checksum == view.checksum and len(history[0].answers_checksum) == 64
     events = [e for e in ws.history(demo) if e.kind in ("document_generated", "checked")]
@@ -347,7 +347,9 @@ def test_answers_are_validated_and_saved_without_values_in_audit(ws, docs, demo)
             "colleges": "liberaux, usagers",
         },
     )
-    assert saved["cotisation_montant"] == 15.5 and saved["usagers_voix_deliberative"] is True
+    # The former yes/no question on the usagers' vote is carried over to its choice.
+    assert saved["cotisation_montant"] == 15.5 and saved["voix_usagers"] == "délibérative"
+    assert "usagers_voix_deliberative" not in saved
     assert saved["colleges"] == ["liberaux", "usagers"] and saved["siege"] == STATUTS["siege"]
     event = [e for e in ws.history(demo) if e.kind == "document_answered"][-1]
     assert "15" not in repr(event.payload["questions"]) and "Écoles" not in repr(event.payload)
@@ -440,6 +442,7 @@ def test_stage_filter_lists_the_statutes_paperwork(docs):
         "bulletin_adhesion",
         "convocation_ag",
         "pv_ag",
+        "reglement_interieur",
         "statuts",
     ]
     with pytest.raises(BadInput, match="inconnue"):

@@ -159,8 +159,12 @@ def test_a_skeleton_ticks_nothing_and_says_what_is_left(ws, docs, slug):
     assert item.status == "todo"
     event = [e for e in ws.history(slug) if e.kind == "document_generated"][-1]
     assert event.payload["placeholders"] == len(made.view.placeholders)
-    # A document with nothing left to complete ticks its item.
-    assert docs.generate(slug, "statuts", "md").view.checked_items == ("statutes_drafted",)
+    # Statutes that must list a territory the project has not chosen yet are a skeleton…
+    made = docs.generate(slug, "statuts", "md")
+    assert made.view.checked_items == () and made.view.placeholders
+    # … and a document with nothing left to complete ticks its item.
+    made = docs.generate(slug, "statuts", "md", answers={"territoire_dans": "règlement intérieur"})
+    assert made.view.checked_items == ("statutes_drafted",)
 
 
 def test_one_table_of_missions_in_every_document(docs, slug):

@@ -24,7 +24,7 @@ def ws(tmp_path, clock) -> Workspace:
 
 @pytest.mark.parametrize(("kind", "typed", "value"), [
     ("ca_membres_max", " 12 ", 12), ("cotisation_montant", "12,50", 12.5),
-    ("usagers_voix_deliberative", "oui", True), ("quorum_ago", "le tiers", "le tiers"),
+    ("salaries_ca", "oui", True), ("quorum_ago", "le tiers", "le tiers"),
     ("colleges", ["liberaux", "usagers"], ["liberaux", "usagers"]), ("sigle", "  ", None),
 ])
 def test_one_answer_alone(kind, typed, value):
@@ -35,7 +35,7 @@ def test_one_answer_alone(kind, typed, value):
 @pytest.mark.parametrize(("question", "typed", "message"), [
     ("ca_membres_max", "300", "300 n'est pas possible ; attendu entre 3 et 100."),
     ("ca_membres_max", "douze", "« douze » n'est pas un nombre"),
-    ("usagers_voix_deliberative", "peut-être", "Attendu : oui/non."),
+    ("salaries_ca", "peut-être", "Attendu : oui/non."),
     ("quorum_ago", "tous", "« tous » n'est pas un choix possible."),
 ])
 def test_a_wrong_answer_alone_says_why_without_naming_the_question(question, typed, message):

@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import french
 from ..errors import BadInput
+from .statutes import check_rules, check_statutes, deliberative_college_ids
 
 # The statutes' notice for an AG (« convoquée … au moins quinze jours à l'avance »).
 NOTICE_DAYS = 15
@@ -30,16 +31,6 @@ def _short(iso: str) -> str:
 
 def _statutes(stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {**STATUTES_DEFAULTS, **stored.get("statuts", {})}
-
-
-def check_statutes(answers: dict[str, Any], context: dict[str, Any]) -> None:
-    low, high = answers["ca_membres_min"], answers["ca_membres_max"]
-    if low > high:
-        raise _refuse(
-            f"Le conseil d'administration ne peut pas compter « de {low} à {high} membres » : "
-            "le minimum dépasse le maximum.",
-            "Corrigez ca_membres_min ou ca_membres_max dans les réponses des statuts.",
-        )
 
 
 def check_convocation(answers: dict[str, Any], context: dict[str, Any]) -> None:
@@ -96,11 +87,11 @@ def check_pv(
             f"de {low} à {high}.",
             "Donnez un rôle au bureau ou au conseil aux membres élus, ou corrigez les statuts.",
         )
+    voting = deliberative_college_ids(statutes, [c["id"] for c in context["colleges_used"]])
     missing = [
         c["label"]
         for c in context["colleges_used"]
-        if (c["id"] != "usagers" or statutes.get("usagers_voix_deliberative"))
-        and not any(m["college"] == c["id"] for m in board)
+        if c["id"] in voting and not any(m["college"] == c["id"] for m in board)
     ]
     if board and missing:
         raise _refuse(
@@ -116,16 +107,20 @@ def check_document(
     answers: dict[str, Any],
     context: dict[str, Any],
     stored: dict[str, dict[str, Any]],
-) -> None:
-    """`BadInput` when the answers contradict each other, the statutes or the convocation.
+) -> list[str]:
+    """`BadInput` when the answers contradict each other, the statutes or the convocation;
+    else the warnings worth telling (choices a founder should reconsider).
 
     A custom template replacing a shipped one with other questions is not checked."""
     try:
         if template_id == "statuts":
-            check_statutes(answers, context)
-        elif template_id == "convocation_ag":
+            return check_statutes(answers, context, stored)
+        if template_id == "reglement_interieur":
+            return check_rules(answers, context)
+        if template_id == "convocation_ag":
             check_convocation(answers, context)
         elif template_id == "pv_ag":
             check_pv(answers, context, stored)
     except (KeyError, TypeError, ValueError):
-        return
+        return []
+    return []

@@ -3,6 +3,7 @@ the ACI missions, the answers and today's date in French."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,20 @@ def members_context(session: Session, project: Project) -> dict[str, Any]:
     }
 
 
+# An article put after the name, as some lists write it: « Barben (La) » → « La Barben ».
+_TRAILING_ARTICLE = re.compile(r"^(?P<name>.+?)\s*\((?P<article>L[ae]s?|L')\)$", re.IGNORECASE)
+
+
+def commune_name(name: str) -> str:
+    """A commune's name as written in French, its article first and kept whole."""
+    found = _TRAILING_ARTICLE.match(name.strip())
+    if not found:
+        return name.strip()
+    article = found.group("article").capitalize()
+    joint = "" if article.endswith("'") else " "
+    return f"{article}{joint}{found.group('name')}"
+
+
 def territory_context(session: Session, project: Project) -> dict[str, Any]:
     """Communes of the territory with their names, its population and CPTS taille, from
     the base's communes reference (its newest imported vintage, else the shipped one).
@@ -118,9 +133,9 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
     communes = [
         {
             "insee": c,
-            "name": commune.nom if commune else None,
+            "name": commune_name(commune.nom) if commune else None,
             "population": commune.population if commune else None,
-            "label": f"{commune.nom} ({c})" if commune else f"commune INSEE {c}",
+            "label": f"{commune_name(commune.nom)} ({c})" if commune else f"commune INSEE {c}",
         }
         for c, commune in found.items()
     ]

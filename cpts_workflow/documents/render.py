@@ -253,6 +253,11 @@ def join_fr_markdown(values: Any) -> Markdown:
     return Markdown(join_fr(escape_markdown(v) for v in values if v))
 
 
+def nobreak(value: Any) -> Markdown:
+    """A short text kept on one line (a sigle): its spaces made non-breaking."""
+    return Markdown(str(escape_markdown(value)).replace(" ", "\u00a0"))
+
+
 class MarkdownEnvironment(BoundedEnvironment):
     """The bounded sandbox, printing every value escaped for Markdown (see `markdown.py`)."""
 
@@ -292,6 +297,7 @@ def environment(meta: TemplateMeta) -> SandboxedEnvironment:
         join_fr=join_fr_markdown,
         join=join_filter,
         md=md,
+        nobreak=nobreak,
     )
     for name in ("center", "indent", "format"):  # filters that pad or format: bounded too
         env.filters[name] = _bounded_filter(env.filters[name], name == "format")

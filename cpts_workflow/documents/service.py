@@ -24,6 +24,7 @@ from .context import build_context
 from .convert import MEDIA_TYPES, convert
 from .markdown import Paragraphs
 from .render import render_markdown
+from .statutes import STATUTES, statutes_context
 from .templates import FORMATS, TemplateCatalog, TemplateMeta
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ class QuestionView(View):
     default: Any
     choices: tuple[str, ...]
     help: str
+    # Needed only for the final version; answers of other documents used when empty.
+    required_final: bool = False
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ class GeneratedView(View):
     checked_items: tuple[str, ...] = ()
     # Texts still to complete ("Budget à compléter."): a skeleton ticks nothing.
     placeholders: tuple[str, ...] = ()
+    # The final version (statutes as adopted), and what the founders should reconsider.
+    final: bool = False
+    warnings: tuple[str, ...] = ()
 
 
 # `sink(file_name, data)` delivers a document inside the transaction; returns its path.
@@ -93,6 +100,8 @@ class RenderedMarkdown(NamedTuple):
     placeholders: tuple[str, ...]
     answers: dict[str, Any]
     version: int
+    warnings: tuple[str, ...] = ()
+    final: bool = False
 
 
 def _is_long(meta: TemplateMeta, question_id: str) -> bool:
@@ -100,8 +109,40 @@ def _is_long(meta: TemplateMeta, question_id: str) -> bool:
     return question is not None and question.type == "long_text"
 
 
-def _suggested_name(meta: TemplateMeta, slug: str, fmt: str) -> str:
-    return f"{safe_stem(meta.output)}-{safe_stem(slug)}.{fmt}"
+def _with_fallbacks(
+    meta: TemplateMeta, answers: dict[str, Any], stored: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Unanswered questions take the answer another document already holds
+    (`pv_ag.date_ag`), first found wins."""
+    filled = dict(answers)
+    for q in meta.questions:
+        if filled.get(q.id) not in (None, ""):
+            continue
+        for source in q.fallback:
+            template, _, question = source.partition(".")
+            value = stored.get(template, {}).get(question)
+            if value not in (None, ""):
+                filled[q.id] = value
+                break
+    return filled
+
+
+def _require_final(meta: TemplateMeta, answers: dict[str, Any]) -> None:
+    missing = [q for q in meta.questions if q.required_final and answers.get(q.id) is None]
+    if missing:
+        raise BadInput(
+            f"La version définitive de « {meta.title} » demande une réponse à : "
+            + " ; ".join(f"« {q.label} » ({q.id})" for q in missing)
+            + ".",
+            "Répondez à ces questions, ou produisez le projet (version de travail).",
+            topic="unanswered",
+            details={"template": meta.id},
+        )
+
+
+def _suggested_name(meta: TemplateMeta, slug: str, fmt: str, final: bool = False) -> str:
+    stem = meta.final_output if final and meta.final_output else meta.output
+    return f"{safe_stem(stem)}-{safe_stem(slug)}.{fmt}"
 
 
 _NAME_SEPARATORS = re.compile(r"[\\/:\x00-\x1f]")
@@ -130,6 +171,7 @@ def _generated_view(
     slug: str,
     checked: tuple[str, ...] = (),
     placeholders: tuple[str, ...] = (),
+    rendered: RenderedMarkdown | None = None,
 ) -> GeneratedView:
     return GeneratedView(
         id=row.id,
@@ -145,6 +187,8 @@ def _generated_view(
         created_at=row.created_at,
         checked_items=checked,
         placeholders=placeholders,
+        final=bool(rendered and rendered.final),
+        warnings=rendered.warnings if rendered else (),
     )
 
 
@@ -195,6 +239,8 @@ class Documents:
                 default=q.default,
                 choices=q.choices,
                 help=q.help,
+                required_final=q.required_final,
+                fallback=q.fallback,
             )
             for q in self.template(template_id).questions
         ]
@@ -215,7 +261,10 @@ class Documents:
             raise BadInput("Les réponses doivent être un dictionnaire « question: réponse ».")
         with self.ws.changing(ref, "answer") as (session, project):
             row = session.get(DocumentAnswers, (project.id, meta.id))
-            merged = meta.validate_answers({**(row.answers if row else {}), **answers})
+            # Each side carried over first: an answer given now under a question's former
+            # id wins over the saved answer of its current id.
+            saved = meta.carry_over(row.answers if row else {})
+            merged = meta.validate_answers({**saved, **meta.carry_over(answers)})
             if row is None:
                 row = DocumentAnswers(
                     project_id=project.id,
@@ -244,25 +293,62 @@ class Documents:
     # --- generation --------------------------------------------------------------------
 
     def render(
-        self, ref: str | int, template_id: str, answers: dict[str, Any] | None = None
+        self,
+        ref: str | int,
+        template_id: str,
+        answers: dict[str, Any] | None = None,
+        *,
+        final: bool = False,
     ) -> RenderedMarkdown:
         """The Markdown of a document, its placeholders, the validated answers and the
-        project version read."""
+        project version read. `final`: the version adopted by the AG (statutes signed by
+        named officers), for templates that have one."""
         meta = self.template(template_id)
+        self._check_final(meta, final)
         with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, ref)
-            row = session.get(DocumentAnswers, (project.id, meta.id))
-            validated = meta.validate_answers({**(row.answers if row else {}), **(answers or {})})
+            stored = self._stored(session, project.id)
+            given = {**meta.carry_over(stored.get(meta.id, {})), **meta.carry_over(answers or {})}
+            validated = meta.validate_answers(_with_fallbacks(meta, given, stored))
+            if final:
+                _require_final(meta, validated)
             label = self.ws.definition_of(project).state_label(project.stage)
             shown = {
                 k: Paragraphs(v) if isinstance(v, str) and _is_long(meta, k) else v
                 for k, v in validated.items()
             }
             context = build_context(session, project, label, self.ws.now(), shown)
-            check_document(meta.id, validated, context, self._stored(session, project.id))
+            shared = {t: self._shared(meta, t, stored) for t in meta.uses}
+            context.update(final=final, shared=shared)
+            statutes_answers = validated if meta.id == STATUTES else shared.get(STATUTES)
+            if statutes_answers is not None:
+                context.update(statutes_context(statutes_answers, context))
+            warnings = check_document(meta.id, validated, context, stored)
             version = project.row_version
         text, placeholders = render_markdown(meta, context)
-        return RenderedMarkdown(text, placeholders, validated, version)
+        return RenderedMarkdown(text, placeholders, validated, version, tuple(warnings), final)
+
+    def _shared(self, meta: TemplateMeta, used: str, stored: dict[str, dict[str, Any]]) -> dict:
+        """Another template's saved answers, which this one reads and never asks again."""
+        source = self.template(used)
+        try:
+            return source.validate_answers(stored.get(used, {}))
+        except BadInput as exc:
+            raise BadInput(
+                f"« {meta.title} » reprend les réponses de « {source.title} », incomplètes : "
+                f"{exc.message}",
+                exc.hint,
+                topic="unanswered",
+                details={"template": source.id},
+            ) from None
+
+    def _check_final(self, meta: TemplateMeta, final: bool) -> None:
+        if final and not meta.final_output:
+            having = [m.title for m in self.catalog.templates.values() if m.final_output]
+            raise BadInput(
+                f"Le document « {meta.title} » n'a pas de version définitive.",
+                f"Documents qui en ont une : {', '.join(having) or 'aucun'}.",
+            )
 
     def _stored(self, session: Session, project_id: int) -> dict[str, dict[str, Any]]:
         """Every template's saved answers, for the checks across documents."""
@@ -271,12 +357,13 @@ class Documents:
         )
         return {r.template: dict(r.answers) for r in rows}
 
-    def file_name(self, ref: str | int, template_id: str, fmt: str) -> str:
-        """The name a document is suggested under: `statuts-cpts-du-pays-d-aix.docx`."""
+    def file_name(self, ref: str | int, template_id: str, fmt: str, final: bool = False) -> str:
+        """The name a document is suggested under: `statuts-cpts-du-pays-d-aix.docx`
+        (`statuts-adoptes-…` for the final version)."""
         meta = self.template(template_id)
         with self.ws.session() as session:
             project = self.ws.get_project(session, ref)
-            return _suggested_name(meta, project.slug, fmt)
+            return _suggested_name(meta, project.slug, fmt, final)
 
     def generate(
         self,
@@ -288,6 +375,7 @@ class Documents:
         name: str | None = None,
         sink: Sink | None = None,
         expected_version: int | None = None,
+        final: bool = False,
     ) -> DocumentFile:
         """A document as bytes with its file name; the generation is recorded, and the
         checklist items it satisfies ticked unless it still holds placeholders.
@@ -297,14 +385,14 @@ class Documents:
 
         `sink(file_name, data)`, if given, delivers the bytes inside the transaction (the
         CLI writes the file there and returns its path, which is recorded): if delivery
-        fails, nothing is recorded.
+        fails, nothing is recorded. `final`: the version adopted by the AG (see `render`).
         """
         if fmt not in FORMATS:
             raise BadInput(f"Format « {fmt} » inconnu.", f"Formats : {', '.join(FORMATS)}.")
         if name is not None:
             check_file_name(name)
         meta = self.template(template_id)
-        rendered = self.render(ref, template_id, answers)
+        rendered = self.render(ref, template_id, answers, final=final)
         if expected_version is not None and rendered.version != expected_version:
             raise Conflict(
                 f"Le projet a changé depuis votre lecture (version {rendered.version}, vous "
@@ -313,7 +401,7 @@ class Documents:
             )
         data = convert(rendered.markdown, fmt, meta.title)
         with self.ws.changing(ref, "answer", expected_version=rendered.version) as (session, project):
-            file_name = name or _suggested_name(meta, project.slug, fmt)
+            file_name = name or _suggested_name(meta, project.slug, fmt, final)
             row = GeneratedDocument(
                 project_id=project.id,
                 template=meta.id,
@@ -342,12 +430,13 @@ class Documents:
                     "checksum": row.checksum,
                     "checked_items": list(checked),
                     "placeholders": len(rendered.placeholders),
+                    "final": final,
                 },
             )
             if sink is not None:
                 row.path = sink(file_name, data) or file_name
             session.flush()
-            view = _generated_view(row, project.slug, checked, rendered.placeholders)
+            view = _generated_view(row, project.slug, checked, rendered.placeholders, rendered)
             return DocumentFile(
                 file_name=file_name, media_type=MEDIA_TYPES[fmt], data=data, view=view
             )
@@ -407,10 +496,12 @@ class Documents:
         sink: Sink | None = None,
         progress: Any = None,
         name_for: Any = None,
+        final: bool = False,
     ) -> tuple[list[DocumentFile], list[tuple[str, str]]]:
         """Generate several documents; returns those made and (template, error) failures.
 
-        `name_for(template_id, fmt, suggested)`, if given, picks each file's name."""
+        `name_for(template_id, fmt, suggested)`, if given, picks each file's name. `final`
+        makes the final version of the templates that have one (the others as usual)."""
         from ..errors import CptsError
 
         done: list[DocumentFile] = []
@@ -419,9 +510,12 @@ class Documents:
             for fmt in formats:
                 try:
                     name = None
+                    this_final = final and bool(self.template(template_id).final_output)
                     if name_for is not None:
-                        name = name_for(template_id, fmt, self.file_name(ref, template_id, fmt))
-                    done.append(self.generate(ref, template_id, fmt, name=name, sink=sink))
+                        suggested = self.file_name(ref, template_id, fmt, this_final)
+                        name = name_for(template_id, fmt, suggested)
+                    done.append(self.generate(ref, template_id, fmt, name=name, sink=sink,
+                                              final=this_final))
                 except CptsError as exc:
                     failed.append((template_id, exc.message))
                     break

@@ -69,11 +69,32 @@ class Question(BaseModel):
     # The step of a guided interview (web) the question belongs to: consecutive questions
     # of one group are asked together; without groups, a few questions per step.
     group: str = ""
+    # Needed only by the final version of a document (the date its statutes were adopted).
+    required_final: bool = False
+    # Answers of other documents used when this one has none, first found wins
+    # (`pv_ag.date_ag`): the same fact is never asked twice.
+    fallback: tuple[str, ...] = ()
+
+    @field_validator("fallback", mode="before")
+    @classmethod
+    def _fallback(cls, value: Any) -> Any:
+        return tuple(value) if isinstance(value, list) else value
 
     @field_validator("choices", mode="before")
     @classmethod
     def _choices(cls, value: Any) -> Any:
         return tuple(str(v) for v in value) if isinstance(value, list) else value
+
+
+class Renamed(BaseModel):
+    """A question asked under another id by an earlier version of the template: its saved
+    answer is carried over (`usagers_voix_deliberative: non` → `voix_usagers: consultative`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: str
+    # Old answer (`oui`, `non`, a choice) → new answer; absent: the answer is kept as is.
+    values: dict[str, str] = {}
 
 
 class TemplateMeta(BaseModel):
@@ -90,6 +111,11 @@ class TemplateMeta(BaseModel):
     # The date answer that proves a dated checklist item (e.g. the AG's date for its PV).
     evidence_date: str | None = None
     questions: tuple[Question, ...] = ()
+    # A final version exists (statutes as adopted by the AG), written under this name.
+    final_output: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # Templates whose saved answers this one reads (`shared.statuts`), never asks again.
+    uses: tuple[str, ...] = ()
+    renamed: dict[str, Renamed] = {}
     folder: Path = Field(exclude=True)
 
     @property
@@ -114,8 +140,21 @@ class TemplateMeta(BaseModel):
                 fields[q.id] = (py | None, None)
         return create_model(f"Answers_{self.id}", __config__=ConfigDict(extra="forbid"), **fields)
 
+    def carry_over(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """Answers saved under a question's former id, moved to its current id."""
+        moved = dict(answers)
+        for old, new in self.renamed.items():
+            if old not in moved:
+                continue
+            value = moved.pop(old)
+            key = _as_text(value)
+            if new.to not in answers:
+                moved[new.to] = new.values.get(key, value) if key is not None else value
+        return moved
+
     def validate_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
         """Validated answers as JSON-ready values, or `BadInput` naming the questions."""
+        answers = self.carry_over(answers)
         cleaned = {}
         for key, value in answers.items():
             try:
@@ -179,6 +218,17 @@ class TemplateMeta(BaseModel):
         else:
             why = "valeur invalide"
         return f"« {q.label} » ({q.id}) : {why}"
+
+
+def _as_text(value: Any) -> str | None:
+    """A yes/no or choice answer as the text `renamed` maps: `True` → `oui`."""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, str):
+        low = value.strip().lower()
+        return {"true": "oui", "vrai": "oui", "1": "oui", "false": "non", "faux": "non",
+                "0": "non"}.get(low, low)
+    return None
 
 
 def answer_problem(q: Question, value: Any) -> tuple[str, str | None] | None:

@@ -35,7 +35,11 @@ def test_doc_list_and_questions(cpts):
         "default": None,
         "choices": [],
         "help": siege["help"],
+        "required_final": False,
+        "fallback": [],
     }
+    date = next(q for q in questions if q["id"] == "date_ag_constitutive")
+    assert date["required_final"] and date["fallback"] == ["pv_ag.date_ag", "convocation_ag.date_ag"]
     quorum = next(q for q in questions if q["id"] == "quorum_ago")
     assert (
         quorum["choices"] == ["aucun", "le quart", "le tiers", "la moitié"]
@@ -54,6 +58,9 @@ def test_answer_from_file_then_generate(cpts, tmp_path):
                 "siege": "12 rue des Écoles, 13100 Aix-en-Provence",
                 "ville_signature": "Aix-en-Provence",
                 "cotisation_montant": 20,
+                # The project has no commune yet: kept in the statutes, the list would be
+                # a blank to fill in (and the item would stay open).
+                "territoire_dans": "règlement intérieur",
             },
             allow_unicode=True,
         ),
@@ -119,7 +126,9 @@ def test_generate_all_reports_what_is_missing(cpts, tmp_path):
     assert r.exit_code == 1
     result = json.loads(r.stdout)
     assert [g["template"] for g in result["generated"]] == ["bulletin_adhesion"]
-    assert {f["template"] for f in result["failed"]} == {"convocation_ag", "pv_ag", "statuts"}
+    # The règlement intérieur waits for the statutes' answers.
+    assert {f["template"] for f in result["failed"]} == {"convocation_ag", "pv_ag", "statuts",
+                                                         "reglement_interieur"}
     r = cpts(f"doc generate {p} --all --format md --out {out}")
     assert r.exit_code == 1 and "non produit" in r.stderr
     assert Path(out / "diagnostic-cpts-du-pays-d-aix.md").is_file()
