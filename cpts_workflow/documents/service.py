@@ -19,6 +19,7 @@ from ..files import safe_stem
 from ..permissions import may_change_item
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
 from ..views import View
+from .assembly import assembly_context
 from .checks import check_document
 from .context import build_context
 from .convert import MEDIA_TYPES, convert
@@ -98,6 +99,22 @@ class RenderedMarkdown(NamedTuple):
 def _is_long(meta: TemplateMeta, question_id: str) -> bool:
     question = meta.question(question_id)
     return question is not None and question.type == "long_text"
+
+
+def _is_shared(meta: TemplateMeta, question_id: str) -> bool:
+    question = meta.question(question_id)
+    return question is not None and question.shared is not None
+
+
+def shared_answers(meta: TemplateMeta, stored: dict[str, dict[str, Any]],
+                   own: dict[str, Any]) -> dict[str, Any]:
+    """The answers this template takes from another one (`shared:` in `meta.yaml`) and
+    does not give itself: the PV's date and place are the convocation's."""
+    return {
+        q.id: stored[q.shared][q.id]
+        for q in meta.questions
+        if q.shared and q.id not in own and q.id in stored.get(q.shared, {})
+    }
 
 
 def _suggested_name(meta: TemplateMeta, slug: str, fmt: str) -> str:
@@ -215,7 +232,12 @@ class Documents:
             raise BadInput("Les réponses doivent être un dictionnaire « question: réponse ».")
         with self.ws.changing(ref, "answer") as (session, project):
             row = session.get(DocumentAnswers, (project.id, meta.id))
-            merged = meta.validate_answers({**(row.answers if row else {}), **answers})
+            own = {**(row.answers if row else {}), **answers}
+            shared = shared_answers(meta, self._stored(session, project.id), own)
+            # Shared answers complete the check but stay the other document's: a shared
+            # question is stored here only when answered here.
+            merged = {k: v for k, v in meta.validate_answers({**shared, **own}).items()
+                      if k in own or not _is_shared(meta, k)}
             if row is None:
                 row = DocumentAnswers(
                     project_id=project.id,
@@ -252,14 +274,18 @@ class Documents:
         with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, ref)
             row = session.get(DocumentAnswers, (project.id, meta.id))
-            validated = meta.validate_answers({**(row.answers if row else {}), **(answers or {})})
+            own = {**(row.answers if row else {}), **(answers or {})}
+            stored = self._stored(session, project.id)
+            validated = meta.validate_answers({**shared_answers(meta, stored, own), **own})
             label = self.ws.definition_of(project).state_label(project.stage)
             shown = {
                 k: Paragraphs(v) if isinstance(v, str) and _is_long(meta, k) else v
                 for k, v in validated.items()
             }
             context = build_context(session, project, label, self.ws.now(), shown)
-            check_document(meta.id, validated, context, self._stored(session, project.id))
+            check_document(meta.id, validated, context, stored)
+            if meta.id in ("convocation_ag", "pv_ag"):
+                context.update(assembly_context(meta.id, validated, context, stored))
             version = project.row_version
         text, placeholders = render_markdown(meta, context)
         return RenderedMarkdown(text, placeholders, validated, version)
