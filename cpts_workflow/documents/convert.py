@@ -39,6 +39,8 @@ PRINT_CSS = """
 div[data-custom-style="Saut de page"] { break-before: page; height: 0; overflow: hidden; }
 div[data-custom-style="Champ de formulaire"] p { margin: .7em 0 0; text-align: left;
   white-space: nowrap; overflow: hidden; }
+div[data-custom-style="Destinataire"] { margin: 1em 0 0 50%; }
+div[data-custom-style="Destinataire"] p { text-align: left; }
 html { font-family: "DejaVu Serif", Georgia, "Times New Roman", serif; font-size: 11pt;
        line-height: 1.45; color: #1a1a1a; }
 body { max-width: 46em; margin: 2em auto; padding: 0 1em; }
