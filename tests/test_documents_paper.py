@@ -116,7 +116,7 @@ def test_pv_agenda_is_the_convocation_agenda(docs, slug):
     [
         ({"vote_statuts_pour": 10, "vote_statuts_contre": 3, "vote_statuts_abstention": 1},
          "Résolution « Adoption des statuts » : 14 voix comptées (10 pour, 3 contre, "
-         "1 abstentions) pour 13 membres présents ou représentés."),
+         "1 abstention) pour 13 membres présents ou représentés."),
         ({"vote_cotisation_contre": 2},
          "Résolution « Cotisation » : le nombre de voix pour manque"),
         ({"vote_bureau_pour": 13},

@@ -145,7 +145,7 @@ def resolutions(
                 raise BadInput(
                     f"Résolution « {label} » : {french.plural(total, 'voix', 'voix')} "
                     f"comptées ({vote['pour']} pour, {vote['contre']} contre, "
-                    f"{vote['abstention']} abstentions) pour "
+                    f"{french.plural(vote['abstention'], 'abstention')}) pour "
                     f"{attending_text(voters)}.",
                     "Le total des voix ne peut pas dépasser les présents et représentés ; "
                     "corrigez les nombres du vote.",
