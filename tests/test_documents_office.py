@@ -8,9 +8,10 @@ import io
 
 import pytest
 
-from cpts_workflow import members
 from cpts_workflow.documents import Documents
 from cpts_workflow.documents.convert import office_to_pdf, soffice_path
+
+from .documents_data import project_with_bureau
 
 pytestmark = pytest.mark.skipif(
     soffice_path() is None,
@@ -29,14 +30,7 @@ def db_url(tmp_path):
 @pytest.fixture
 def made(ws):
     docs = Documents(ws)
-    slug = ws.create_project("CPTS du Pays d'Aix").slug
-    for name, role in (("Jeanne Durand", "president"), ("Paul Martin", "treasurer"),
-                       ("Sophie Bernard", "secretary")):
-        members.add_member(ws, slug, name, college="liberaux", role=role, profession="médecin")
-    members.add_member(ws, slug, "MSP des Collines", legal=True, structure_kind="msp",
-                       college="structures", role="board")
-    docs.save_answers(slug, "statuts", {"siege": "12 rue des Écoles, 13100 Aix-en-Provence",
-                                        "ville_signature": "Aix", "ca_membres_min": 3})
+    slug = project_with_bureau(ws, docs)
     docs.save_answers(slug, "convocation_ag", {"date_ag": "15/01/2027", "heure": "19 h",
                                                "lieu": "Salle des fêtes, Aix"})
     docs.save_answers(slug, "pv_ag", {"heure_debut": "19 h 30", "heure_fin": "21 h",

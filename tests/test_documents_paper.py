@@ -15,8 +15,8 @@ from cpts_workflow.documents import Documents
 from cpts_workflow.errors import BadInput
 from cpts_workflow.territory.changes import add_communes
 
-STATUTS = {"siege": "12 rue des Écoles, 13100 Aix-en-Provence", "ville_signature": "Aix",
-           "ca_membres_min": 3}
+from .documents_data import project_with_bureau
+
 CONVOCATION = {"date_ag": "15/01/2027", "heure": "19 h", "lieu": "Salle des fêtes, Aix",
                "ordre_du_jour_complement": "Budget prévisionnel\nCalendrier des missions"}
 PV = {"heure_debut": "19 h 30", "heure_fin": "21 h 45", "presents": 10, "representes": 3}
@@ -32,13 +32,7 @@ def docs(ws):
 
 @pytest.fixture
 def slug(ws, docs):
-    slug = ws.create_project("CPTS du Pays d'Aix").slug
-    for name, role in (("Jeanne Durand", "president"), ("Paul Martin", "treasurer"),
-                       ("Sophie Bernard", "secretary")):
-        members.add_member(ws, slug, name, college="liberaux", role=role, profession="médecin")
-    members.add_member(ws, slug, "MSP des Collines", legal=True, structure_kind="msp",
-                       college="structures", role="board")
-    docs.save_answers(slug, "statuts", STATUTS)
+    slug = project_with_bureau(ws, docs)
     docs.save_answers(slug, "convocation_ag", CONVOCATION)
     return slug
 

@@ -110,6 +110,16 @@ def to_html(markdown: str, title: str) -> bytes:
         return _pandoc(markdown, "html5", title, ["--standalone", f"--include-in-header={header}"])
 
 
+def _run(command: list[str], tool: str, timeout: int) -> None:
+    """Run a PDF printer; its own failure is judged by the file it leaves."""
+    try:
+        subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConversionError(
+            f"{tool} n'a pas pu produire le PDF ({exc.__class__.__name__})."
+        ) from None
+
+
 def chromium_path() -> str | None:
     """`CPTS_CHROMIUM`, else the first Chromium/Chrome on PATH."""
     configured = os.environ.get("CPTS_CHROMIUM")
@@ -143,12 +153,7 @@ def html_to_pdf(html: bytes) -> bytes:
             f"--print-to-pdf={pdf}",
             page.as_uri(),
         ]
-        try:
-            subprocess.run(command, capture_output=True, timeout=120, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConversionError(
-                f"Chromium n'a pas pu produire le PDF ({exc.__class__.__name__})."
-            ) from None
+        _run(command, "Chromium", 120)
         if not pdf.is_file() or pdf.stat().st_size == 0:
             raise ConversionError(
                 "Chromium n'a pas produit de PDF.",
@@ -185,12 +190,7 @@ def office_to_pdf(data: bytes, suffix: str) -> bytes:
         source.write_bytes(data)
         command = [office, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}",
                    "--headless", "--convert-to", "pdf", "--outdir", tmp, str(source)]
-        try:
-            subprocess.run(command, capture_output=True, timeout=180, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConversionError(
-                f"LibreOffice n'a pas pu produire le PDF ({exc.__class__.__name__})."
-            ) from None
+        _run(command, "LibreOffice", 180)
         pdf = Path(tmp) / "document.pdf"
         if not pdf.is_file() or pdf.stat().st_size == 0:
             raise ConversionError("LibreOffice n'a pas produit de PDF.")
