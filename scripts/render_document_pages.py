@@ -2,9 +2,9 @@
 sees them in LibreOffice, to PNG for `docs/documents.md`.
 
 Each document is generated as DOCX on a sample project, laid out and printed to PDF by
-LibreOffice (`soffice --headless --convert-to pdf`), and its first page (the last for
-the statutes: the signature block) rasterised by `pdftoppm` (poppler-utils). Needs
-`soffice` and `pdftoppm` on PATH:
+LibreOffice (`soffice --headless --convert-to pdf`), and the pages shown (first pages,
+the statutes' « Fait à » page, the PV's last) rasterised by `pdftoppm` (poppler-utils).
+Needs `soffice` and `pdftoppm` on PATH:
 
     python scripts/render_document_pages.py            # writes docs/img/documents-*.png
 """
@@ -18,10 +18,10 @@ import tempfile
 from pathlib import Path
 
 IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
-# (template, which page: 1 = first, -1 = last, output name)
-PAGES = (
+# (template, which page: 1 = first, -1 = last, or the first page showing a text, output)
+PAGES: tuple[tuple[str, int | str, str], ...] = (
     ("statuts", 1, "documents-statuts.png"),
-    ("statuts", -1, "documents-statuts-fin.png"),
+    ("statuts", "Fait à", "documents-statuts-fin.png"),
     ("bulletin_adhesion", 1, "documents-bulletin.png"),
     ("pv_ag", 1, "documents-pv.png"),
     ("pv_ag", -1, "documents-pv-fin.png"),
@@ -73,7 +73,11 @@ def main() -> None:
                 pdf = office_to_pdf(docs.generate(slug, template, "docx").data, "docx")
                 pdfs[template] = Path(tmp, f"{template}.pdf")
                 pdfs[template].write_bytes(pdf)
-            number = page if page > 0 else len(PdfReader(pdfs[template]).pages)
+            texts = [p.extract_text() for p in PdfReader(pdfs[template]).pages]
+            if isinstance(page, str):
+                number = next(n for n, text in enumerate(texts, 1) if page in text)
+            else:
+                number = page if page > 0 else len(texts)
             stem = Path(tmp, name).with_suffix("")
             subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", "-f", str(number),
                             "-l", str(number), str(pdfs[template]), str(stem)], check=True)
