@@ -20,6 +20,7 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "templates" / "_reference"
 PAGE = {"width_cm": 21.0, "height_cm": 29.7, "side_cm": 2.5, "top_cm": 2.0, "bottom_cm": 2.0}
 BODY_FONT, HEADING_FONT = "Liberation Serif", "Liberation Sans"
+FIELD_SPACE_PT, NOTICE_PT, RECIPIENT_INDENT_CM = 11, 8.5, 8.5
 
 
 def pandoc_default(name: str) -> bytes:
@@ -90,6 +91,24 @@ def build_docx() -> bytes:
         breaker.paragraph_format.page_break_before = True
         breaker.paragraph_format.space_before = breaker.paragraph_format.space_after = Pt(0)
         breaker.font.size = Pt(2)
+    # `::: {custom-style="Champ de formulaire"}`: a line of a paper form, with room above
+    # it to write by hand (bulletin d'adhésion).
+    if "Champ de formulaire" not in [s.name for s in styles]:
+        field = styles.add_style("Champ de formulaire", WD_STYLE_TYPE.PARAGRAPH)
+        field.base_style = styles["Normal"]
+        field.paragraph_format.space_before = Pt(FIELD_SPACE_PT)
+        field.paragraph_format.space_after = Pt(0)
+        field.paragraph_format.keep_with_next = True
+    # `::: {custom-style="Destinataire"}`: a letter's recipient and date, on the right half.
+    if "Destinataire" not in [s.name for s in styles]:
+        recipient = styles.add_style("Destinataire", WD_STYLE_TYPE.PARAGRAPH)
+        recipient.base_style = styles["Normal"]
+        recipient.paragraph_format.left_indent = Cm(RECIPIENT_INDENT_CM)
+        recipient.paragraph_format.space_before = Pt(12)
+    # Notices (the RGPD one on the bulletin) in a smaller body so that a form fits a page.
+    if "Block Text" in [s.name for s in styles]:
+        styles["Block Text"].font.size = Pt(NOTICE_PT)
+        styles["Block Text"].paragraph_format.space_before = Pt(6)
     if "Title" in [s.name for s in styles]:
         styles["Title"].font.name = HEADING_FONT
     out = io.BytesIO()
@@ -145,6 +164,26 @@ def build_odt() -> bytes:
         'fo:margin-bottom="0cm"/><style:text-properties fo:font-size="2pt"/></style:style>'
         "</office:styles>",
         1,
+    )
+    styles = styles.replace(
+        "</office:styles>",
+        '<style:style style:name="Champ_20_de_20_formulaire" '
+        'style:display-name="Champ de formulaire" style:family="paragraph" '
+        'style:parent-style-name="Standard"><style:paragraph-properties '
+        f'fo:margin-top="{FIELD_SPACE_PT}pt" fo:margin-bottom="0cm" fo:keep-with-next="always"/>'
+        "</style:style>"
+        '<style:style style:name="Destinataire" style:family="paragraph" '
+        'style:parent-style-name="Standard"><style:paragraph-properties '
+        f'fo:margin-left="{RECIPIENT_INDENT_CM}cm" fo:margin-top="12pt"/></style:style>'
+        "</office:styles>",
+        1,
+    )
+    # The notice (blockquote) smaller, as in the DOCX.
+    styles, n = re.subn(
+        r'(<style:style style:name="Quotations".*?)(</style:style>)',
+        lambda m: m.group(1) + f'<style:text-properties fo:font-size="{NOTICE_PT}pt"/>'
+        + m.group(2) if "style:text-properties" not in m.group(1) else m.group(0),
+        styles, count=1, flags=re.S,
     )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:

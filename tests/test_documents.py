@@ -38,6 +38,8 @@ ANSWERS = {
         "lieu": "Salle des fêtes",
         "presents": 23,
         "siege": STATUTS["siege"],
+        # Every resolution's real vote: a PV without them leaves blanks and ticks nothing.
+        **{f"vote_{r}_pour": 23 for r in ("statuts", "cotisation", "conseil", "pouvoirs")},
     },
     "fiche_aci": {"date_signature": "01/03/2027", "missions_complementaires": ["qualite"]},
     "fiche_poste": {"lieu": "Aix-en-Provence", "contact": "bureau@cpts-aix.fr"},

@@ -13,8 +13,8 @@ from cpts_workflow import members
 from cpts_workflow.documents import Documents
 from cpts_workflow.errors import BadInput
 
-STATUTS = {"siege": "12 rue des Écoles, 13100 Aix-en-Provence", "ville_signature": "Aix",
-           "ca_membres_min": 3}
+from .documents_data import STATUTS, project_with_bureau
+
 PV = {"date_ag": "15/01/2027", "heure_debut": "19h30", "heure_fin": "21:45",
       "lieu": "Salle des fêtes", "presents": 10, "siege": STATUTS["siege"]}
 
@@ -26,13 +26,7 @@ def docs(ws):
 
 @pytest.fixture
 def slug(ws, docs):
-    slug = ws.create_project("CPTS du Pays d'Aix").slug
-    for name, role in (("Jeanne Durand", "president"), ("Paul Martin", "treasurer"),
-                       ("Sophie Bernard", "secretary")):
-        members.add_member(ws, slug, name, college="liberaux", role=role, profession="médecin")
-    members.add_member(ws, slug, "MSP des Collines", legal=True, structure_kind="msp",
-                       college="structures", role="board")
-    docs.save_answers(slug, "statuts", STATUTS)
+    slug = project_with_bureau(ws, docs)
     return slug
 
 
@@ -85,8 +79,10 @@ def test_pdf_pages_are_numbered_and_bulletins_one_per_page(docs, slug):
     assert abs(float(box.width) - 595.3) < 2 and abs(float(box.height) - 841.9) < 2
     bulletin = PdfReader(io.BytesIO(docs.generate(slug, "bulletin_adhesion", "pdf").data))
     starts = [i for i, p in enumerate(bulletin.pages) if "Bulletin d" in p.extract_text()]
-    assert len(starts) == 2 and "Personne morale" in bulletin.pages[starts[1]].extract_text()
-    assert "Personne morale" not in "".join(p.extract_text() for p in bulletin.pages[: starts[1]])
+    # One bulletin per page, its RGPD notice included (it used to spill over).
+    assert starts == [0, 1] and len(bulletin.pages) == 2
+    assert "personne morale" in bulletin.pages[1].extract_text()
+    assert "personne morale" not in bulletin.pages[0].extract_text()
 
 
 def test_cents_are_kept_in_amounts(docs, slug):

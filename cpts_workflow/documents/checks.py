@@ -13,11 +13,11 @@ from typing import Any
 
 from .. import french
 from ..errors import BadInput
+from .assembly import QUORUM
 from .statutes import check_rules, check_statutes, deliberative_college_ids
 
 # The statutes' notice for an AG (« convoquée … au moins quinze jours à l'avance »).
 NOTICE_DAYS = 15
-QUORUM = {"aucun": 0.0, "le quart": 1 / 4, "le tiers": 1 / 3, "la moitié": 1 / 2}
 STATUTES_DEFAULTS = {"ca_membres_min": 6, "ca_membres_max": 18, "procurations_max": 2}
 
 

@@ -16,6 +16,7 @@ from ..store.models import (
     ProjectCommune,
     ProjectMission,
 )
+from .ars import ars_for
 from .render import join_fr, long_date_fr
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
             "population": None,
             "taille": None,
             "description": "territoire non renseigné",
+            "region": None,
         }
     reference = reference_for(session)
     found = {c: reference.get(c) for c in codes}
@@ -142,6 +144,9 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
     total, without_figure = reference.population(codes)
     population = None if without_figure or None in found.values() else total
     label = reference.label
+    # The region most of the communes belong to (a CPTS sits in one region).
+    regions = [c.region for c in found.values() if c is not None]
+    region = max(sorted(set(regions)), key=regions.count) if regions else None
     return {
         "known": True,
         # Every population says its vintage: "(populations légales 2023, en vigueur au …)".
@@ -152,6 +157,7 @@ def territory_context(session: Session, project: Project) -> dict[str, Any]:
         "population": population,
         "taille": taille(population) if population else None,
         "description": join_fr([c["label"] for c in communes]),
+        "region": region,
     }
 
 
@@ -180,6 +186,7 @@ def build_context(
 ) -> dict[str, Any]:
     """Everything a template may use."""
     today = now.date()
+    territory = territory_context(session, project)
     return {
         "project": {
             "name": project.name,
@@ -189,8 +196,9 @@ def build_context(
             "stage_label": stage_label,
         },
         **members_context(session, project),
-        "territory": territory_context(session, project),
+        "territory": territory,
         "missions": missions_context(session, project),
+        "ars": ars_for(territory["region"]),
         "answers": answers,
         "today": today,
         "today_long": long_date_fr(today),

@@ -37,10 +37,14 @@ PRINT_CSS = """
         @bottom-center { content: "Page " counter(page) " / " counter(pages);
                          font: 9pt "DejaVu Sans", Arial, sans-serif; color: #444; } }
 div[data-custom-style="Saut de page"] { break-before: page; height: 0; overflow: hidden; }
+div[data-custom-style="Champ de formulaire"] p { margin: .7em 0 0; text-align: left;
+  white-space: nowrap; overflow: hidden; }
+div[data-custom-style="Destinataire"] { margin: 1em 0 0 50%; }
+div[data-custom-style="Destinataire"] p { text-align: left; }
 html { font-family: "DejaVu Serif", Georgia, "Times New Roman", serif; font-size: 11pt;
        line-height: 1.45; color: #1a1a1a; }
 body { max-width: 46em; margin: 2em auto; padding: 0 1em; }
-h1 { font-size: 1.6em; text-align: center; margin: 0 0 1.2em; }
+h1 { font-size: 1.6em; text-align: center; margin: 0 0 .8em; }
 h2 { font-size: 1.15em; margin: 1.6em 0 .5em; border-bottom: 1px solid #bbb; padding-bottom: .15em;
      break-after: avoid; }
 h3 { font-size: 1em; margin: 1.2em 0 .4em; break-after: avoid; }
@@ -48,7 +52,7 @@ p, li { text-align: justify; hyphens: auto; }
 table { border-collapse: collapse; width: 100%; margin: .8em 0; font-size: .95em; }
 th, td { border: 1px solid #999; padding: .45em .5em; vertical-align: top; text-align: left; }
 th { background: #eee; }
-blockquote { margin: 1em 0; padding: .4em .8em; font-size: .85em; border-left: 3px solid #888; background: #f6f6f6; }
+blockquote { margin: .6em 0; padding: .3em .8em; font-size: .78em; line-height: 1.3; border-left: 3px solid #888; background: #f6f6f6; }
 @media print { body { margin: 0; max-width: none; } a { color: inherit; text-decoration: none; } }
 """
 
@@ -106,6 +110,16 @@ def to_html(markdown: str, title: str) -> bytes:
         return _pandoc(markdown, "html5", title, ["--standalone", f"--include-in-header={header}"])
 
 
+def _run(command: list[str], tool: str, timeout: int) -> None:
+    """Run a PDF printer; its own failure is judged by the file it leaves."""
+    try:
+        subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConversionError(
+            f"{tool} n'a pas pu produire le PDF ({exc.__class__.__name__})."
+        ) from None
+
+
 def chromium_path() -> str | None:
     """`CPTS_CHROMIUM`, else the first Chromium/Chrome on PATH."""
     configured = os.environ.get("CPTS_CHROMIUM")
@@ -139,12 +153,7 @@ def html_to_pdf(html: bytes) -> bytes:
             f"--print-to-pdf={pdf}",
             page.as_uri(),
         ]
-        try:
-            subprocess.run(command, capture_output=True, timeout=120, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ConversionError(
-                f"Chromium n'a pas pu produire le PDF ({exc.__class__.__name__})."
-            ) from None
+        _run(command, "Chromium", 120)
         if not pdf.is_file() or pdf.stat().st_size == 0:
             raise ConversionError(
                 "Chromium n'a pas produit de PDF.",
@@ -162,3 +171,27 @@ def convert(markdown: str, fmt: str, title: str) -> bytes:
     if fmt == "pdf":
         return html_to_pdf(to_html(markdown, title))
     return _pandoc(markdown, fmt, title)
+
+
+def soffice_path() -> str | None:
+    """LibreOffice's `soffice`, to check what a porteur sees when opening a DOCX or ODT."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def office_to_pdf(data: bytes, suffix: str) -> bytes:
+    """A DOCX or ODT laid out by LibreOffice and printed to PDF (`soffice --headless
+    --convert-to pdf`), in a private profile so that parallel runs do not collide."""
+    office = soffice_path()
+    if office is None:
+        raise Refused("LibreOffice (soffice) est introuvable sur cette machine.",
+                      "Installez-le (apt install libreoffice-writer-nogui).")
+    with tempfile.TemporaryDirectory(prefix="cpts-office-") as tmp:
+        source = Path(tmp) / f"document.{suffix}"
+        source.write_bytes(data)
+        command = [office, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}",
+                   "--headless", "--convert-to", "pdf", "--outdir", tmp, str(source)]
+        _run(command, "LibreOffice", 180)
+        pdf = Path(tmp) / "document.pdf"
+        if not pdf.is_file() or pdf.stat().st_size == 0:
+            raise ConversionError("LibreOffice n'a pas produit de PDF.")
+        return pdf.read_bytes()

@@ -19,6 +19,7 @@ from ..files import safe_stem
 from ..permissions import may_change_item
 from ..store.models import ChecklistState, DocumentAnswers, GeneratedDocument
 from ..views import View
+from .assembly import assembly_context
 from .checks import check_document
 from .context import build_context
 from .convert import MEDIA_TYPES, convert
@@ -107,6 +108,22 @@ class RenderedMarkdown(NamedTuple):
 def _is_long(meta: TemplateMeta, question_id: str) -> bool:
     question = meta.question(question_id)
     return question is not None and question.type == "long_text"
+
+
+def _is_shared(meta: TemplateMeta, question_id: str) -> bool:
+    question = meta.question(question_id)
+    return question is not None and question.shared is not None
+
+
+def shared_answers(meta: TemplateMeta, stored: dict[str, dict[str, Any]],
+                   own: dict[str, Any]) -> dict[str, Any]:
+    """The answers this template takes from another one (`shared:` in `meta.yaml`) and
+    does not give itself: the PV's date and place are the convocation's."""
+    return {
+        q.id: stored[q.shared][q.id]
+        for q in meta.questions
+        if q.shared and q.id not in own and q.id in stored.get(q.shared, {})
+    }
 
 
 def _with_fallbacks(
@@ -263,8 +280,12 @@ class Documents:
             row = session.get(DocumentAnswers, (project.id, meta.id))
             # Each side carried over first: an answer given now under a question's former
             # id wins over the saved answer of its current id.
-            saved = meta.carry_over(row.answers if row else {})
-            merged = meta.validate_answers({**saved, **meta.carry_over(answers)})
+            own = {**meta.carry_over(row.answers if row else {}), **meta.carry_over(answers)}
+            shared = shared_answers(meta, self._stored(session, project.id), own)
+            # Shared answers complete the check but stay the other document's: a shared
+            # question is stored here only when answered here.
+            merged = {k: v for k, v in meta.validate_answers({**shared, **own}).items()
+                      if k in own or not _is_shared(meta, k)}
             if row is None:
                 row = DocumentAnswers(
                     project_id=project.id,
@@ -308,7 +329,8 @@ class Documents:
         with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, ref)
             stored = self._stored(session, project.id)
-            given = {**meta.carry_over(stored.get(meta.id, {})), **meta.carry_over(answers or {})}
+            own = {**meta.carry_over(stored.get(meta.id, {})), **meta.carry_over(answers or {})}
+            given = {**shared_answers(meta, stored, own), **own}
             validated = meta.validate_answers(_with_fallbacks(meta, given, stored))
             if final:
                 _require_final(meta, validated)
@@ -324,6 +346,8 @@ class Documents:
             if statutes_answers is not None:
                 context.update(statutes_context(statutes_answers, context))
             warnings = check_document(meta.id, validated, context, stored)
+            if meta.id in ("convocation_ag", "pv_ag"):
+                context.update(assembly_context(meta.id, validated, context, stored))
             version = project.row_version
         text, placeholders = render_markdown(meta, context)
         return RenderedMarkdown(text, placeholders, validated, version, tuple(warnings), final)

@@ -79,6 +79,11 @@ class Question(BaseModel):
     @classmethod
     def _fallback(cls, value: Any) -> Any:
         return tuple(value) if isinstance(value, list) else value
+    # A text answer with a known shape, checked when answered (`email`).
+    format: Literal["email"] | None = None
+    # Another template whose answer to the same question is reused when this one has
+    # none (the PV takes the convocation's date and place: asked once).
+    shared: str | None = None
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -273,6 +278,15 @@ def parse_time(text: str) -> str:
     return f"{hours} h {minutes:02d}" if minutes else f"{hours} h"
 
 
+_QUOTED = re.compile(r'"\s*([^"\n]+?)\s*"|“\s*([^”\n]+?)\s*”')
+
+
+def french_quotes(text: str) -> str:
+    """Quoted text in French quotes: `"Bien vieillir"` and `“Bien vieillir”` → `« Bien
+    vieillir »` (a lone quote is left as typed)."""
+    return _QUOTED.sub(lambda m: f"« {m.group(1) or m.group(2)} »", text)
+
+
 def _normalise(question: Question | None, value: Any) -> Any:
     """Accept what people type: `01/09/2026`, `oui`, `1 500`, `a, b`."""
     if question is None or value is None:
@@ -293,6 +307,12 @@ def _normalise(question: Question | None, value: Any) -> Any:
             return parse_date(text)
         if question.type == "time":
             return parse_time(text)
+        if question.format == "email":
+            from ..identifiers import clean_email
+
+            return clean_email(text)
+        if question.type in ("text", "long_text"):
+            text = french_quotes(text)
         if question.type == "text":
             # One line: a line break would end the table row or list item it sits in.
             return " ".join(text.split())
