@@ -31,7 +31,7 @@ from sqlalchemy import select
 from . import french, limits
 from .errors import BadInput, CptsError
 from .spreadsheet import read_table
-from .store.models import AccountRow, Project
+from .store.models import Project
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -290,24 +290,19 @@ def stage_for(definition: WorkflowDefinition, text: str) -> str:
 
 
 def match_officer(session: Session, text: str) -> str:
-    """The officer's name as the base knows it: when the base has officer accounts, one of
-    them (accents, case and spacing aside, by name or login); else the spelling the base's
-    projects already use, or the text as given. The one place officers are matched."""
-    rows = session.execute(
-        select(AccountRow.name, AccountRow.login).where(AccountRow.role.in_(("officer", "admin")),
-                                                        AccountRow.active.is_(True))
-    ).all()
-    wanted = header_words(text)
-    if not rows:
-        # No accounts: the spelling already in the base (earlier rows of the sheet included)
-        # wins, so that « claire martin » and « Claire Martin » are one officer.
-        known = session.scalars(select(Project.officer).where(Project.officer.is_not(None)).distinct())
-        return next((str(name) for name in known if header_words(name) == wanted), text)
-    for name, login in rows:
-        if wanted in (header_words(name), header_words(login)):
-            return str(name)
-    names = ", ".join(sorted(str(name) for name, _ in rows))
-    raise BadInput(f"chargé·e de mission « {text} » inconnu·e ; comptes : {names}.")
+    """The officer's name as the base knows it: with officer accounts, one of them (the
+    managed list of `officers`, by name or login, accents and case aside); else the
+    spelling the base's projects already use (earlier rows of the sheet included, so that
+    « claire martin » and « Claire Martin » are one officer), or the text as given."""
+    from .officers import matching_officers, officer_accounts, resolve_officer
+
+    if officer_accounts(session):
+        try:
+            return resolve_officer(session, text) or text
+        except BadInput as exc:
+            raise BadInput(" ".join(part for part in (exc.message, exc.hint) if part)) from None
+    known = matching_officers(session, text)
+    return known[0] if known else text
 
 
 def sheet_date(value: Any, today: date) -> date:
@@ -333,11 +328,11 @@ def commune_codes(reference: Reference, value: Any) -> list[str]:
 
 
 def record_porteur(ws: Workspace, slug: str, name: str, email: str | None, phone: str | None) -> None:
-    """The porteur, kept as a founding member of the project (members are covered by the
-    RGPD export and erasure)."""
-    from .members import add_member
+    """The porteur, kept as the project's porteur contact (contacts are covered by the RGPD
+    export and erasure)."""
+    from .contacts import add_contact
 
-    add_member(ws, slug, name, role="founder", email=email, phone=phone)
+    add_contact(ws, slug, "porteur", name, email=email, phone=phone)
 
 
 # --- the import ------------------------------------------------------------------------------

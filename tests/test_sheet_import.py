@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from cpts_workflow.accounts import add_account
+from cpts_workflow.contacts import list_contacts
 from cpts_workflow.errors import BadInput, Forbidden
 from cpts_workflow.sheet_import import header_words, import_sheet, stage_for
 from cpts_workflow.store.models import Event, Member, Project, ProjectCommune
@@ -81,8 +82,9 @@ def test_xlsx_with_unusual_headers_is_simulated_then_imported(ws, tmp_path):
     assert placed.payload["line"] == 2 and placed.payload["dates"]["created"] == "2025-01-12"
     assert placed.kind_label == "Import d'un tableur"
     with ws.session(read_only=True) as session:
-        porteur = session.scalars(select(Member)).one()
-    assert (porteur.name, porteur.email, porteur.role) == ("Jeanne Durand", "jeanne@exemple.fr", "founder")
+        assert session.scalars(select(Member)).all() == []  # the porteur is a contact
+    porteur = next(c for c in list_contacts(ws, "cpts-du-pays-d-aix") if c.role == "porteur")
+    assert (porteur.name, porteur.email) == ("Jeanne Durand", "jeanne@exemple.fr")
     assert [c.insee for c in territory(ws, "cpts-sainte-victoire").communes] == ["13079"]
 
     # The same sheet again creates nothing twice.
@@ -167,8 +169,8 @@ def test_ambiguous_commune_by_department_and_officer_accounts(ws, tmp_path):
     ])
     report = import_sheet(ws, sheet)
     assert [p.text() for p in report.problems] == [
-        "ligne 3, colonne « Référente » : chargé·e de mission « Claire Martine » inconnu·e ; "
-        "comptes : Claire Martin."]
+        "ligne 3, colonne « Référente » : « Claire Martine » n'est pas un compte de chargé·e de "
+        "mission. Vouliez-vous dire : Claire Martin ?"]
     assert report.created[0].communes == ["32389"] and report.created[0].officer == "Claire Martin"
 
 
