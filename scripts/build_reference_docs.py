@@ -99,6 +99,13 @@ def build_docx() -> bytes:
         field.paragraph_format.space_before = Pt(FIELD_SPACE_PT)
         field.paragraph_format.space_after = Pt(0)
         field.paragraph_format.keep_with_next = True
+    # `::: {custom-style="Bloc de signature"}`: « Fait à … » and the signatures, never split
+    # across two pages (a signature alone at the top of a page invites a substituted page).
+    if "Bloc de signature" not in [s.name for s in styles]:
+        block = styles.add_style("Bloc de signature", WD_STYLE_TYPE.PARAGRAPH)
+        block.base_style = styles["Normal"]
+        block.paragraph_format.keep_with_next = True
+        block.paragraph_format.keep_together = True
     # `::: {custom-style="Destinataire"}`: a letter's recipient and date, on the right half.
     if "Destinataire" not in [s.name for s in styles]:
         recipient = styles.add_style("Destinataire", WD_STYLE_TYPE.PARAGRAPH)
@@ -172,6 +179,9 @@ def build_odt() -> bytes:
         'style:parent-style-name="Standard"><style:paragraph-properties '
         f'fo:margin-top="{FIELD_SPACE_PT}pt" fo:margin-bottom="0cm" fo:keep-with-next="always"/>'
         "</style:style>"
+        '<style:style style:name="Bloc_20_de_20_signature" style:display-name="Bloc de signature" '
+        'style:family="paragraph" style:parent-style-name="Standard"><style:paragraph-properties '
+        'fo:keep-with-next="always" fo:keep-together="always"/></style:style>'
         '<style:style style:name="Destinataire" style:family="paragraph" '
         'style:parent-style-name="Standard"><style:paragraph-properties '
         f'fo:margin-left="{RECIPIENT_INDENT_CM}cm" fo:margin-top="12pt"/></style:style>'

@@ -71,3 +71,33 @@ def test_one_bulletin_is_one_page(made, fmt):
     for kind in ("physique", "morale"):
         data = docs.generate(slug, "bulletin_adhesion", fmt, answers={"type_adherent": kind})
         assert len(PdfReader(io.BytesIO(office_to_pdf(data.data, fmt))).pages) == 1, kind
+
+
+
+def _signature_page_holds_everyone(data: bytes, fmt: str) -> bool:
+    from pypdf import PdfReader
+
+    pages = [p.extract_text().replace("\xa0", " ")
+             for p in PdfReader(io.BytesIO(office_to_pdf(data, fmt))).pages]
+    last = pages[max(n for n, text in enumerate(pages) if "Fait à" in text)]
+    return all(name in last for name in ("Jeanne Durand", "Sophie Bernard", "Paul Martin"))
+
+
+# Lengths of an answer that move the end of the statutes down a page: without the kept
+# block, « Fait à » stayed on one page and some signatures went to the next from ≈ 1 800.
+FEDERATION_LENGTHS = (0, 1200, 1800, 2040, 2280)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "odt"])
+def test_the_signature_block_stays_on_one_page(made, fmt):
+    """« Fait à … » and every signature of the final version on one page: a signature alone
+    at the top of a page is not what a préfecture expects to receive."""
+    docs, slug = made
+    text = "Fédération des communautés professionnelles territoriales de santé " * 40
+    for length in FEDERATION_LENGTHS:
+        answers = {"date_ag_constitutive": "15/01/2027", "federation": text[:length] or None}
+        data = docs.generate(slug, "statuts", fmt, answers=answers, final=True).data
+        assert _signature_page_holds_everyone(data, fmt), (fmt, length)
+    docs.save_answers(slug, "reglement_interieur", {"date_adoption": "15/01/2027"})
+    data = docs.generate(slug, "reglement_interieur", fmt, final=True).data
+    assert _signature_page_holds_everyone(data, fmt), (fmt, "reglement_interieur")
