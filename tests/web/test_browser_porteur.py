@@ -1,6 +1,8 @@
-"""A porteur's path in a real Chromium: invited by an officer, they choose a password,
-add three members and five communes (through suggestions), attach a proof, and cannot
-open another project. Screenshots of the members and territory pages go to docs/img/."""
+"""A porteur's whole path in a real Chromium: invited by an officer, they choose a
+password, add three members and five communes (through suggestions), attach a proof,
+answer the statuts interview (an invalid answer corrected on the way), download the DOCX
+and find the CPTS name, the communes and the bureau in it, and cannot open another
+project. Screenshots of the members and territory pages go to docs/img/."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from cpts_workflow.members import list_members
 from cpts_workflow.workspace import Workspace
 
 from .conftest import CHROMIUM, live_server
+from .journeys import answer_statuts_and_download
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 PASSWORD = "mot de passe de test"
@@ -106,6 +109,11 @@ def test_porteur_journey(server, browser, web_url, tmp_path):
     page.wait_for_selector("text=Justificatif déposé.")
     assert "liste des volontaires.pdf" in page.locator("#item-working_group").inner_text()
     assert [f.filename for f in list_evidence(Workspace(web_url), AIX)] == ["liste des volontaires.pdf"]
+
+    names = {"13001": "Aix-en-Provence", "13032": "Éguilles", "13113": "Venelles",
+             "13060": "Meyreuil", "13109": "Le Tholonet"}
+    answer_statuts_and_download(page, server, AIX, tmp_path, communes=names.values(),
+                                bureau=[name for name, *_ in MEMBERS], responder="Jeanne Durand")
 
     response = page.goto(f"{server}/projets/{EYG}")
     assert response.status == 404 and "introuvable" in page.content()
