@@ -10,9 +10,18 @@ import math
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cpts_workflow.reports.views import PortfolioRow
+
+
+@lru_cache(maxsize=16_384)  # project names and officers repeat from one page to the next
+def fold(text: str) -> str:
+    """Lower case without accents, for comparing what people type."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
 
 SORTS: dict[str, tuple[str, Callable[[PortfolioRow], Any]]] = {
     "nom": ("Projet", lambda r: fold(r.name)),
@@ -25,12 +34,6 @@ SORTS: dict[str, tuple[str, Callable[[PortfolioRow], Any]]] = {
 }
 STATUSES = {"active": "en cours", "paused": "en pause", "abandoned": "abandonné",
             "stalled": "bloqué", "overlap": "chevauchement"}
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for comparing what people type."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,9 @@ def _number_text(value: str) -> str:
 
 def _environment() -> Environment:
     # Autoescape on for every template: a project name or a note is never markup.
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+    # auto_reload off: templates ship with the package, and checking each included file's
+    # date on every page cost a stat per include.
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(
         number=french.number, plural=french.plural, percent=percent, date=french.short_date,

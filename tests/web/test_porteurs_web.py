@@ -185,18 +185,19 @@ def test_upload_size_limits(people, clock):
 
 def test_evidence_is_an_attachment_listed_in_the_history(people, clock):
     officer = signed_in(people, clock, "claire")
-    assert _upload(officer, "../../Lettre ARS <b>.docx", _docx()).status_code == 303
+    proof = _docx()  # once: a zip holds the time it was written
+    assert _upload(officer, "../../Lettre ARS <b>.docx", proof).status_code == 303
     files = list_evidence(Workspace(people), AIX)
     assert [f.filename for f in files] == ["Lettre ARS_b.docx"]
     page = officer.get(f"/projets/{AIX}").text
     assert "Lettre ARS_b.docx" in page
     reader = signed_in(people, clock, "lea")
     download = reader.get(f"/projets/{AIX}/justificatifs/{files[0].id}")
-    assert download.status_code == 200 and download.content == _docx()
+    assert download.status_code == 200 and download.content == proof
     assert download.headers["content-disposition"].startswith('attachment; filename="Lettre ARS_b.docx"')
     assert download.headers["x-content-type-options"] == "nosniff"
     event = [e for e in Workspace(people).history(AIX) if e.kind == "evidence_added"][-1]
-    assert event.payload["filename"] == "Lettre ARS_b.docx" and event.payload["size"] == len(_docx())
+    assert event.payload["filename"] == "Lettre ARS_b.docx" and event.payload["size"] == len(proof)
     assert len(event.payload["sha256"]) == 64
     deleted = officer.post(f"/projets/{AIX}/justificatifs/{files[0].id}/supprimer",
                            data={"csrf": token(officer, f"/projets/{AIX}")}, follow_redirects=False)

@@ -32,7 +32,9 @@ def home(request: Request, ws: CurrentWorkspace) -> Response:
     if (mine := porteur_home(request, ws)) is not None:
         return mine
     query = Query.from_params(request.query_params)
-    report = latest_portfolio(ws, officer=query.officer, department=query.department, stage=query.stage)
+    figures = ws.shared.snapshots.get(ws, "portfolio-page", (query.officer, query.department, query.stage),
+                                      lambda: _figures(ws, query))
+    report = figures["report"]
     listing = select_rows(report.projects, query, request.app.state.settings.page_size,
                           me=display_name(request))
     context: dict[str, Any] = {
@@ -43,16 +45,23 @@ def home(request: Request, ws: CurrentWorkspace) -> Response:
     }
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "projects":
         return page(request, "_projects_table.html.j2", **context)
-    counts = {flag: sum(1 for r in report.projects if flag in r.flags)
-              for flag in ("stalled", "paused", "overlap")}
+    return page(request, "portfolio.html.j2", title="Portefeuille", stages=stage_options(ws),
+                statuses=STATUSES, **figures, **context)
+
+
+def _figures(ws: Workspace, query: Query) -> dict[str, Any]:
+    """What the home page shows of a report, computed once per change of the base."""
+    report = latest_portfolio(ws, officer=query.officer, department=query.department, stage=query.stage)
     # Unfiltered, the report already names every officer; filtered, ask for them all.
     filtered = query.officer or query.stage or query.department
     officers = sorted({p.officer for p in ws.list_projects() if p.officer} if filtered
                       else {o.officer for o in report.officers if o.officer})
-    return page(
-        request, "portfolio.html.j2", title="Portefeuille", report=report, counts=counts,
-        active=sum(1 for r in report.projects if r.status == "active"),
-        funnel_svg=Markup(charts.funnel_svg(report.funnel)),
-        durations_svg=Markup(charts.durations_svg(report.durations)),
-        officers=officers, stages=stage_options(ws), statuses=STATUSES, **context,
-    )
+    return {
+        "report": report,
+        "counts": {flag: sum(1 for r in report.projects if flag in r.flags)
+                   for flag in ("stalled", "paused", "overlap")},
+        "active": sum(1 for r in report.projects if r.status == "active"),
+        "funnel_svg": Markup(charts.funnel_svg(report.funnel)),
+        "durations_svg": Markup(charts.durations_svg(report.durations)),
+        "officers": officers,
+    }

@@ -88,8 +88,15 @@ def checklist_context(ws: Workspace, ref: str) -> dict[str, Any]:
 def _project_data(ws: Workspace, ref: str) -> dict[str, Any]:
     context = checklist_context(ws, ref)
     slug = context["summary"].slug
+    from cpts_workflow.invitations import project_porteurs
+    from cpts_workflow.officers import officer_names
+    from cpts_workflow.permissions import allowed
+
+    summary = context["summary"]
     return {**context, "report": project_report(ws, slug), "deadlines": next_deadlines(ws, slug, 5),
-            "late_missions": mission_flags(ws, slug), **follow_up_context(ws, slug)}
+            "late_missions": mission_flags(ws, slug), **follow_up_context(ws, slug),
+            "porteurs": project_porteurs(ws, slug) if allowed(ws.account, "porteurs", summary.id) else [],
+            "officer_names": officer_names(ws)}
 
 
 def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
@@ -99,13 +106,8 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
     summary, report = data["summary"], data["report"]
     definition = ws.definition_of(summary)
     events = list(reversed(report.events))
-    from cpts_workflow.invitations import project_porteurs
-    from cpts_workflow.officers import officer_names
-    from cpts_workflow.permissions import allowed
-
     return {
         **data,
-        "porteurs": project_porteurs(ws, ref) if allowed(ws.account, "porteurs", summary.id) else [],
         "invitation": None,
         "title": summary.name,
         "row": report.project,
@@ -115,7 +117,6 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
         "events": events[:HISTORY_ON_PAGE],
         "more_events": max(0, len(events) - HISTORY_ON_PAGE),
         "event_detail": lambda e: event_detail(e, definition),
-        "officer_names": officer_names(ws),  # accounts, which a project's events do not follow
     }
 
 
