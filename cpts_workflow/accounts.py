@@ -184,12 +184,14 @@ def check_password(password: str, login: str) -> str:
 
 
 def account_view(session: Session, row: AccountRow) -> Account:
+    # Only porteurs are attached to projects (`attach`, `set_role`): every page asks for
+    # the signed-in account, and the other roles need not read their (empty) list.
     projects = session.execute(
         select(Project.id, Project.slug)
         .join(AccountProject, AccountProject.project_id == Project.id)
         .where(AccountProject.account_id == row.id)
         .order_by(Project.id)
-    ).all()
+    ).all() if row.role == "porteur" else []
     return Account(
         id=row.id, login=row.login, name=row.name, role=row.role, active=row.active,
         project_ids=tuple(p.id for p in projects), projects=tuple(p.slug for p in projects),
@@ -509,11 +511,15 @@ def lookup_session(shared: Shared, token: str | None) -> LoginSession | None:
         return None
     digest = token_hash(token)
     with shared.db.session(read_only=True) as session:
-        row = session.get(LoginSessionRow, digest)
-        if row is None:
+        found_row = session.execute(
+            select(LoginSessionRow, AccountRow)
+            .outerjoin(AccountRow, AccountRow.id == LoginSessionRow.account_id)
+            .where(LoginSessionRow.token_hash == digest)
+        ).first()
+        if found_row is None:
             return None
+        row, account = found_row
         now = shared.now()
-        account = session.get(AccountRow, row.account_id)
         ended = (account is None or not account.active or row.expires_at <= now
                  or row.last_seen + SESSION_IDLE <= now)
         stale = now - row.last_seen >= LAST_SEEN_EVERY

@@ -42,28 +42,47 @@ def base_stamp(ws: Workspace) -> tuple[Any, ...]:
 
 
 class Snapshots:
-    """A small least-recently-used store of results, keyed by the base's stamp."""
+    """A small least-recently-used store of results, keyed by the base's stamp.
+
+    One thread computes a missing result while the others asking for it wait: after a
+    change, a team's twenty open pages cost one report, not twenty at once.
+    """
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, ws: Workspace, name: str, args: Hashable, compute: Callable[[], T]) -> T:
-        """`compute()`, or the result it gave for the same base, account view, day and args."""
+        """`compute()`, or the result it gave for the same base, account view, day and args.
+
+        `compute` must not ask this store for the same key (it would wait for itself).
+        """
         account = ws.account
         view = (account.role if account else None, visible_ids(account))  # same rights, same view
         key = (name, args, base_stamp(ws), ws.now().date(), view)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        result = compute()  # outside the lock: two threads may both compute, never wait
-        with self._lock:
-            self._items[key] = result
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return result
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]
+                pending = self._pending.get(key)
+                if pending is None:
+                    pending = self._pending[key] = threading.Event()
+                    break
+            pending.wait()  # then found, or that computation failed and this thread tries
+        try:
+            result = compute()
+            with self._lock:
+                self._items[key] = result
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return result
+        finally:
+            with self._lock:
+                del self._pending[key]
+            pending.set()
 
     def clear(self) -> None:
         with self._lock:

@@ -61,3 +61,41 @@ def test_each_view_of_the_base_has_its_own_report(db_url, clock):
     assert [p.slug for p in latest_portfolio(porteur).projects] == [aix]
     assert len(latest_portfolio(local).projects) == 2
     app.dispose()
+
+
+def test_one_thread_computes_while_the_others_wait(db_url, clock):
+    import threading
+    import time
+
+    from cpts_workflow.snapshots import Snapshots
+
+    app = App(db_url, now=clock)
+    ws = app.workspace(actor="Claire Martin")
+    ws.create_project("CPTS A")
+    store, calls, results = Snapshots(), [], []
+
+    def slow() -> object:
+        calls.append(1)
+        time.sleep(0.2)
+        return object()
+
+    threads = [threading.Thread(target=lambda: results.append(store.get(ws, "r", None, slow)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len({id(r) for r in results}) == 1 and len(results) == 8
+
+    def failing() -> object:
+        raise ValueError("illisible")
+
+    for _ in range(2):  # a failure is not kept: the next caller computes again
+        try:
+            store.get(ws, "f", None, failing)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("the error was swallowed")
+    assert store.get(ws, "f", None, lambda: 42) == 42
+    app.dispose()

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cpts_workflow.clock import Clock, system_now
+from cpts_workflow.snapshots import Snapshots
 
 from . import errors, security
 from .settings import Settings
@@ -38,6 +39,8 @@ def create_app(
     app.state.core = App(url, workflow_files=workflow_files, now=now)
     _ = app.state.core.catalog  # built once, before the first request needs it
     app.state.accounts_seen = False
+    # Rendered pages kept until the base changes (`render.kept_page`), ≈ 50 KB each.
+    app.state.pages = Snapshots(size=512)
 
     @app.middleware("http")
     async def per_request(request: Request, call_next) -> Response:

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from cpts_workflow import french, permissions
 from cpts_workflow.reports import charts
 from cpts_workflow.reports.tabular import FLAG_LABELS, percent
 
+if TYPE_CHECKING:
+    from cpts_workflow.workspace import Workspace
+
 TEMPLATES = Path(__file__).parent / "templates"
+# Where a kept page gets each browser's own CSRF token: user text never holds a NUL
+# (`limits.clean_text` refuses it), so the mark cannot come from a project's data.
+CSRF_MARK = "\x00csrf\x00"
 STATUS_LABELS = {"todo": "à faire", "done": "fait", "not_applicable": "sans objet"}
 PROJECT_STATUS = {"active": "en cours", "paused": "en pause", "abandoned": "abandonné"}
 
@@ -63,13 +70,13 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A whole page (or an htmx fragment) rendered for this request."""
+def render(request: Request, template: str, csrf: str | None = None, **context: Any) -> str:
+    """A template rendered for this request (its account, CSRF token, htmx or not)."""
     state = request.state
     account = getattr(state, "account", None)
-    body = ENV.get_template(template).render(
+    return ENV.get_template(template).render(
         request=request,
-        csrf=getattr(state, "csrf", ""),
+        csrf=getattr(state, "csrf", "") if csrf is None else csrf,
         account=account,
         # What to offer on a page; the library still decides every action.
         can=lambda operation, project_id=None: permissions.allowed(account, operation, project_id),
@@ -78,4 +85,27 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         htmx=request.headers.get("HX-Request") == "true",
         **context,
     )
-    return HTMLResponse(body, status_code=status_code)
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A whole page (or an htmx fragment) rendered for this request."""
+    return HTMLResponse(render(request, template, **context), status_code=status_code)
+
+
+def kept_page(request: Request, ws: Workspace, template: str,
+              context: Callable[[], dict[str, Any]]) -> HTMLResponse:
+    """`page`, rendered again only once the base has changed (see `Snapshots`) or for
+    another address, account or htmx target: the hot pages cost a lookup between changes.
+
+    Rendering a project page costs more than reading its data; a team opens the same pages
+    many times between two changes. The page is kept with a mark where the CSRF token goes,
+    and each browser gets its own token on the way out.
+    """
+    headers = request.headers
+    account = getattr(request.state, "account", None)
+    key = (template, request.url.path, request.url.query, headers.get("HX-Request"),
+           headers.get("HX-Target"), getattr(account, "id", None))
+
+    body = request.app.state.pages.get(
+        ws, "page", key, lambda: render(request, template, csrf=CSRF_MARK, **context()))
+    return HTMLResponse(body.replace(CSRF_MARK, str(escape(getattr(request.state, "csrf", "")))))

@@ -17,6 +17,8 @@ from cpts_web import create_app
 from cpts_web.settings import Settings
 from fastapi.testclient import TestClient
 
+from cpts_workflow import accounts
+from cpts_workflow.documents.service import Documents
 from cpts_workflow.workspace import Workspace
 
 from ..conftest import FIXED_NOW, FixedClock
@@ -119,3 +121,28 @@ def demo_url(demo_file: Path, tmp_path: Path) -> str:
     shutil.copy(demo_file, copy)
     return f"sqlite:///{copy}"
 
+
+# Four accounts on `web_url`: admin, officer, reader, and a porteur of Aix.
+AIX = "cpts-du-pays-d-aix"
+EYG = "cpts-d-eyguieres-et-alpilles"
+PASSWORD = "un mot de passe solide"
+
+
+@pytest.fixture
+def people(web_url, clock) -> str:
+    ws = Workspace(web_url, now=clock)
+    for login, role in (("admin", "admin"), ("claire", "officer"), ("lea", "reader"), ("paul", "porteur")):
+        accounts.add_account(ws, login, name=login.capitalize(), role=role, password=PASSWORD)
+    accounts.attach(ws, "paul", AIX)
+    # A document generated into a file (as on the command line): the matrix downloads it.
+    folder = Path(web_url.removeprefix("sqlite:///")).parent / "documents"
+    folder.mkdir()
+    Documents(ws).generate(EYG, "bulletin_adhesion", "md",
+                           sink=lambda name, data: str(_written(folder / name, data)))
+    ws.db.dispose()
+    return web_url
+
+
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

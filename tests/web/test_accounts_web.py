@@ -7,39 +7,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from cpts_workflow import accounts
-from cpts_workflow.documents.service import Documents
 from cpts_workflow.workspace import Workspace
 
-from .conftest import make_app
-
-AIX = "cpts-du-pays-d-aix"
-EYG = "cpts-d-eyguieres-et-alpilles"
-PASSWORD = "un mot de passe solide"
+from .conftest import AIX, EYG, PASSWORD, make_app
 
 
-@pytest.fixture
-def people(web_url, clock) -> str:
-    ws = Workspace(web_url, now=clock)
-    for login, role in (("admin", "admin"), ("claire", "officer"), ("lea", "reader"), ("paul", "porteur")):
-        accounts.add_account(ws, login, name=login.capitalize(), role=role, password=PASSWORD)
-    accounts.attach(ws, "paul", AIX)
-    # A document generated into a file (as on the command line): the matrix downloads it.
-    folder = Path(web_url.removeprefix("sqlite:///")).parent / "documents"
-    folder.mkdir()
-    Documents(ws).generate(EYG, "bulletin_adhesion", "md",
-                           sink=lambda name, data: str(_written(folder / name, data)))
-    ws.db.dispose()
-    return web_url
-
-
-def _written(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
-
-
-def signed_in(url, clock, login: str) -> TestClient:
-    client = TestClient(make_app(url, clock), raise_server_exceptions=False)
+def signed_in(url, clock, login: str, app=None) -> TestClient:
+    """A browser signed in as `login` (on its own app, or on `app` beside other browsers)."""
+    client = TestClient(app or make_app(url, clock), raise_server_exceptions=False)
     client.get("/connexion")
     response = client.post("/connexion", data={"login": login, "password": PASSWORD, "suite": "/",
                                                "csrf": client.cookies.get("cpts_csrf")},
@@ -373,7 +348,6 @@ def matrix_markdown() -> str:
 
 
 def test_the_matrix_is_the_one_documented():
-    from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "web.md").read_text("utf-8")
     assert matrix_markdown() in doc, "régénérez le tableau : print(matrix_markdown())"

@@ -13,8 +13,8 @@ from icalendar import Calendar
 from cpts_workflow import accounts
 from cpts_workflow.workspace import Workspace
 
-from .conftest import make_app
-from .test_accounts_web import AIX, EYG, PASSWORD, people, signed_in, token  # noqa: F401
+from .conftest import AIX, EYG, PASSWORD, make_app
+from .test_accounts_web import signed_in, token
 
 FEED = re.compile(r'value="(http://testserver/calendrier/([A-Za-z0-9_-]{40,})\.ics)"')
 

@@ -14,7 +14,7 @@ from cpts_workflow.workspace import Workspace
 
 from ..context import CurrentWorkspace, display_name
 from ..listing import SORTS, STATUSES, Query, select_rows
-from ..render import page
+from ..render import kept_page
 
 router = APIRouter()
 
@@ -31,22 +31,28 @@ def home(request: Request, ws: CurrentWorkspace) -> Response:
 
     if (mine := porteur_home(request, ws)) is not None:
         return mine
+    return kept_page(request, ws, _template(request), lambda: _home_context(request, ws))
+
+
+def _template(request: Request) -> str:
+    """The project table alone when htmx asks for it (filters, sort, pages), else the page."""
+    fragment = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "projects"
+    return "_projects_table.html.j2" if fragment else "portfolio.html.j2"
+
+
+def _home_context(request: Request, ws: Workspace) -> dict[str, Any]:
     query = Query.from_params(request.query_params)
     figures = ws.shared.snapshots.get(ws, "portfolio-page", (query.officer, query.department, query.stage),
                                       lambda: _figures(ws, query))
-    report = figures["report"]
-    listing = select_rows(report.projects, query, request.app.state.settings.page_size,
+    listing = select_rows(figures["report"].projects, query, request.app.state.settings.page_size,
                           me=display_name(request))
-    context: dict[str, Any] = {
+    return {
         "query": query, "listing": listing, "sorts": SORTS,
         "link": lambda **changes: "?" + urlencode(query.params(**changes)),
         "export_query": urlencode({k: v for k, v in query.params().items()
                                    if k in ("officer", "etape", "dep")}),
+        "title": "Portefeuille", "stages": stage_options(ws), "statuses": STATUSES, **figures,
     }
-    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "projects":
-        return page(request, "_projects_table.html.j2", **context)
-    return page(request, "portfolio.html.j2", title="Portefeuille", stages=stage_options(ws),
-                statuses=STATUSES, **figures, **context)
 
 
 def _figures(ws: Workspace, query: Query) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from cpts_workflow.workflow.engine import TRIGGER_LABELS, engine_for
 from cpts_workflow.workspace import Workspace
 
 from ..context import CurrentWorkspace
-from ..render import page
+from ..render import kept_page, page
 from ..security import read_form, text
 
 router = APIRouter(prefix="/projets")
@@ -151,7 +151,8 @@ async def create(request: Request, ws: CurrentWorkspace) -> Response:
 @router.get("/{ref}")
 def show(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
     message = MESSAGES.get(request.query_params.get("message", ""))
-    return page(request, "project.html.j2", message=message, error=None, **project_context(ws, ref))
+    return kept_page(request, ws, "project.html.j2",
+                     lambda: {"message": message, "error": None, **project_context(ws, ref)})
 
 
 @router.post("/{ref}/modifier")
