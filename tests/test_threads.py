@@ -84,3 +84,35 @@ def test_shared_pieces_are_built_once_across_threads(sqlite_url, attr) -> None:
     for t in threads:
         t.join()
     assert len({id(s) for s in seen}) == 1
+
+
+def test_a_busy_server_reuses_its_postgresql_connections(pg_url) -> None:
+    """Twelve threads reading at once (a server under a team's load) share connections kept
+    open: with SQLAlchemy's default pool (5 kept), every read past the fifth opened and
+    closed a PostgreSQL connection, a process on the server, and halved page throughput."""
+    from sqlalchemy import event
+
+    from cpts_workflow.snapshots import base_stamp
+
+    app = App(pg_url)
+    try:
+        ws = app.workspace(actor="Lecture")
+        ws.create_project("CPTS A")
+        opened: list[int] = []
+        event.listen(app.db.engine, "connect", lambda *_: opened.append(1))
+        barrier = threading.Barrier(12)
+
+        def read() -> None:
+            barrier.wait()
+            for _ in range(30):
+                base_stamp(ws)
+                time.sleep(0.001)
+
+        threads = [threading.Thread(target=read) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(opened) <= 12
+    finally:
+        app.dispose()

@@ -38,6 +38,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 APP_NAME = "cpts-workflow"
 # How long a SQLite writer waits for another one before saying the base is busy.
 DEFAULT_BUSY_SECONDS = 10.0
+POOL_SIZE, POOL_OVERFLOW = 15, 5  # PostgreSQL connections kept per process, and opened on top
 
 
 def default_url() -> str:
@@ -176,8 +177,13 @@ class Database:
             from .filemodes import create_private_base
 
             create_private_base(Path(url.database).expanduser())
+        # A server process answers up to 40 requests at once (anyio's thread pool): keep
+        # connections open for most of them instead of opening one per request past the
+        # default 5 (a PostgreSQL connection costs a process on the server). At most 20 per
+        # process: `cpts serve --workers 4` stays under PostgreSQL's default 100.
+        pool = {} if is_sqlite else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
         try:
-            engine = create_engine(url, future=True)
+            engine = create_engine(url, future=True, **pool)
         except NoSuchModuleError:
             raise DatabaseError(
                 f"Le type de base « {url.drivername} » n'est pas pris en charge.",
