@@ -27,9 +27,9 @@ from .store.models import ChecklistState, Project
 from .views import View
 from .workflow.catalog import DEFAULT_WORKFLOW
 from .workflow.versions import VersionMapping, version_mapping
-from .workspace import STATUS_LABELS, Workspace
+from .workspace import STATUS_LABELS, WORKFLOW_MIGRATED, Workspace
 
-EVENT_KIND = "workflow_migrated"
+EVENT_KIND = WORKFLOW_MIGRATED
 
 
 @dataclass(frozen=True)

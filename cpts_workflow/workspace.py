@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import french, limits, permissions
 from .checklist import item_payload, write_item
 from .clock import Clock
-from .errors import BadInput, Conflict, NotFound, Refused
+from .errors import BadInput, Conflict, CptsError, NotFound, Refused
 from .folding import fold
 from .limits import clean_text
 from .officers import matching_officers, resolve_officer
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import InstrumentedAttribute
 
     from .accounts import Account
+
+WORKFLOW_MIGRATED = "workflow_migrated"  # the event of a move to another workflow version
 
 EVENT_LABELS = {
     "created": "Création du projet",
@@ -841,9 +843,33 @@ class Workspace:
 
         from .history_text import describe
 
-        definition = self.definition_of(project)
         namer = _commune_namer(session, events)
-        return [replace(e, description=describe(e, definition, namer)) for e in events]
+        in_force = self._definitions_in_force(session, project)
+        return [replace(e, description=describe(e, in_force(e.id), namer)) for e in events]
+
+    def _definitions_in_force(self, session: Session, project: Project) -> Callable[[int], WorkflowDefinition]:
+        """The workflow definition in force when event n° id was recorded: a project moved to
+        a newer version keeps naming the items and stages of the older one in its history."""
+        current = self.definition_of(project)
+        moves = session.execute(
+            select(Event.id, Event.payload)
+            .where(Event.project_id == project.id, Event.kind == WORKFLOW_MIGRATED).order_by(Event.id)
+        ).all()
+        known: dict[Any, WorkflowDefinition] = {}
+
+        def at(event_id: int) -> WorkflowDefinition:
+            version = next(((payload or {}).get("from_version") for move_id, payload in moves
+                            if move_id > event_id), None)
+            if version is None or version == project.workflow_version:
+                return current
+            if version not in known:
+                try:
+                    known[version] = self.definition(project.workflow_id, int(version))
+                except (CptsError, TypeError, ValueError):  # a version this program no longer has
+                    known[version] = current
+            return known[version]
+
+        return at
 
     def history(
         self, ref: str | int, *, limit: int | None = None, cursor: str | None = None

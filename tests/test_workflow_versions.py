@@ -458,3 +458,13 @@ def test_round_trip_and_undeclared_versions_match_by_id(tmp_path, catalog):
     mapping = version_mapping(with_v3, v1, with_v3.get(version=3))
     assert mapping.removed_items == ["working_group", "prefiguration_dissolved"]
     assert mapping.renamed_items == there.renamed_items  # v1 → v2 declared, v2 → v3 by id
+
+
+def test_history_names_items_of_the_version_in_force_when_they_were_done(ws: Workspace):
+    lossy = _project_at(ws, "CPTS avec perte", "statutes")
+    ws.check(lossy, "prefiguration_dissolved", value="15/10/2026")
+    migrate(ws, [lossy], 2, accept_loss=True)
+    checked = next(e for e in ws.history(lossy) if e.item_id == "prefiguration_dissolved")
+    label = ws.definition("cpts_creation", 1).item("prefiguration_dissolved")[1].label
+    assert checked.description == f"Élément fait : « {label} » (15/10/2026)"
+    assert "prefiguration_dissolved" not in checked.description
