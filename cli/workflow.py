@@ -181,6 +181,7 @@ def migrate(app: AppContext, projects: tuple[str, ...], all_projects: bool, to_v
 
 def _print_report(app: AppContext, report) -> None:
     from cpts_workflow import french
+    from cpts_workflow.migration import item_named
 
     ws = app.workspace
     target = ws.definition(report.workflow_id, report.to_version)
@@ -197,9 +198,11 @@ def _print_report(app: AppContext, report) -> None:
         if p.to_resume_stage and p.to_resume_stage != p.from_resume_stage:
             click.echo(f"  reprise : {p.from_resume_stage} → {p.to_resume_stage}")
         for m in p.items_moved:
-            click.echo(f"  renommé : {m['from']} → {m['to']} (reste « {_status(m['status'])} »)")
+            click.echo(f"  renommé : {item_named(source, m['from'])} → {item_named(target, m['to'])}"
+                       f", reste « {_status(m['status'])} »")
         for d in p.items_dropped:
-            click.echo(f"  effacé : {d['item_id']} (« {_status(d['status'])} », gardé dans l'historique)")
+            click.echo(f"  effacé : {item_named(source, d['item_id'])}, qui était "
+                       f"« {_status(d['status'])} » (gardé dans l'historique)")
         if p.newly_required:
             click.echo(f"  désormais {french.plural(len(p.newly_required), 'élément requis', 'éléments requis')} :")
             for i in p.newly_required:

@@ -26,6 +26,7 @@ from .limits import LONG_TEXT, clean_text
 from .store.models import ChecklistState, Project
 from .views import View
 from .workflow.catalog import DEFAULT_WORKFLOW
+from .workflow.definition import WorkflowDefinition
 from .workflow.versions import VersionMapping, version_mapping
 from .workspace import STATUS_LABELS, WORKFLOW_MIGRATED, Workspace
 
@@ -93,6 +94,13 @@ def _target(mapping: VersionMapping, item_id: str) -> str | None:
     return item_id if mapping.new.has_item(item_id) else None
 
 
+def item_named(definition: WorkflowDefinition, item_id: str) -> str:
+    """An item as a sentence names it: its label, then its id for whoever edits the files."""
+    if definition.has_item(item_id):
+        return f"« {definition.item(item_id)[1].label} » ({item_id})"
+    return f"« {item_id} »"
+
+
 def plan_project(
     project: Project, states: list[ChecklistState], mapping: VersionMapping, *, accept_loss: bool
 ) -> ProjectMigration:
@@ -116,7 +124,7 @@ def plan_project(
                 dropped.append(_state_record(state))
                 if not accept_loss:
                     refusals.append(
-                        f"l'élément « {state.item_id} », retiré en version {new.version}, est "
+                        f"l'élément {item_named(old, state.item_id)}, retiré en version {new.version}, est "
                         f"« {STATUS_LABELS.get(state.status, state.status)} »"
                         + (" avec une valeur, une note ou une échéance" if state.status == "todo" else "")
                         + " : cette information serait perdue."
@@ -124,8 +132,8 @@ def plan_project(
             continue
         if target in targets:
             refusals.append(
-                f"les éléments « {targets[target]} » et « {state.item_id} » deviendraient "
-                f"tous deux « {target} »."
+                f"les éléments {item_named(old, targets[target])} et {item_named(old, state.item_id)} "
+                f"deviendraient tous deux {item_named(new, target)}."
             )
         targets[target] = state.item_id
         if target != state.item_id:

@@ -199,8 +199,8 @@ def test_migration_that_would_lose_data_is_refused_all_or_nothing(ws: Workspace)
     err = refused.value
     assert err.message == "Migration vers la version 2 refusée pour 1 projet ; rien n'a été modifié."
     assert err.reasons == [
-        "cpts-avec-perte : l'élément « prefiguration_dissolved », retiré en version 2, est « fait » : "
-        "cette information serait perdue."]
+        "cpts-avec-perte : l'élément « Association de préfiguration dissoute » (prefiguration_dissolved), "
+        "retiré en version 2, est « fait » : cette information serait perdue."]
     assert "acceptez leur perte" in err.hint and err.topic == "migration_refused"
     assert _snapshot(ws) == before  # all or nothing: the clean project did not move either
     dry = migrate(ws, [lossy], 2, dry_run=True)

@@ -83,14 +83,15 @@ def test_migrate_refused_when_data_would_be_lost(cpts, base):
     assert cpts("check cpts-durance prefiguration_dissolved --value 01/10/2026").exit_code == 0
     dry = cpts("workflow migrate cpts-durance --to 2 --dry-run")
     assert dry.exit_code == 1
-    assert "  effacé : prefiguration_dissolved (« fait », gardé dans l'historique)" in dry.stdout
-    assert ("  refusé : l'élément « prefiguration_dissolved », retiré en version 2, est « fait » : "
-            "cette information serait perdue.") in dry.stderr
+    assert ("  effacé : « Association de préfiguration dissoute » (prefiguration_dissolved), qui était "
+            "« fait » (gardé dans l'historique)") in dry.stdout
+    assert ("  refusé : l'élément « Association de préfiguration dissoute » (prefiguration_dissolved), "
+            "retiré en version 2, est « fait » : cette information serait perdue.") in dry.stderr
     real = cpts("workflow migrate --all --to 2")
     assert real.exit_code == 1 and real.stdout == ""
     assert real.stderr.startswith(
         "Erreur : Migration vers la version 2 refusée pour 1 projet ; rien n'a été modifié.\n"
-        "  - cpts-durance : l'élément « prefiguration_dissolved »")
+        "  - cpts-durance : l'élément « Association de préfiguration dissoute » (prefiguration_dissolved)")
     assert json.loads(cpts("show cpts-du-pays-d-aix --json").stdout)["project"]["workflow_version"] == 1
     ok = cpts("workflow migrate --all --to 2 --accept-loss")
     assert ok.exit_code == 0 and "2 projets migrés" in ok.stdout
