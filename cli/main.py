@@ -42,6 +42,7 @@ COMMAND_MODULES = {
     **dict.fromkeys(["note", "journal", "contact", "partner"], "follow_up"),
     "bulk": "bulk",
     "import-sheet": "sheets",
+    "audit": "audit",
 }
 
 

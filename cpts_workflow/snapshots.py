@@ -3,9 +3,9 @@
 A national report takes a few hundred milliseconds; a team opens the portfolio many times
 between two changes. Every change to a project writes its event in the same transaction
 (the audit), so the newest event, with the number of projects (a deletion takes its events
-along), the newest reference vintage and the newest account event (officers, porteurs),
-says whether anything a report reads has changed:
-one cheap query instead of the report. The account's view of the base and the day (days in
+along), the newest reference vintage, the newest account event (officers, porteurs) and
+the newest event of the base's journal (reference data) say whether anything a report
+reads has changed: one cheap query instead of the report. The account's view of the base and the day (days in
 stage, late items) are part of the key, so nobody ever sees what their role does not
 show or yesterday's delays.
 """
@@ -29,7 +29,7 @@ DEFAULT_SIZE = 24
 _STAMP_SQL = (
     "SELECT (SELECT max(id) FROM events), (SELECT count(*) FROM projects), "
     "(SELECT max(id) FROM reference_vintages), (SELECT count(*) FROM reference_vintages), "
-    "(SELECT max(id) FROM account_events)"
+    "(SELECT max(id) FROM account_events), (SELECT max(id) FROM base_events)"
 )
 
 

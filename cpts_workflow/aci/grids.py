@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, Vali
 from sqlalchemy import select
 
 from .. import safe_yaml
+from ..base_journal import record
 from ..errors import DefinitionError, NotFound, Refused
 from ..resources import data_dir
 from ..store.models import FundingGrid
@@ -238,6 +239,8 @@ def import_grid(ws: Workspace, path: str | Path, *, replace: bool = False) -> Gr
                 "Demandez son remplacement pour la remplacer.",
                 topic="grid_replace",
             )
+        record(ws, session, "grid_replaced" if row is not None else "grid_imported", grid.id,
+               {"label": grid.label, "file": Path(path).name})
         if row is None:
             row = FundingGrid(id=grid.id)
             session.add(row)

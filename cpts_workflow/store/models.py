@@ -609,3 +609,22 @@ class DeletedProject(Base):
     reason: Mapped[str] = mapped_column(Text)
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     events: Mapped[int] = mapped_column(Integer)
+
+
+# --- the base's own audit trail -----------------------------------------------------------
+
+
+class BaseEvent(Base):
+    """What was done to the base as a whole (reference data: communes, funding grids), by
+    whom and when; a project's changes are its `events`, an account's `account_events`."""
+
+    __tablename__ = "base_events"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    actor_login: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import french
+from ..base_journal import record
 from ..errors import BadInput
 from ..files import os_reason
 from ..limits import MAX_INT
@@ -272,6 +273,8 @@ def import_vintage(
             insert(ReferenceCommune),
             [{"vintage_id": vintage.id, **c._asdict()} for c in communes.values()],
         )
+        record(ws, session, "reference_imported", label,
+               {"file": path.name, "communes": len(rows), "partial": partial})
         return VintageView(
             vintage.id, label, vintage.source, len(rows), ws.actor, vintage.imported_at, True,
             partial,
@@ -345,6 +348,8 @@ def remove_vintage(ws: Workspace, label: str) -> VintageView:
         )
         session.execute(delete(ReferenceCommune).where(ReferenceCommune.vintage_id == vintage.id))
         session.delete(vintage)
+        record(ws, session, "reference_removed", vintage.label,
+               {"file": vintage.source, "communes": vintage.rows, "imported_by": vintage.imported_by})
         url = str(session.get_bind().engine.url)
     forget_vintage(url, vintage.id)
     return view

@@ -315,6 +315,9 @@ def test_admin_creates_an_account(people, clock):
                                               "role": "officer", "password": PASSWORD,
                                               "csrf": token(admin, "/admin/comptes")})
     assert page.status_code == 200 and "Compte « hugo » créé." in page.text
+    # The base's journal, at the bottom of the page, names who created it.
+    journal = page.text[page.text.index("Journal de la base"):]
+    assert "Compte créé</td><td>compte « hugo »" in journal and "<td>Admin</td>" in journal
 
 
 def test_serve_refuses_a_public_address_without_admin(cpts):

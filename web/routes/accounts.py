@@ -106,6 +106,9 @@ async def change_password(request: Request, ws: CurrentWorkspace) -> Response:
     return response
 
 
+JOURNAL_ON_PAGE = 30
+
+
 @router.get("/admin/comptes")
 def admin(request: Request, ws: CurrentWorkspace) -> Response:
     return _admin_page(request, ws, None, None)
@@ -113,9 +116,11 @@ def admin(request: Request, ws: CurrentWorkspace) -> Response:
 
 def _admin_page(request: Request, ws, error: CptsError | None, message: str | None,
                 status_code: int = 200) -> Response:
+    from cpts_workflow.base_journal import base_journal
+
     return page(request, "admin.html.j2", status_code=status_code, title="Comptes",
                 accounts=accounts.list_accounts(ws), roles=[(r, ROLE_LABELS[r]) for r in ROLES],
-                error=error, message=message)
+                journal=base_journal(ws, limit=JOURNAL_ON_PAGE), error=error, message=message)
 
 
 @router.post("/admin/comptes")
