@@ -20,7 +20,7 @@ from .output import emit_json, success
 def export(app: AppContext, project: str | None, all_: bool, out: Path) -> None:
     """Sauvegarde un projet, ou toute la base avec --all, dans un fichier JSON."""
     from cpts_workflow import french
-    from cpts_workflow.backup import export_to_file
+    from cpts_workflow.backup import export_to_file, megabytes
 
     if bool(project) == all_:
         raise click.UsageError("Donnez un projet, ou --all pour toute la base (pas les deux).")
@@ -28,6 +28,11 @@ def export(app: AppContext, project: str | None, all_: bool, out: Path) -> None:
     events = summary.rows.get("events", 0)
     success(f"Sauvegarde écrite dans {summary.path} : "
             f"{french.plural(summary.projects, 'projet')}, {french.plural(events, 'événement')}.")
+    if summary.needs_larger_import:
+        size = megabytes(summary.bytes)
+        click.echo(f"Attention : ce fichier fait {french.number(size)} Mo, plus que ce qu'un import "
+                   f"accepte sans le dire ; restaurez-le avec « cpts import {summary.path} "
+                   f"--max-size {size} ».", err=True)
 
 
 @click.command("import")
@@ -35,14 +40,18 @@ def export(app: AppContext, project: str | None, all_: bool, out: Path) -> None:
 @click.option("--replace", is_flag=True,
               help="Remplace les projets déjà présents dont l'historique diffère "
                    "de celui du fichier.")
+@click.option("--max-size", "max_size", type=click.IntRange(1, 100_000), default=None, metavar="MO",
+              help="Taille acceptée en mégaoctets (200 par défaut), pour une sauvegarde "
+                   "qui contient beaucoup de justificatifs.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_app
-def import_(app: AppContext, file: Path, replace: bool, as_json: bool) -> None:
+def import_(app: AppContext, file: Path, replace: bool, max_size: int | None, as_json: bool) -> None:
     """Restaure une sauvegarde ; tout ou rien, et sans doublon si on l'importe deux fois."""
     from cpts_workflow import french
-    from cpts_workflow.backup import import_backup
+    from cpts_workflow.backup import MAX_IMPORT_BYTES, import_backup
 
-    report = import_backup(app.workspace, file, replace=replace)
+    bound = max_size * 1024 * 1024 if max_size else MAX_IMPORT_BYTES
+    report = import_backup(app.workspace, file, replace=replace, max_bytes=bound)
     if as_json:
         emit_json(report)
         return

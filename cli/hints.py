@@ -27,6 +27,7 @@ HINTS: dict[str, Callable[[Details], str]] = {
     "migration_refused": lambda d: "Le détail : --dry-run ; accepter la perte : --accept-loss.",
     "import_replace": lambda d: "Ajoutez --replace pour remplacer ces projets.",
     "grid_replace": lambda d: "Ajoutez --replace pour la remplacer.",
+    "backup_too_large": lambda d: f"Relancez avec --max-size {d.get('megabytes', 'MO')}.",
     "unknown_workflow": lambda d: "Ou donnez son fichier avec --workflow-file.",
     "demo_foreign_projects": lambda d: "Lancez « cpts demo » sans --db pour une base séparée, "
     "ou ajoutez --force.",

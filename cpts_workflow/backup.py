@@ -243,6 +243,17 @@ class ExportSummary(View):
     scope: str
     projects: int
     rows: dict[str, int]
+    bytes: int = 0
+
+    @property
+    def needs_larger_import(self) -> bool:
+        """Whether importing it back takes a raised size bound (see `read_backup`)."""
+        return self.bytes > MAX_IMPORT_BYTES
+
+
+def megabytes(size: int) -> int:
+    """A size in whole megabytes, rounded up (« 201 Mo » for a byte over 200)."""
+    return -(-size // (1024 * 1024))
 
 
 def export_data(ws: Workspace, project: str | int | None = None) -> dict[str, Any]:
@@ -286,13 +297,14 @@ def export_to_file(
 ) -> ExportSummary:
     """Write a backup file (owner-only, atomic) and say what it holds."""
     data = export_data(ws, project)
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
-    written = write_private(path, text.encode("utf-8"))
+    raw = (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+    written = write_private(path, raw)
     return ExportSummary(
         path=str(written),
         scope=data["scope"],
         projects=len(data["tables"][Project.__tablename__]),
         rows={name: len(rows) for name, rows in data["tables"].items()},
+        bytes=len(raw),
     )
 
 
@@ -311,17 +323,23 @@ def _problem(source: str, where: str, message: str) -> str:
     return f"{source} : {where} : {message}" if where else f"{source} : {message}"
 
 
-def read_backup(path: str | Path) -> Backup:
-    """Read and validate a whole backup file; `BadInput` lists what is wrong, nothing is written."""
+def read_backup(path: str | Path, *, max_bytes: int = MAX_IMPORT_BYTES) -> Backup:
+    """Read and validate a whole backup file; `BadInput` lists what is wrong, nothing is written.
+
+    `max_bytes` guards against a wrong file read whole into memory; a base with many proof
+    files exports more, and its owner raises the bound knowingly (the export says so).
+    """
     path = Path(path)
     source = str(path)
     try:
         size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
+        if size > max_bytes:
             raise BadInput(
                 f"{source} : fichier trop volumineux pour une sauvegarde "
-                f"({size // (1024 * 1024)} Mo, au plus {MAX_IMPORT_BYTES // (1024 * 1024)} Mo).",
-                "Vérifiez que c'est bien un fichier produit par l'export de cpts-workflow.",
+                f"({megabytes(size)} Mo, au plus {megabytes(max_bytes)} Mo sans le dire).",
+                "Vérifiez que c'est bien un fichier produit par l'export de cpts-workflow ; "
+                "si oui, autorisez sa taille.",
+                topic="backup_too_large", details={"megabytes": megabytes(size)},
             )
         raw = path.read_bytes()
     except OSError as exc:
@@ -542,11 +560,12 @@ def _label(table: Table, row: dict[str, Any]) -> str:
 
 
 def import_backup(
-    ws: Workspace, source: str | Path | Backup, *, replace: bool = False
+    ws: Workspace, source: str | Path | Backup, *, replace: bool = False,
+    max_bytes: int = MAX_IMPORT_BYTES,
 ) -> ImportReport:
     """Import a backup in one transaction (see the module's docstring for the matching rules)."""
     ws.require("import")
-    backup = source if isinstance(source, Backup) else read_backup(source)
+    backup = source if isinstance(source, Backup) else read_backup(source, max_bytes=max_bytes)
     _check_workflows(ws, backup)
     report = ImportReport()
     with ws.session() as session:

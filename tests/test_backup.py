@@ -173,3 +173,43 @@ def test_events_of_a_project_count(ws, tmp_path):
         n = session.scalar(select(func.count()).select_from(Event))
         assert session.scalar(select(func.count()).select_from(Project)) == 1
     assert len(data["tables"]["events"]) == n
+
+
+def test_a_large_backup_is_imported_once_its_size_is_allowed(ws, other, tmp_path):
+    """Proof files make backups large: the size guard refuses, names the size to allow,
+    and the same file then imports whole (from the library and from the command line)."""
+    from cpts_workflow.backup import MAX_IMPORT_BYTES, export_to_file, import_backup
+    from cpts_workflow.errors import BadInput
+    from cpts_workflow.evidence import add_evidence
+
+    aix = ws.create_project("CPTS du Pays d'Aix").slug
+    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 4096 + b"\n%%EOF\n"  # 1 Mo of proof
+    add_evidence(ws, aix, "working_group", "compte-rendu.pdf", pdf)
+    summary = export_to_file(ws, tmp_path / "aix.json", aix)
+    assert 1024 * 1024 < summary.bytes < 2 * 1024 * 1024 and summary.bytes < MAX_IMPORT_BYTES
+    assert not summary.needs_larger_import
+    with pytest.raises(BadInput) as refused:
+        import_backup(other, summary.path, max_bytes=1024 * 1024)
+    assert refused.value.topic == "backup_too_large" and refused.value.details == {"megabytes": 2}
+    assert "(2 Mo, au plus 1 Mo sans le dire)" in refused.value.message
+    assert counts(other)["projects"] == 0
+    assert import_backup(other, summary.path, max_bytes=2 * 1024 * 1024).created == [aix]
+
+
+def test_import_max_size_option(cpts, sqlite_url, tmp_path):
+    from cpts_workflow.evidence import add_evidence
+    from cpts_workflow.workspace import Workspace
+
+    assert cpts("new \"CPTS du Pays d'Aix\"").exit_code == 0
+    ws = Workspace(sqlite_url, actor="Claire Martin")
+    add_evidence(ws, "cpts-du-pays-d-aix", "working_group", "cr.pdf",
+                 b"%PDF-1.4\n" + b"x" * (1024 * 1024) + b"\n%%EOF\n")
+    ws.db.dispose()
+    out = tmp_path / "aix.json"
+    assert cpts(f"export cpts-du-pays-d-aix --out {out}").exit_code == 0
+    target = f"sqlite:///{tmp_path / 'autre.db'}"
+    refused = cpts(f"--db {target} import {out} --max-size 1")
+    assert refused.exit_code == 2 and "Relancez avec --max-size 2." in refused.stderr
+    assert "Traceback" not in refused.stderr
+    done = cpts(f"--db {target} import {out} --max-size 2")
+    assert done.exit_code == 0 and "1 projet créé (cpts-du-pays-d-aix)" in done.stdout
