@@ -142,7 +142,7 @@ def _bad_import_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     with big.open("wb") as handle:  # sparse: 201 Mo announced, nothing really written
         handle.truncate(201 * 1024 * 1024)
     files["oversized"] = (
-        big, "fichier trop volumineux pour une sauvegarde (201 Mo, au plus 200 Mo)")
+        big, "fichier trop volumineux pour une sauvegarde (201 Mo, au plus 200 Mo sans le dire)")
     binary = tmp_path / "photo.jpg"
     binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01")
     files["binary"] = (binary, "ce n'est pas un fichier texte (JSON en UTF-8)")
