@@ -301,7 +301,7 @@ def generate(
     if as_json:
         emit_json({"generated": views, "failed": [{"template": t, "error": e} for t, e in failed]})
     else:
-        told: set[str] = set()
+        told: set[tuple[str, str]] = set()
         for v in views:
             ticked = f" — coché : {', '.join(v.checked_items)}" if v.checked_items else ""
             success(f"{v.path}{ticked}")
@@ -312,17 +312,15 @@ def generate(
                     f"« {v.file_name} » (--force pour le remplacer).",
                     err=True,
                 )
-            for warning in v.warnings:
-                if warning not in told:  # once, not once per format
-                    told.add(warning)
-                    click.echo(f"  Attention : {warning}", err=True)
+            notes = [f"Attention : {warning}" for warning in v.warnings]
             if v.placeholders:
                 shown = ", ".join(f"« {p} »" for p in dict.fromkeys(v.placeholders))
-                click.echo(
-                    f"  Reste à compléter : {french.plural(len(v.placeholders), 'passage')} "
-                    f"({shown}) ; l'élément de checklist n'est pas coché.",
-                    err=True,
-                )
+                notes.append(f"Reste à compléter : {french.plural(len(v.placeholders), 'passage')} "
+                             f"({shown}) ; l'élément de checklist n'est pas coché.")
+            for note in notes:
+                if (v.template, note) not in told:  # once per document, not once per format
+                    told.add((v.template, note))
+                    click.echo(f"  {note}", err=True)
         for t, error in failed:
             click.echo(f"Non produit : {t} : {error}", err=True)
     if failed:

@@ -246,6 +246,45 @@ def test_every_region_has_its_ars():
         assert re.match(r"^\d{5} ", lines[-1]), lines
 
 
+def test_every_ars_postal_code_lies_in_its_region():
+    """13 metropolitan agencies (Corsica included) and 5 overseas ones, each addressed in a
+    department of its own region: 20xxx for Corsica (2A, 2B), 97xxx by three digits."""
+    from cpts_workflow.documents.ars import ARS, CHECKED, ars_for
+    from cpts_workflow.territory.reference import departments, regions
+
+    overseas = {code for code in regions() if len(departments_of(code, departments())[0]) == 3}
+    assert len(set(ARS) - overseas) == 13 and len(overseas & set(ARS)) == 5 and "94" in ARS
+    for region, (_, lines) in ARS.items():
+        postal = re.search(r"\b(\d{5})\b", lines[-1])
+        assert postal, (region, lines)
+        code = postal.group(1)
+        department = code[:3] if code.startswith("97") else "2A" if code[:2] == "20" else code[:2]
+        if region in overseas and "Cedex" in lines[-1]:
+            # An overseas CEDEX code need not carry its department's number (La Réunion's
+            # agency is 97743 Saint-Denis Cedex 9): it stays overseas.
+            assert code.startswith("97"), (region, code)
+            continue
+        assert department in departments_of(region, departments()), (region, code)
+    assert set(CHECKED) <= set(ARS)
+    assert ars_for("53")["verified"] and not ars_for("93")["verified"]  # type: ignore[index]
+
+
+def departments_of(region: str, known) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted(code for code, d in known.items() if d.region == region)
+
+
+def test_an_unconfirmed_ars_address_is_flagged_in_the_review_notes(ws, docs, slug):
+    add_communes(ws, slug, ["13001"])  # Provence-Alpes-Côte d'Azur: not confirmed
+    answers = {"ville": "Aix", "constats": "x"}
+    flagged = docs.render(slug, "lettre_intention", answers).warnings
+    assert len(flagged) == 1 and flagged[0].startswith("Adresse à vérifier : l'adresse de "
+                                                       "l'Agence régionale de santé Provence")
+    # Not in the letter itself; an address given by the porteur needs no note.
+    assert "vérifier" not in docs.render(slug, "lettre_intention", answers).markdown
+    assert docs.render(slug, "lettre_intention",
+                       {**answers, "adresse_ars": "ARS Paca\n13000 Marseille"}).warnings == ()
+
+
 # --- the crisis plan -------------------------------------------------------------------
 
 

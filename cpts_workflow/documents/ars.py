@@ -1,11 +1,12 @@
 """The 18 agences régionales de santé: the postal address of each one's headquarters, by
 region code (INSEE COG), for the lettre d'intention.
 
-Source: the « Contact » / « Nous contacter » page of each agency's website
-(https://www.<région>.ars.sante.fr, e.g. www.paca.ars.sante.fr), addresses of the siège as
-published in 2024-2025. An agency may move (the ARS Île-de-France left Paris for
-Saint-Denis): the letter's `adresse_ars` answer replaces this table's address, and the
-docs tell porteurs to check it before sending.
+The addresses were first written from the agencies' « Contact » pages as remembered, then
+checked on 03/12/2026 against the public sources listed in `CHECKED`: an address found
+there is `verified`; the others are kept as written but marked, and the letter's review
+notes then say « Adresse à vérifier ». An agency may move (the ARS Occitanie left its
+Montpellier building in 2021): the letter's `adresse_ars` answer replaces this table's
+address, and the docs tell porteurs to check it before sending.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ ARS: dict[str, tuple[str, tuple[str, ...]]] = {
     "32": ("Agence régionale de santé Hauts-de-France",
            ("556 avenue Willy Brandt", "59777 Euralille")),
     "44": ("Agence régionale de santé Grand Est",
-           ("3 boulevard Joffre", "CS 80071", "54036 Nancy Cedex")),
+           ("3 boulevard Joffre", "54000 Nancy")),
     "52": ("Agence régionale de santé Pays de la Loire",
            ("17 boulevard Gaston Doumergue", "CS 56233", "44262 Nantes Cedex 2")),
     "53": ("Agence régionale de santé Bretagne",
@@ -52,8 +53,22 @@ ARS: dict[str, tuple[str, tuple[str, ...]]] = {
            ("Quartier Saint-Joseph", "CS 13003", "20700 Ajaccio Cedex 9")),
 }
 
+# region code → (public source where the address above was found, day it was checked).
+# Regions missing here could not be confirmed from a public source that day.
+CHECKED: dict[str, tuple[str, str]] = {
+    # « ARS Grand Est (siège) … 3, Boulevard Joffre 54000 Nancy » (postal requests); the
+    # CS 80071 / 54036 Nancy Cedex form written before is not published there.
+    "44": ("https://www.grand-est.ars.sante.fr/acces-aux-documents-administratifs-et-"
+           "reutilisation-des-informations-publiques-0", "03/12/2026"),
+    # Legal notice of a site published by the ARS Bretagne: « 6 place des Colombes -
+    # CS 14253 - 35042 RENNES Cedex ».
+    "53": ("https://www.pecheapied-responsable.fr/en/legal-notice", "03/12/2026"),
+}
+
 
 def ars_for(region: str | None) -> dict[str, object] | None:
-    """`{"name", "lines"}` of the region's ARS, or None for an unknown region."""
+    """`{"name", "lines", "verified"}` of the region's ARS, or None for an unknown region."""
     found = ARS.get(region or "")
-    return {"name": found[0], "lines": list(found[1])} if found else None
+    if found is None:
+        return None
+    return {"name": found[0], "lines": list(found[1]), "verified": region in CHECKED}

@@ -102,6 +102,16 @@ def check_pv(
         )
 
 
+def check_letter(answers: dict[str, Any], context: dict[str, Any]) -> list[str]:
+    """The letter's recipient: an ARS address the product could not confirm is to check."""
+    ars = context.get("ars")
+    if answers.get("adresse_ars") or not ars or ars.get("verified", True):
+        return []
+    return [f"Adresse à vérifier : l'adresse de l'{ars['name']} n'a pas pu être confirmée "
+            "sur une source publique ; vérifiez-la sur le site de l'agence avant l'envoi, ou "
+            "donnez-la dans la réponse « Adresse de l'ARS »."]
+
+
 def check_document(
     template_id: str,
     answers: dict[str, Any],
@@ -117,6 +127,8 @@ def check_document(
             return check_statutes(answers, context, stored)
         if template_id == "reglement_interieur":
             return check_rules(answers, context)
+        if template_id == "lettre_intention":
+            return check_letter(answers, context)
         if template_id == "convocation_ag":
             check_convocation(answers, context)
         elif template_id == "pv_ag":

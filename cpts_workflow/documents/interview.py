@@ -31,7 +31,7 @@ from ..store.models import DocumentAnswers, Event
 from .checks import check_document
 from .context import build_context
 from .convert import convert
-from .service import DocumentFile, answers_checksum
+from .service import DocumentFile, answers_checksum, reused_from
 from .templates import Question, TemplateMeta
 
 if TYPE_CHECKING:
@@ -110,9 +110,13 @@ class FieldState:
 
     question: Question
     value: Any  # a JSON value (saved, default) or what was typed; None when empty
-    origin: str  # "answer" (saved), "default", "typed" (not saved yet), "empty"
+    # "answer" (saved), "reused" (another document's answer), "default", "typed" (not
+    # saved yet), "empty"
+    origin: str
     error: str | None = None
     answered: Answered | None = None
+    # The title of the document a reused answer comes from.
+    source: str | None = None
 
     @property
     def missing(self) -> bool:
@@ -204,11 +208,12 @@ def progress(docs: Documents, ref: str | int) -> list[Progress]:
     for view in docs.templates():
         meta = docs.template(view.id)
         answers = saved.get(meta.id, {})
+        reused = _titled(docs, reused_from(meta, saved, answers))
         found.append(Progress(
             template=meta.id, title=meta.title, stage=view.stage_label,
             steps=len(plan_steps(meta)), questions=len(meta.questions),
             answered=sum(1 for q in meta.questions if answers.get(q.id) is not None),
-            missing=sum(1 for q in meta.questions if _shown(q, answers, {}).missing),
+            missing=sum(1 for q in meta.questions if _shown(q, answers, {}, reused).missing),
         ))
     return found
 
@@ -239,8 +244,9 @@ class Interview:
         with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, self.ref, "answer")
             saved = self._saved(session, project)
+            reused = self._reused(session, project, saved)
             who = answered_by(session, project.id, self.meta.id)
-            fields = tuple(_shown(q, saved, who) for q in step.questions)
+            fields = tuple(_shown(q, saved, who, reused) for q in step.questions)
             return self._state(session, project, step, fields)
 
     def can_answer(self) -> bool:
@@ -254,8 +260,9 @@ class Interview:
         with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, self.ref)
             saved = self._saved(session, project)
+            reused = self._reused(session, project, saved)
         for step in self.steps:
-            if any(_shown(q, saved, {}).missing for q in step.questions):
+            if any(_shown(q, saved, {}, reused).missing for q in step.questions):
                 return step.number
         return None
 
@@ -264,9 +271,10 @@ class Interview:
         with self.ws.session(read_only=True) as session:
             project = self.ws.get_project(session, self.ref)
             saved = self._saved(session, project)
+            reused = self._reused(session, project, saved)
             who = answered_by(session, project.id, self.meta.id)
             row = session.get(DocumentAnswers, (project.id, self.meta.id))
-            fields = {q.id: _shown(q, saved, who) for q in self.meta.questions}
+            fields = {q.id: _shown(q, saved, who, reused) for q in self.meta.questions}
             facts = _facts(self._context(session, project, {}))
             version = project.row_version
             can = allowed(self.ws.account, "answer", project.id)
@@ -324,11 +332,13 @@ class Interview:
                 return state
             saved = self._saved(session, project)
             values = {f.question.id: f.value for f in state.fields}
-            # Emptying an answer that has a default is an answer (`federation` removed).
+            # Emptying an answer that has a default is an answer (`federation` removed); an
+            # answer reused from another document, kept as shown, stays that document's.
             changed = tuple(
                 f.question.id for f in state.fields
-                if (saved[f.question.id] != f.value if f.question.id in saved
-                    else f.value is not None or f.question.default is not None)
+                if f.origin != "reused"
+                and (saved[f.question.id] != f.value if f.question.id in saved
+                     else f.value is not None or f.question.default is not None)
             )
             if not changed:
                 return replace(state, saved=True)
@@ -361,6 +371,11 @@ class Interview:
         row = session.get(DocumentAnswers, (project.id, self.meta.id))
         return dict(row.answers) if row else {}
 
+    def _reused(self, session: Session, project: Project,
+                saved: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+        """The answers this document takes from others, by question: (source title, value)."""
+        return _titled(self.docs, reused_from(self.meta, all_answers(session, project.id), saved))
+
     def _context(self, session: Session, project: Project, answers: dict[str, Any]) -> dict[str, Any]:
         label = self.ws.definition_of(project).state_label(project.stage)
         return build_context(session, project, label, self.ws.now(), answers)
@@ -376,6 +391,8 @@ class Interview:
     def _checked(self, session: Session, project: Project, step: Step,
                  raw: Mapping[str, Any]) -> StepState:
         saved = self._saved(session, project)
+        reused = self._reused(session, project, saved)
+        available = self._reused(session, project, {})
         who = answered_by(session, project.id, self.meta.id)
         fields = []
         for q in step.questions:
@@ -385,14 +402,18 @@ class Interview:
             except BadInput as exc:
                 fields.append(FieldState(q, typed, "typed", exc.message))
                 continue
-            error = REQUIRED if value is None and q.required else None
+            # Left empty, a question another document answers takes that answer.
+            error = REQUIRED if value is None and q.required and q.id not in available else None
             if value is not None and saved.get(q.id) == value:
                 fields.append(FieldState(q, value, "answer", error, who.get(q.id)))
+            elif value is not None and q.id in reused and reused[q.id][1] == value:
+                fields.append(FieldState(q, value, "reused", source=reused[q.id][0]))
             else:
                 fields.append(FieldState(q, value, "typed", error))
         cross = None
         if not any(f.error for f in fields):
-            cross = self._cross_error(session, project, saved,
+            known = {**saved, **{k: v for k, (_, v) in reused.items()}}
+            cross = self._cross_error(session, project, known,
                                       {f.question.id: f.value for f in fields})
         return self._state(session, project, step, tuple(fields), cross)
 
@@ -422,11 +443,18 @@ def _failure(template_id: str, answers: dict[str, Any], context: dict[str, Any],
     return None
 
 
-def _shown(q: Question, saved: dict[str, Any], who: dict[str, Answered]) -> FieldState:
+def _titled(docs: Documents, reused: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
+    return {k: (docs.template(t).title, v) for k, (t, v) in reused.items()}
+
+
+def _shown(q: Question, saved: dict[str, Any], who: dict[str, Answered],
+           reused: dict[str, tuple[str, Any]]) -> FieldState:
+    if saved.get(q.id) is not None:
+        return FieldState(q, saved[q.id], "answer", answered=who.get(q.id))
+    if q.id in reused:
+        return FieldState(q, reused[q.id][1], "reused", source=reused[q.id][0])
     if q.id in saved:
-        value = saved[q.id]
-        return FieldState(q, value, "answer" if value is not None else "empty",
-                          answered=who.get(q.id))
+        return FieldState(q, None, "empty", answered=who.get(q.id))
     if q.default is not None:
         return FieldState(q, q.default, "default")
     return FieldState(q, None, "empty")

@@ -110,38 +110,45 @@ def _is_long(meta: TemplateMeta, question_id: str) -> bool:
     return question is not None and question.type == "long_text"
 
 
-def _is_shared(meta: TemplateMeta, question_id: str) -> bool:
-    question = meta.question(question_id)
-    return question is not None and question.shared is not None
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
 
 
-def shared_answers(meta: TemplateMeta, stored: dict[str, dict[str, Any]],
-                   own: dict[str, Any]) -> dict[str, Any]:
-    """The answers this template takes from another one (`shared:` in `meta.yaml`) and
-    does not give itself: the PV's date and place are the convocation's."""
-    return {
-        q.id: stored[q.shared][q.id]
-        for q in meta.questions
-        if q.shared and q.id not in own and q.id in stored.get(q.shared, {})
-    }
-
-
-def _with_fallbacks(
-    meta: TemplateMeta, answers: dict[str, Any], stored: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
-    """Unanswered questions take the answer another document already holds
-    (`pv_ag.date_ag`), first found wins."""
-    filled = dict(answers)
+def reused_from(meta: TemplateMeta, stored: dict[str, dict[str, Any]],
+                own: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+    """The answers this template takes from other documents (`fallback:` in `meta.yaml`)
+    for the questions it does not answer itself, with the template each comes from: the
+    PV's date and place are the convocation's, its siège the statutes'."""
+    found: dict[str, tuple[str, Any]] = {}
     for q in meta.questions:
-        if filled.get(q.id) not in (None, ""):
+        if not _empty(own.get(q.id)):
             continue
-        for source in q.fallback:
-            template, _, question = source.partition(".")
+        for template, question in q.sources():
             value = stored.get(template, {}).get(question)
-            if value not in (None, ""):
-                filled[q.id] = value
+            if not _empty(value):
+                found[q.id] = (template, value)
                 break
-    return filled
+    return found
+
+
+def reused_answers(meta: TemplateMeta, stored: dict[str, dict[str, Any]],
+                   own: dict[str, Any]) -> dict[str, Any]:
+    """`reused_from` without the sources: the answers as this template reads them."""
+    return {k: value for k, (_, value) in reused_from(meta, stored, own).items()}
+
+
+def _kept(meta: TemplateMeta, own: dict[str, Any], validated: dict[str, Any],
+          reused: dict[str, Any]) -> dict[str, Any]:
+    """What a template saves of its validated answers: a question that reuses another
+    document's answer is saved only when answered here (the other document stays the
+    source), and an answer emptied here stays empty rather than copying the reused one."""
+    kept = {}
+    for key, value in validated.items():
+        question = meta.question(key)
+        if question is not None and question.fallback and key not in own:
+            continue
+        kept[key] = None if key in reused else value
+    return kept
 
 
 def _require_final(meta: TemplateMeta, answers: dict[str, Any]) -> None:
@@ -281,11 +288,9 @@ class Documents:
             # Each side carried over first: an answer given now under a question's former
             # id wins over the saved answer of its current id.
             own = {**meta.carry_over(row.answers if row else {}), **meta.carry_over(answers)}
-            shared = shared_answers(meta, self._stored(session, project.id), own)
-            # Shared answers complete the check but stay the other document's: a shared
-            # question is stored here only when answered here.
-            merged = {k: v for k, v in meta.validate_answers({**shared, **own}).items()
-                      if k in own or not _is_shared(meta, k)}
+            # Reused answers complete the check but stay the other document's.
+            reused = reused_answers(meta, self._stored(session, project.id), own)
+            merged = _kept(meta, own, meta.validate_answers({**own, **reused}), reused)
             if row is None:
                 row = DocumentAnswers(
                     project_id=project.id,
@@ -330,8 +335,7 @@ class Documents:
             project = self.ws.get_project(session, ref)
             stored = self._stored(session, project.id)
             own = {**meta.carry_over(stored.get(meta.id, {})), **meta.carry_over(answers or {})}
-            given = {**shared_answers(meta, stored, own), **own}
-            validated = meta.validate_answers(_with_fallbacks(meta, given, stored))
+            validated = meta.validate_answers({**own, **reused_answers(meta, stored, own)})
             if final:
                 _require_final(meta, validated)
             label = self.ws.definition_of(project).state_label(project.stage)

@@ -16,6 +16,7 @@ from pydantic import (
     ValidationError,
     create_model,
     field_validator,
+    model_validator,
 )
 
 from .. import limits, safe_yaml
@@ -71,19 +72,43 @@ class Question(BaseModel):
     group: str = ""
     # Needed only by the final version of a document (the date its statutes were adopted).
     required_final: bool = False
-    # Answers of other documents used when this one has none, first found wins
-    # (`pv_ag.date_ag`): the same fact is never asked twice.
-    fallback: tuple[str, ...] = ()
-
-    @field_validator("fallback", mode="before")
-    @classmethod
-    def _fallback(cls, value: Any) -> Any:
-        return tuple(value) if isinstance(value, list) else value
     # A text answer with a known shape, checked when answered (`email`).
     format: Literal["email"] | None = None
-    # Another template whose answer to the same question is reused when this one has
-    # none (the PV takes the convocation's date and place: asked once).
-    shared: str | None = None
+    # Answers other documents already hold, used while this one has none, first found
+    # wins: `pv_ag.date_ag`, or a bare `statuts` for the same question there. The same
+    # fact is asked once; a reused answer stays the other document's (never saved here),
+    # an answer given here wins over it.
+    fallback: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fallback(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        sources = data.pop("fallback", None) or []
+        sources = [sources] if isinstance(sources, str) else list(sources)
+        # `shared: convocation_ag`, written by templates made before `fallback` took every
+        # source, is the same as `fallback: convocation_ag`.
+        if data.get("shared"):
+            sources.append(data["shared"])
+        data.pop("shared", None)
+        data["fallback"] = tuple(
+            s if not isinstance(s, str) or "." in s else f"{s}.{data.get('id')}" for s in sources
+        )
+        return data
+
+    @field_validator("fallback")
+    @classmethod
+    def _sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for source in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", source):
+                raise ValueError(f"« {source} » : attendu modele.question (par exemple pv_ag.date_ag)")
+        return value
+
+    def sources(self) -> tuple[tuple[str, str], ...]:
+        """The (template, question) pairs whose answer this question reuses, in order."""
+        return tuple((s.partition(".")[0], s.partition(".")[2]) for s in self.fallback)
 
     @field_validator("choices", mode="before")
     @classmethod
