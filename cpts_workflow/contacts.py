@@ -11,7 +11,7 @@ from sqlalchemy import select
 from . import identifiers, limits
 from .errors import BadInput
 from .folding import pick
-from .project_rows import row_of
+from .project_rows import read_row, row_of
 from .store.models import Contact
 from .views import View
 
@@ -113,10 +113,8 @@ def update_contact(ws: Workspace, ref: str | int, contact_id: int | str, *,
 def get_contact(ws: Workspace, ref: str | int, contact_id: int | str,
                 operation: Operation = "read") -> ContactView:
     """One contact of a project, for `operation` (`follow_up`: to change it)."""
-    with ws.session(read_only=True) as session:
-        project = ws.get_project(session, ref, operation)
-        contact = row_of(session, Contact, project, contact_id, "Contact", "unknown_contact")
-        return contact_view(contact, project.slug)
+    return read_row(ws, ref, Contact, contact_id, "Contact", "unknown_contact", operation,
+                    contact_view)
 
 
 def list_contacts(ws: Workspace, ref: str | int) -> list[ContactView]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from . import french, limits
 from .folding import pick
-from .project_rows import row_of
+from .project_rows import read_row, row_of
 from .store.models import Partner
 from .views import View
 
@@ -126,10 +126,8 @@ def set_partner(ws: Workspace, ref: str | int, partner_id: int | str, *,
 def get_partner(ws: Workspace, ref: str | int, partner_id: int | str,
                 operation: Operation = "read") -> PartnerView:
     """One partner of a project, for `operation` (`follow_up`: to change it)."""
-    with ws.session(read_only=True) as session:
-        project = ws.get_project(session, ref, operation)
-        partner = row_of(session, Partner, project, partner_id, "Partenaire", "unknown_partner")
-        return partner_view(partner, project.slug)
+    return read_row(ws, ref, Partner, partner_id, "Partenaire", "unknown_partner", operation,
+                    partner_view)
 
 
 def list_partners(ws: Workspace, ref: str | int) -> list[PartnerView]:

@@ -200,25 +200,21 @@ def test_reader_and_porteur_get_no_form_and_403(people, clock):
         ws.db.dispose()
 
 
-def _contacts(url: str) -> list:
+def _read(url: str, read):
     ws = Workspace(url)
     try:
-        return contacts.list_contacts(ws, AIX)
+        return read(ws, AIX)
     finally:
         ws.db.dispose()
+
+
+def _contacts(url: str) -> list:
+    return _read(url, contacts.list_contacts)
 
 
 def _partners(url: str) -> list:
-    ws = Workspace(url)
-    try:
-        return partners.list_partners(ws, AIX)
-    finally:
-        ws.db.dispose()
+    return _read(url, partners.list_partners)
 
 
 def _history(url: str) -> list:
-    ws = Workspace(url)
-    try:
-        return ws.history(AIX)
-    finally:
-        ws.db.dispose()
+    return _read(url, lambda ws, ref: ws.history(ref))

@@ -46,8 +46,9 @@ def _answer(request: Request, ws: Workspace, ref: str, follow: dict[str, Any],
                     summary=ws.project(ref), **relations_context(ws, ref))
     if follow["form"] in PAGE_TITLES:
         summary = ws.project(ref)
+        heading = PAGE_TITLES[follow["form"]]
         return page(request, "follow_up_item.html.j2", status_code=status_code, follow=follow,
-                    title=f"{PAGE_TITLES[follow['form']]} — {summary.name}", summary=summary,
+                    title=f"{heading} — {summary.name}", heading=heading, summary=summary,
                     **relations_context(ws, ref))
     return page(request, "project.html.j2", status_code=status_code, message=None, error=None,
                 follow=follow, **project_context(ws, ref))
@@ -102,21 +103,6 @@ async def contact_edit(ref: str, contact_id: str, request: Request, ws: CurrentW
                              expected_version=version), "contact_updated")
 
 
-@router.get("/{ref}/contacts/{contact_id}/supprimer")
-def contact_remove_confirm(ref: str, contact_id: str, request: Request,
-                           ws: CurrentWorkspace) -> Response:
-    contact = get_contact(ws, ref, contact_id, "follow_up")
-    return _answer(request, ws, ref, {"form": "contact-remove", "item_id": contact.id})
-
-
-@router.post("/{ref}/contacts/{contact_id}/supprimer")
-async def contact_remove(ref: str, contact_id: str, request: Request, ws: CurrentWorkspace) -> Response:
-    return await _change(request, ws, ref, "contact-remove", _number(contact_id), (),
-                         lambda v, version: remove_contact(ws, ref, contact_id,
-                                                           expected_version=version),
-                         "contact_removed")
-
-
 # --- partners ---------------------------------------------------------------------------
 
 @router.post("/{ref}/partenaires")
@@ -142,16 +128,25 @@ async def partner_edit(ref: str, partner_id: str, request: Request, ws: CurrentW
                          "partner_updated")
 
 
-@router.get("/{ref}/partenaires/{partner_id}/supprimer")
-def partner_remove_confirm(ref: str, partner_id: str, request: Request,
-                           ws: CurrentWorkspace) -> Response:
-    partner = get_partner(ws, ref, partner_id, "follow_up")
-    return _answer(request, ws, ref, {"form": "partner-remove", "item_id": partner.id})
+# --- removal, after a confirmation (the same for both) --------------------------------------
+
+def _removal(name: str, path: str, getter: Callable[..., Any], remover: Callable[..., Any]) -> None:
+    """GET …/supprimer asks (nothing is written), POST …/supprimer removes."""
+
+    def confirm(ref: str, item_id: str, request: Request, ws: CurrentWorkspace) -> Response:
+        item = getter(ws, ref, item_id, "follow_up")
+        return _answer(request, ws, ref, {"form": f"{name}-remove", "item_id": item.id})
+
+    async def remove(ref: str, item_id: str, request: Request, ws: CurrentWorkspace) -> Response:
+        return await _change(request, ws, ref, f"{name}-remove", _number(item_id), (),
+                             lambda v, version: remover(ws, ref, item_id, expected_version=version),
+                             f"{name}_removed")
+
+    router.add_api_route(f"/{{ref}}/{path}/{{item_id}}/supprimer", confirm, methods=["GET"],
+                         name=f"{name}_remove_confirm")
+    router.add_api_route(f"/{{ref}}/{path}/{{item_id}}/supprimer", remove, methods=["POST"],
+                         name=f"{name}_remove")
 
 
-@router.post("/{ref}/partenaires/{partner_id}/supprimer")
-async def partner_remove(ref: str, partner_id: str, request: Request, ws: CurrentWorkspace) -> Response:
-    return await _change(request, ws, ref, "partner-remove", _number(partner_id), (),
-                         lambda v, version: remove_partner(ws, ref, partner_id,
-                                                           expected_version=version),
-                         "partner_removed")
+_removal("contact", "contacts", get_contact, remove_contact)
+_removal("partner", "partenaires", get_partner, remove_partner)
