@@ -98,6 +98,32 @@ def contact_add(app: AppContext, project: str, role: str, name: str, email: str 
     success(f"Contact n° {view.id} ajouté : {view.name} ({view.role_label}).")
 
 
+@contact.command("set")
+@PROJECT
+@NUMBER
+@click.option("--role", metavar="ROLE", help="Nouveau rôle : porteur, ARS, CPAM, coordinateur ou autre.")
+@click.option("--name", metavar="NOM", help="Nouveau nom.")
+@click.option("--email", metavar="ADRESSE", help="Nouvelle adresse e-mail (\"\" : l'effacer).")
+@click.option("--phone", metavar="NUMERO", help="Nouveau téléphone (\"\" : l'effacer).")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_app
+def contact_set(app: AppContext, project: str, number: str, role: str | None, name: str | None,
+                email: str | None, phone: str | None, as_json: bool) -> None:
+    """Modifie un contact du projet (rôle, nom, e-mail, téléphone)."""
+    from cpts_workflow.contacts import update_contact
+
+    if role is None and name is None and email is None and phone is None:
+        raise click.UsageError("Rien à modifier : donnez --role, --name, --email ou --phone.")
+    view = update_contact(app.workspace, project, number, role=role, name=name, email=email,
+                          phone=phone)
+    if as_json:
+        emit_json(view)
+        return
+    details = " · ".join(v for v in (view.email, view.phone) if v)
+    success(f"Contact n° {view.id} : {view.name} ({view.role_label})"
+            + (f", {details}." if details else "."))
+
+
 @contact.command("list")
 @PROJECT
 @listing_options()
@@ -161,16 +187,18 @@ def partner_add(app: AppContext, project: str, kind: str, name: str, state: str,
 @click.option("--state", metavar="ETAT", help=STATE_HELP)
 @click.option("--date", "on", metavar="JJ/MM/AAAA", help="Depuis quand (par défaut : aujourd'hui).")
 @click.option("--name", metavar="NOM", help="Nouveau nom.")
+@click.option("--kind", metavar="TYPE", help="Nouveau type : GHT, DAC, SAS, hôpital de proximité, "
+              "établissement, France Santé ou autre.")
 @pass_app
 def partner_set(app: AppContext, project: str, number: str, state: str | None, on: str | None,
-                name: str | None) -> None:
-    """Met à jour la relation avec un partenaire (état, date) ou son nom."""
+                name: str | None, kind: str | None) -> None:
+    """Met à jour la relation avec un partenaire (état, date), son nom ou son type."""
     from cpts_workflow import french
     from cpts_workflow.partners import set_partner
 
-    if state is None and on is None and name is None:
-        raise click.UsageError("Rien à modifier : donnez --state, --date ou --name.")
-    view = set_partner(app.workspace, project, number, state=state, on=on, name=name)
+    if state is None and on is None and name is None and kind is None:
+        raise click.UsageError("Rien à modifier : donnez --state, --date, --name ou --kind.")
+    view = set_partner(app.workspace, project, number, state=state, on=on, name=name, kind=kind)
     success(f"{view.name} : {view.state_label} depuis le {french.short_date(view.state_date)}.")
 
 

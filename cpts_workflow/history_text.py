@@ -75,7 +75,7 @@ def describe(event: EventView, definition: WorkflowDefinition,
             when = (f" (le {french.short_date(french.parse_date(p['next_date']))})"
                     if p.get("next_date") else "")
             detail += f" — prochaine étape : {_short(p['next_step'])}{when}"
-    elif kind in ("contact_added", "contact_removed"):
+    elif kind in ("contact_added", "contact_updated", "contact_removed"):
         from .contacts import CONTACT_ROLES
 
         detail = f"{p.get('contact_name', '')} ({CONTACT_ROLES.get(p.get('role', ''), '')})"

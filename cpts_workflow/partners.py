@@ -13,13 +13,14 @@ from sqlalchemy import select
 
 from . import french, limits
 from .folding import pick
-from .project_rows import row_of
+from .project_rows import read_row, row_of
 from .store.models import Partner
 from .views import View
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from .permissions import Operation
     from .workspace import Workspace
 
 PARTNER_KINDS = {
@@ -88,17 +89,22 @@ def add_partner(ws: Workspace, ref: str | int, kind: str, name: str, *,
 
 def set_partner(ws: Workspace, ref: str | int, partner_id: int | str, *,
                 state: str | None = None, on: date | str | None = None,
-                name: str | None = None, expected_version: int | None = None) -> PartnerView:
-    """Change where a relation stands (its date: `on`, default today) or the partner's name."""
+                name: str | None = None, kind: str | None = None,
+                expected_version: int | None = None) -> PartnerView:
+    """Change where a relation stands and since when (`on`; a new state without a date
+    dates from today), the partner's name or its type; audited when something changed."""
     state_key = _state(state) if state else None
-    label = limits.clean_text(name, "Le nom du partenaire", max_length=limits.NAME) if name else None
+    kind_key = pick(kind, PARTNER_KINDS, "Type de partenaire inconnu") if kind else None
+    label = (limits.clean_text(name, "Le nom du partenaire", max_length=limits.NAME, required=True)
+             if name is not None else None)
+    on_date = french.parse_date(on) if on else None
     with ws.changing(ref, "follow_up", expected_version) as (session, project):
         partner = row_of(session, Partner, project, partner_id, "Partenaire", "unknown_partner")
         changes: dict[str, object] = {}
         if state_key and state_key != partner.state:
             changes["state"] = {"from": partner.state, "to": state_key}
             partner.state = state_key
-        when = french.parse_date(on) if on else (ws.now().date() if state_key else None)
+        when = on_date or (ws.now().date() if "state" in changes else None)
         if when is not None and when != partner.state_date:
             changes["state_date"] = {"from": partner.state_date and partner.state_date.isoformat(),
                                      "to": when.isoformat()}
@@ -106,12 +112,22 @@ def set_partner(ws: Workspace, ref: str | int, partner_id: int | str, *,
         if label and label != partner.name:
             changes["name"] = {"from": partner.name, "to": label}
             partner.name = label
+        if kind_key and kind_key != partner.kind:
+            changes["kind"] = {"from": partner.kind, "to": kind_key}
+            partner.kind = kind_key
         if changes:
             partner.updated_by, partner.updated_at = ws.actor, ws.now()
             ws.record_event(session, project, "partner_changed", payload={
                 "partner_id": partner.id, "partner_name": partner.name, **changes})
             session.flush()
         return partner_view(partner, project.slug)
+
+
+def get_partner(ws: Workspace, ref: str | int, partner_id: int | str,
+                operation: Operation = "read") -> PartnerView:
+    """One partner of a project, for `operation` (`follow_up`: to change it)."""
+    return read_row(ws, ref, Partner, partner_id, "Partenaire", "unknown_partner", operation,
+                    partner_view)
 
 
 def list_partners(ws: Workspace, ref: str | int) -> list[PartnerView]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import limits
@@ -10,9 +11,12 @@ from .errors import NotFound
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from .permissions import Operation
     from .store.models import Project
+    from .workspace import Workspace
 
 Row = TypeVar("Row")
+View = TypeVar("View")
 
 
 def row_of(session: Session, model: type[Row], project: Project, number: int | str,
@@ -28,3 +32,12 @@ def row_of(session: Session, model: type[Row], project: Project, number: int | s
                        "La liste du projet donne les numéros.", topic=topic,
                        details={"project": project.slug})
     return found
+
+
+def read_row(ws: Workspace, ref: str | int, model: type[Row], number: int | str, what: str,
+             topic: str, operation: Operation, view: Callable[[Row, str], View]) -> View:
+    """`row_of` read in its own session, for `operation` (`follow_up`: to change it), as
+    `view(row, project_slug)`."""
+    with ws.session(read_only=True) as session:
+        project = ws.get_project(session, ref, operation)
+        return view(row_of(session, model, project, number, what, topic), project.slug)

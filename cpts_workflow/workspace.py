@@ -92,6 +92,7 @@ EVENT_LABELS = {
     "evidence_removed": "Justificatif supprimé",
     "note_added": "Note ajoutée au journal",
     "contact_added": "Contact ajouté",
+    "contact_updated": "Contact modifié",
     "contact_removed": "Contact retiré",
     "contact_erased": "Effacement des données d'un contact (RGPD)",
     "partner_added": "Partenaire ajouté",

@@ -163,6 +163,52 @@ def test_contacts_validated_and_erased(ws):
         contacts.remove_contact(ws, slug, anne.id)
 
 
+def test_contact_updated_audited_and_erased_without_trace(ws):
+    slug = ws.create_project("CPTS du Pays d'Aix").slug
+    anne = contacts.add_contact(ws, slug, "ars", "Anne Roux", email="anne.roux@ars.sante.fr")
+    version = ws.project(slug).row_version
+    changed = contacts.update_contact(ws, slug, anne.id, role="CPAM", name="Anne Rousse",
+                                      email="", phone="0491000000", expected_version=version)
+    assert (changed.role, changed.name, changed.email, changed.phone) == (
+        "cpam", "Anne Rousse", None, "04 91 00 00 00")
+    event = ws.history(slug)[-1]
+    assert event.kind == "contact_updated" and event.payload["fields"] == ["email", "name", "phone", "role"]
+    assert event.description == "Contact modifié : Anne Rousse (référent·e CPAM)"
+    assert "anne.roux" not in str(event.payload)  # the former values are not kept
+    with pytest.raises(Conflict):
+        contacts.update_contact(ws, slug, anne.id, name="X", expected_version=version)
+    for bad in ({"name": ""}, {"email": "pas-une-adresse"}, {"phone": "12"}, {"name": "x" * 201},
+                {"role": "banquier"}):
+        with pytest.raises(BadInput):
+            contacts.update_contact(ws, slug, anne.id, **bad)
+    events = len(ws.history(slug))
+    contacts.update_contact(ws, slug, anne.id, name="Anne Rousse")  # nothing changes
+    assert len(ws.history(slug)) == events
+    assert contacts.get_contact(ws, slug, anne.id).name == "Anne Rousse"
+    privacy.erase_person(ws, "Anne Rousse", reason="demande")
+    assert all("Anne Rou" not in str(e.payload) for e in ws.history(slug))
+    with pytest.raises(BadInput, match="effacé"):
+        contacts.update_contact(ws, slug, anne.id, name="Anne")
+    with pytest.raises(NotFound):
+        contacts.get_contact(ws, slug, 999)
+
+
+def test_partner_kind_and_date_changed(ws, clock):
+    slug = ws.create_project("CPTS du Pays d'Aix").slug
+    ght = partners.add_partner(ws, slug, "ght", "GHT 13", state="convention en cours", on="01/10/2026")
+    # The same state again keeps its date; a new type or name is recorded.
+    same = partners.set_partner(ws, slug, ght.id, state="convention en cours", kind="DAC", name="DAC 13")
+    assert (same.kind, same.name, same.state_date) == ("dac", "DAC 13", date(2026, 10, 1))
+    assert ws.history(slug)[-1].payload["kind"] == {"from": "ght", "to": "dac"}
+    signed = partners.set_partner(ws, slug, ght.id, state="signée")
+    assert signed.state_date == clock().date()
+    with pytest.raises(BadInput):
+        partners.set_partner(ws, slug, ght.id, name="")
+    with pytest.raises(BadInput):
+        partners.set_partner(ws, slug, ght.id, kind="banque")
+    assert partners.get_partner(ws, slug, ght.id).name == "DAC 13"
+
+
 def test_partners_and_report_column(ws, clock):
     slug = ws.create_project("CPTS du Pays d'Aix").slug
     ght = partners.add_partner(ws, slug, "GHT", "GHT Bouches-du-Rhône", state="convention en cours",

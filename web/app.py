@@ -77,6 +77,7 @@ def create_app(
     from .routes import (
         accounts,
         calendar,
+        contacts_partners,
         deadlines,
         documents,
         evidence,
@@ -95,4 +96,5 @@ def create_app(
     for module in (health, accounts, portfolio, documents, project, follow_up, deadlines, region,
                    exports, calendar, porteurs, evidence, members, territory, interview):
         app.include_router(module.router)
+    app.include_router(contacts_partners.router)
     return app

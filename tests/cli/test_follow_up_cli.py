@@ -61,10 +61,18 @@ def test_journal_contacts_partners(cpts, two):
              "--phone", "0491000000")
     assert r.exit_code == 0 and "Contact n° 1 ajouté : Anne Roux (référent·e ARS)." in r.stdout
     assert cpts("contact", "add", aix, "ARS", "X", "--phone", "12").exit_code == 2
+    r = cpts("contact", "set", aix, "1", "--name", "Anne Rousse", "--email", "", "--role", "CPAM")
+    assert r.exit_code == 0 and "Contact n° 1 : Anne Rousse (référent·e CPAM), 04 91 00 00 00." in r.stdout
+    assert cpts("contact", "set", aix, "1").exit_code == 2
+    assert cpts("contact", "set", aix, "1", "--email", "pas-un-mail").exit_code == 2
+    cpts("contact", "set", aix, "1", "--name", "Anne Roux", "--role", "ARS")
     r = cpts("partner", "add", aix, "GHT", "GHT Bouches-du-Rhône", "--state", "convention en cours")
     assert r.exit_code == 0
     r = cpts("partner", "set", aix, "1", "--state", "signée", "--date", "01/12/2026")
     assert "GHT Bouches-du-Rhône : convention signée depuis le 01/12/2026." in r.stdout
+    r = cpts("partner", "set", aix, "1", "--kind", "DAC")
+    assert r.exit_code == 0 and "DAC" in cpts("partner", "list", aix).stdout
+    cpts("partner", "set", aix, "1", "--kind", "GHT")
     show = cpts("show", aix).stdout
     assert "Journal (dernières notes) :" in show and "référent·e ARS : Anne Roux" in show
     assert "GHT : GHT Bouches-du-Rhône, convention signée depuis le 01/12/2026" in show

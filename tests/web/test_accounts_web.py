@@ -118,6 +118,27 @@ MATRIX = [
      {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
     ("POST", f"/projets/{EYG}/journal", {"text": "Réunion avec l'ARS"},
      {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    # contacts and partners (contact n° 1 and partner n° 1 are Aix's)
+    ("POST", f"/projets/{AIX}/contacts", {"role": "ars", "name": "Anne Roux"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{EYG}/contacts", {"role": "ars", "name": "Anne Roux"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    ("GET", f"/projets/{AIX}/contacts/1", {}, {"admin": 200, "claire": 200, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{AIX}/contacts/1", {"role": "ars", "name": "Anne Rousse"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("GET", f"/projets/{AIX}/contacts/1/supprimer", {}, {"admin": 200, "claire": 200, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{AIX}/contacts/1/supprimer", {}, {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{AIX}/partenaires", {"kind": "dac", "name": "DAC 13"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{EYG}/partenaires", {"kind": "dac", "name": "DAC 13"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    ("GET", f"/projets/{AIX}/partenaires/1", {}, {"admin": 200, "claire": 200, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{AIX}/partenaires/1", {"kind": "ght", "name": "GHT 13", "state": "convention_signed"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
+    ("GET", f"/projets/{AIX}/partenaires/1/supprimer", {},
+     {"admin": 200, "claire": 200, "lea": 403, "paul": 403}),
+    ("POST", f"/projets/{AIX}/partenaires/1/supprimer", {},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
     ("GET", "/projets/nouveau", {}, {"admin": 200, "claire": 200, "lea": 403, "paul": 403}),
     ("GET", f"/projets/{AIX}/etape/advance", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
     ("POST", f"/projets/{EYG}/etape/advance", {"comment": "test"},
@@ -228,14 +249,18 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 def test_access_control_matrix(people, clock, login):
     """Rows run in order on one base: a row may use what an earlier one created (the
     member n° 1, the file n° 1), and deleting them comes after."""
+    from cpts_workflow.contacts import add_contact
     from cpts_workflow.evidence import add_evidence
     from cpts_workflow.members import add_member
+    from cpts_workflow.partners import add_partner
     from cpts_workflow.territory.changes import add_communes
 
     ws = Workspace(people, now=clock)
     add_communes(ws, EYG, ["13034"])  # for the overlap rows
     add_member(ws, AIX, "Marie Curie")  # member n° 1
     add_evidence(ws, AIX, "working_group", "liste.pdf", PDF)  # file n° 1
+    add_contact(ws, AIX, "porteur", "Jean Martin")  # contact n° 1
+    add_partner(ws, AIX, "ght", "GHT 13")  # partner n° 1
     ws.db.dispose()
     client = signed_in(people, clock, login)
     for method, path, data, expected in MATRIX:

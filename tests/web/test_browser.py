@@ -218,3 +218,53 @@ def test_readable_on_a_768_px_tablet(server, page, path):
     assert width <= 768, (path, width)
     if path == "/projets/cpts-briancon-ecrins":
         shot(page, "project-tablet.png")
+
+
+def test_contacts_and_partners_kept_from_the_page(server, base, page):
+    """An officer adds a contact and a partner, changes the partner's state and removes
+    the contact: htmx swaps the section each time, the page is never reloaded."""
+    slug = project(base, "Suivi")
+    sign_in(page, server, f"/projets/{slug}")
+    page.evaluate("window.notReloaded = true")
+    follow = page.locator("#follow-up")
+    follow.locator("summary", has_text="Ajouter un contact").click()
+    page.locator("#contact-add-role").select_option(label="référent·e ARS")
+    page.locator("#contact-add-name").fill("Anne Roux")
+    page.locator("#contact-add-email").fill("anne.roux@ars.sante.fr")
+    page.locator("#contact-add-phone").fill("0491000000")
+    page.get_by_role("button", name="Ajouter le contact").click()
+    expect(page.get_by_text("Contact ajouté.")).to_be_visible()
+    expect(follow.locator("li[id^=contact-]")).to_have_text(
+        "référent·e ARS : Anne Roux · anne.roux@ars.sante.fr · 04 91 00 00 00 Modifier Retirer",
+        use_inner_text=True)
+    follow.locator("summary", has_text="Ajouter un partenaire").click()
+    page.locator("#partner-add-kind").select_option("ght")
+    page.locator("#partner-add-name").fill("GHT Alpes du Sud")
+    page.locator("#partner-add-state").select_option(label="convention en cours")
+    page.locator("#partner-add-date").fill("01/10/2026")
+    page.get_by_role("button", name="Ajouter le partenaire").click()
+    expect(page.get_by_text("Partenaire ajouté.")).to_be_visible()
+    expect(follow).to_contain_text("GHT : GHT Alpes du Sud — convention en cours depuis le 01/10/2026")
+    page.get_by_role("link", name="Modifier le partenaire GHT Alpes du Sud").click()
+    edit = follow.locator("form.relation-form", has=page.locator("select[name=state]")).first
+    expect(edit.locator("input[name=name]")).to_be_focused()
+    edit.locator("select[name=state]").select_option(label="convention signée")
+    edit.locator("input[name=date]").fill("15/11/2026")
+    box, top = follow.bounding_box(), page.evaluate("window.scrollY")  # the box is in the viewport
+    page.screenshot(path=str(DOC_SHOTS / "web-suivi.png"), full_page=True,
+                    clip={"x": box["x"] - 16, "y": top + box["y"] - 8, "width": box["width"] + 32,
+                          "height": box["height"] + 16})
+    edit.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Partenaire mis à jour.")).to_be_visible()
+    expect(follow).to_contain_text("GHT Alpes du Sud — convention signée depuis le 15/11/2026")
+    page.get_by_role("link", name="Retirer le contact Anne Roux").click()
+    expect(follow).to_contain_text("Retirer le contact « Anne Roux » du projet ?")
+    page.get_by_role("button", name="Confirmer le retrait").click()
+    expect(page.get_by_text("Contact retiré.")).to_be_visible()
+    expect(follow).to_contain_text("Aucun contact.")
+    assert page.evaluate("window.notReloaded") is True  # htmx, not a page load
+    page.reload()
+    assert "Aucun contact." in follow.inner_text()
+    assert "convention signée depuis le 15/11/2026" in follow.inner_text()
+    history = page.locator("#history-title + *").inner_text()
+    assert "Contact retiré" in history and "Relation avec un partenaire mise à jour" in history

@@ -45,6 +45,9 @@ MESSAGES = {
     "evidence": "Justificatif déposé.", "evidence_removed": "Justificatif supprimé.",
     "porteur_detached": "Porteur détaché du projet.",
     "note": "Note ajoutée au journal.",
+    "contact_added": "Contact ajouté.", "contact_updated": "Contact modifié.",
+    "contact_removed": "Contact retiré.", "partner_added": "Partenaire ajouté.",
+    "partner_updated": "Partenaire mis à jour.", "partner_removed": "Partenaire retiré.",
 }
 ITEM_ACTIONS = ("check", "uncheck", "skip", "due")
 HISTORY_ON_PAGE = 15
@@ -122,12 +125,19 @@ def project_context(ws: Workspace, ref: str) -> dict[str, Any]:
 
 def follow_up_context(ws: Workspace, slug: str) -> dict[str, Any]:
     """The journal's last notes, the contacts, the partners."""
-    from cpts_workflow.contacts import list_contacts
     from cpts_workflow.journal import list_notes
-    from cpts_workflow.partners import list_partners
 
-    return {"notes": list_notes(ws, slug, limit=NOTES_ON_PAGE), "contacts": list_contacts(ws, slug),
-            "partners": list_partners(ws, slug)}
+    return {"notes": list_notes(ws, slug, limit=NOTES_ON_PAGE), **relations_context(ws, slug)}
+
+
+def relations_context(ws: Workspace, ref: str) -> dict[str, Any]:
+    """The contacts and partners, and the choices their forms offer."""
+    from cpts_workflow.contacts import CONTACT_ROLES, list_contacts
+    from cpts_workflow.partners import PARTNER_KINDS, PARTNER_STATES, list_partners
+
+    return {"contacts": list_contacts(ws, ref), "partners": list_partners(ws, ref),
+            "contact_roles": CONTACT_ROLES, "partner_kinds": PARTNER_KINDS,
+            "partner_states": PARTNER_STATES}
 
 
 @router.get("/nouveau")
