@@ -334,6 +334,7 @@ def record_value(
     value: object,
     note: str | None = None,
     evidence: Iterable[str | Path] = (),
+    expected_version: int | None = None,
 ) -> IndicatorView:
     """Record the value achieved in a contract year, with its evidence; audited."""
     m = mission(mission_id)
@@ -344,7 +345,7 @@ def record_value(
     if note and len(note) > 5000:
         raise BadInput("La note dépasse 5 000 caractères.")
     files = _evidence(evidence)
-    with ws.changing(ref, "contract") as (session, project):
+    with ws.changing(ref, "contract", expected_version) as (session, project):
         contract = contract_row(session, project)
         check_year(year, contract.years)
         if session.get(ContractIndicator, (project.id, m.id, code.strip())) is None:
