@@ -77,6 +77,7 @@ def create_app(
     from .routes import (
         accounts,
         calendar,
+        contract,
         deadlines,
         documents,
         evidence,
@@ -93,6 +94,6 @@ def create_app(
     )
 
     for module in (health, accounts, portfolio, documents, project, follow_up, deadlines, region,
-                   exports, calendar, porteurs, evidence, members, territory, interview):
+                   exports, calendar, porteurs, evidence, members, territory, interview, contract):
         app.include_router(module.router)
     return app
