@@ -373,5 +373,5 @@ def write_review(
         annex_path = write_private(folder / f"{stem}-annexe.xlsx", data)
     elif annex == "csv":
         annex_path = write_private(folder / f"{stem}-annexe.csv", csv_bytes(ANNEX_COLUMNS, annex_rows(pack)))
-    _audit(ws, ref, year, fmt, document.name, annex_path and annex_path.name)
+    _audit(ws, ref, year, fmt, document.name, annex_path.name if annex_path else None)
     return ReviewFiles(str(document), str(annex_path) if annex_path else None, year)

@@ -93,7 +93,7 @@ def contract_page(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
 async def record_contract(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
     """Record the contract, or amend it (what is left blank keeps its value)."""
     form = await read_form(request)
-    values = {k: text(form, k) or "" for k in ("signed", "taille", "operating")}
+    values: dict[str, Any] = {k: text(form, k) or "" for k in ("signed", "taille", "operating")}
     values["yearly"] = text(form, "yearly") == "oui"
     try:
         view = set_contract(ws, ref, signed=values["signed"] or None,
