@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from cpts_workflow.aci.contract import set_contract
 from cpts_workflow.aci.indicators import parse_indicator_ref, record_value
+from cpts_workflow.aci.missions import MISSIONS_BY_ID
 from cpts_workflow.aci.overview import contract_overview
 from cpts_workflow.aci.payments import payment_schedule, payments_ics, record_payment
 from cpts_workflow.aci.review import review_document
@@ -33,6 +34,7 @@ from .project import version_of
 router = APIRouter(prefix="/projets")
 MESSAGES = {"contrat": "Contrat enregistré.", "versement": "Versement enregistré.",
             "indicateur": "Valeur de l'indicateur enregistrée."}
+MISSION_LABELS = {m: x.label for m, x in MISSIONS_BY_ID.items()}
 REVIEW_FORMATS = {"docx": "Word (.docx)", "odt": "LibreOffice (.odt)", "pdf": "PDF"}
 
 
@@ -60,7 +62,8 @@ def _page(request: Request, ws: Workspace, ref: str, *, status_code: int = 200, 
                 contract=contract, amount_rows=_amount_table(overview),
                 years=range(1, contract.years + 1) if contract else range(0),
                 errors={form: error} if form and error else {}, values=values or {},
-                duplicate=duplicate, tailles=TAILLE_LABELS, review_formats=REVIEW_FORMATS,
+                duplicate=duplicate, tailles=TAILLE_LABELS, mission_labels=MISSION_LABELS,
+                review_formats=REVIEW_FORMATS,
                 message=MESSAGES.get(request.query_params.get("message", "")),
                 chosen_payment=request.query_params.get("versement", ""))
 
