@@ -182,6 +182,8 @@ def test_the_same_payment_twice_is_refused_unless_intended(contract) -> None:
     events = [e for e in ws.history(P) if e.kind == "payment_received"]
     assert len(events) == 4 and events[-1].payload["duplicate"] is True
     assert "duplicate" not in events[0].payload
+    with pytest.raises(BadInput, match="La note du versement"):  # user text is checked
+        record_payment(ws, P, "avance-parcours-1", amount=1, received_on="12/02/2027", note="n°\x00 1")
 
 
 def test_payment_with_a_stale_version_is_a_conflict(contract) -> None:

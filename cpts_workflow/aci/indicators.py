@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from .. import french
 from ..errors import BadInput, NotFound
 from ..files import os_reason
+from ..limits import clean_text
 from ..store.models import ContractIndicator, IndicatorValue, Project
 from ..views import View
 from ..workflow.definition import IDENTIFIER
@@ -341,9 +342,7 @@ def record_value(
     number = parse_decimal(value, "Valeur atteinte", "850")
     if number < 0:
         raise BadInput(f"Valeur « {value} » invalide : un indicateur ne peut pas être négatif.")
-    note = (note or "").strip() or None
-    if note and len(note) > 5000:
-        raise BadInput("La note dépasse 5 000 caractères.")
+    note = clean_text(note, "La note justificative")
     files = _evidence(evidence)
     with ws.changing(ref, "contract", expected_version) as (session, project):
         contract = contract_row(session, project)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from .. import french
 from ..errors import BadInput, NotFound, Refused
+from ..limits import clean_text
 from ..store.models import AciContract, ContractPayment, Project
 from ..views import View
 from .amounts import amounts_by_key
@@ -424,7 +425,7 @@ def record_payment(
     if cents == 0:
         raise BadInput("Un versement reçu a un montant positif.")
     day = french.parse_date(received_on)
-    note = (note or "").strip()[:5000] or None
+    note = clean_text(note, "La note du versement")
     with ws.changing(ref, "contract", expected_version) as (session, project):
         contract = contract_row(session, project)
         keys = [d.key for d in dues_of(ws, session, project, contract)]

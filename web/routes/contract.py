@@ -79,6 +79,11 @@ def _refusal(request: Request, ws: Workspace, ref: str, form: str, exc: CptsErro
                  duplicate=getattr(exc, "topic", None) == "duplicate_payment")
 
 
+def _values(form: Any, *names: str) -> dict[str, Any]:
+    """The fields as typed (blank: ""), to fill the form again when it is refused."""
+    return {name: text(form, name) or "" for name in names}
+
+
 def _int(value: str | None, what: str) -> int | None:
     if value is None:
         return None
@@ -96,7 +101,7 @@ def contract_page(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
 async def record_contract(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
     """Record the contract, or amend it (what is left blank keeps its value)."""
     form = await read_form(request)
-    values: dict[str, Any] = {k: text(form, k) or "" for k in ("signed", "taille", "operating")}
+    values = _values(form, "signed", "taille", "operating")
     values["yearly"] = text(form, "yearly") == "oui"
     try:
         view = set_contract(ws, ref, signed=values["signed"] or None,
@@ -112,7 +117,7 @@ async def record_contract(ref: str, request: Request, ws: CurrentWorkspace) -> R
 async def record_received(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
     """Money received against one expected payment; the same one twice needs a confirmation."""
     form = await read_form(request)
-    values = {k: text(form, k) or "" for k in ("key", "amount", "received_on", "note")}
+    values = _values(form, "key", "amount", "received_on", "note")
     try:
         record_payment(ws, ref, values["key"], amount=values["amount"],
                        received_on=values["received_on"], note=values["note"] or None,
@@ -126,7 +131,7 @@ async def record_received(ref: str, request: Request, ws: CurrentWorkspace) -> R
 @router.post("/{ref}/contrat/indicateurs")
 async def record_indicator(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
     form = await read_form(request)
-    values = {k: text(form, k) or "" for k in ("indicator", "year", "value", "note")}
+    values = _values(form, "indicator", "year", "value", "note")
     try:
         mission_id, code = parse_indicator_ref(values["indicator"])
         year = _int(values["year"], "Année de contrat")
@@ -151,7 +156,7 @@ def calendar_file(ref: str, ws: CurrentWorkspace) -> Response:
 async def review(ref: str, request: Request, ws: CurrentWorkspace) -> Response:
     """The dialogue de gestion's pack of one contract year, as a download (audited)."""
     form = await read_form(request)
-    values = {k: text(form, k) or "" for k in ("year", "format")}
+    values = _values(form, "year", "format")
     try:
         if values["format"] not in REVIEW_FORMATS:
             raise BadInput("Choisissez un format de dossier proposé.")
