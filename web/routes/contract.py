@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from cpts_workflow.aci.contract import set_contract
 from cpts_workflow.aci.indicators import parse_indicator_ref, record_value
 from cpts_workflow.aci.missions import MISSIONS_BY_ID
-from cpts_workflow.aci.overview import contract_overview
+from cpts_workflow.aci.overview import ContractOverview, contract_overview
 from cpts_workflow.aci.payments import payment_schedule, payments_ics, record_payment
 from cpts_workflow.aci.review import review_document
 from cpts_workflow.aci.taille import TAILLE_LABELS
@@ -42,7 +42,7 @@ def _url(slug: str, message: str | None = None, anchor: str = "") -> str:
     return f"/projets/{quote(slug)}/contrat" + (f"?message={message}" if message else "") + anchor
 
 
-def _amount_table(overview: Any) -> list[dict[str, Any]]:
+def _amount_table(overview: ContractOverview) -> list[dict[str, Any]]:
     """The annex as one row per mission, one cell per contract year."""
     rows: dict[str, dict[str, Any]] = {}
     for a in overview.amounts:
