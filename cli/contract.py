@@ -250,11 +250,15 @@ def _payment_rows(lines) -> list[dict]:
 @click.option("--amount", metavar="MONTANT", help="Montant reçu, en euros.")
 @click.option("--on", "received_on", metavar="DATE", help="Date de réception (JJ/MM/AAAA).")
 @click.option("--note", metavar="TEXTE", help="Note (référence du virement…).")
+@click.option("--duplicate", "allow_duplicate", is_flag=True,
+              help="Enregistre un versement identique (même date, même montant) à un versement "
+                   "déjà saisi : un second virement bien réel.")
 @ics_option("le calendrier des versements")
 @xlsx_option("le calendrier des versements")
 @listing_options()
 @pass_app
-def payments(app: AppContext, project: str, key, amount, received_on, note, ics, xlsx, fmt: str) -> None:
+def payments(app: AppContext, project: str, key, amount, received_on, note, allow_duplicate, ics, xlsx,
+             fmt: str) -> None:
     """Calendrier des versements : attendus, reçus, en retard ou manquants."""
     from cpts_workflow import french
     from cpts_workflow.aci.payments import payment_schedule, payments_ics, record_payment
@@ -263,7 +267,8 @@ def payments(app: AppContext, project: str, key, amount, received_on, note, ics,
     if key:
         if not amount or not received_on:
             raise click.UsageError("--receive demande aussi --amount et --on.")
-        line = record_payment(ws, project, key, amount=amount, received_on=received_on, note=note)
+        line = record_payment(ws, project, key, amount=amount, received_on=received_on, note=note,
+                              allow_duplicate=allow_duplicate)
         if fmt == "table":
             success(f"Versement « {line.label} » : {french.cents(line.received_cents)} reçus "
                     f"sur {french.cents(line.expected_cents)} ({line.status_label}).")

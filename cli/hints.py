@@ -48,6 +48,7 @@ HINTS: dict[str, Callable[[Details], str]] = {
     "les contacts et leurs numéros.",
     "unknown_partner": lambda d: f"« cpts partner list {d.get('project', 'PROJET')} » affiche "
     "les partenaires et leurs numéros.",
+    "duplicate_payment": lambda d: "Un second virement identique bien réel : ajoutez --duplicate.",
     "schema_outdated": lambda d: "Mettez-la à jour avec « cpts init » (même --db), puis relancez "
     "la commande.",
 }

@@ -164,6 +164,40 @@ def test_received_late_and_missing_payments_are_flagged(contract) -> None:
     assert len(events) == 3 and events[0].payload["amount_cents"] == 13_125_000
 
 
+def test_the_same_payment_twice_is_refused_unless_intended(contract) -> None:
+    """A form sent twice must not add the amounts; a real second transfer still can."""
+    ws = contract
+    record_payment(ws, P, "avance-parcours-1", amount=3000, received_on="10/02/2027")
+    with pytest.raises(Refused, match="Ce versement est déjà enregistré : 3 000,00 € reçus le 10/02/2027") as err:
+        record_payment(ws, P, "avance-parcours-1", amount="3 000,00", received_on="2027-02-10")
+    assert err.value.topic == "duplicate_payment" and "confirmez" in err.value.hint
+    line = next(x for x in payment_schedule(ws, P).lines if x.key == "avance-parcours-1")
+    assert line.received_cents == 300_000  # nothing added by the refusal
+    # Another day or another amount is not a duplicate.
+    record_payment(ws, P, "avance-parcours-1", amount=3000, received_on="11/02/2027")
+    record_payment(ws, P, "avance-parcours-1", amount=500, received_on="10/02/2027")
+    line = record_payment(ws, P, "avance-parcours-1", amount=3000, received_on="10/02/2027",
+                          allow_duplicate=True)
+    assert line.received_cents == 950_000 and line.status == "received"
+    events = [e for e in ws.history(P) if e.kind == "payment_received"]
+    assert len(events) == 4 and events[-1].payload["duplicate"] is True
+    assert "duplicate" not in events[0].payload
+    with pytest.raises(BadInput, match="La note du versement"):  # user text is checked
+        record_payment(ws, P, "avance-parcours-1", amount=1, received_on="12/02/2027", note="n°\x00 1")
+
+
+def test_payment_with_a_stale_version_is_a_conflict(contract) -> None:
+    from cpts_workflow.errors import Conflict
+
+    ws = contract
+    version = ws.project(P).row_version
+    record_payment(ws, P, "fonctionnement-1", amount=1000, received_on="30/04/2026",
+                   expected_version=version)
+    with pytest.raises(Conflict):
+        record_payment(ws, P, "fonctionnement-1", amount=2000, received_on="30/04/2026",
+                       expected_version=version)
+
+
 def test_payments_ics_reads_back(contract) -> None:
     ws = contract
     cal = Calendar.from_ical(payments_ics(ws, payment_schedule(ws, P)))

@@ -78,6 +78,7 @@ def create_app(
         accounts,
         calendar,
         contacts_partners,
+        contract,
         deadlines,
         documents,
         evidence,
@@ -94,7 +95,7 @@ def create_app(
     )
 
     for module in (health, accounts, portfolio, documents, project, follow_up, deadlines, region,
-                   exports, calendar, porteurs, evidence, members, territory, interview):
+                   exports, calendar, porteurs, evidence, members, territory, interview, contract):
         app.include_router(module.router)
     app.include_router(contacts_partners.router)
     return app

@@ -57,7 +57,7 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, auto_reload=False,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(
-        number=french.number, plural=french.plural, percent=percent, date=french.short_date,
+        number=french.number, cents=french.cents, plural=french.plural, percent=percent, date=french.short_date,
         datetime=french.short_datetime, flag_labels=FLAG_LABELS, status_labels=STATUS_LABELS,
         project_status=PROJECT_STATUS, web_hint=web_hint, number_text=_number_text,
         item_role_labels=permissions.ITEM_ROLE_LABELS,

@@ -226,6 +226,7 @@ def set_contract(
     operating_estimated: bool | None = None,
     operating_yearly: bool | None = None,
     caps: dict[Any, Any] | list[str] | None = None,
+    expected_version: int | None = None,
 ) -> ContractView:
     """Record or amend the contract; what is not given keeps its value. Audited.
 
@@ -239,7 +240,7 @@ def set_contract(
     operating_cents = None if operating is None else parse_cents(operating, "Fonctionnement")
     new_caps = parse_caps(caps) if caps else {}
     grid_id = get_grid(ws, grid).id if grid else None
-    with ws.changing(ref, "contract") as (session, project):
+    with ws.changing(ref, "contract", expected_version) as (session, project):
         item = signature_item(ws, project)
         ticked = signed_on_date(session, project, item)
         if signed_on and ticked and signed_on != ticked:

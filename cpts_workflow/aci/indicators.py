@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from .. import french
 from ..errors import BadInput, NotFound
 from ..files import os_reason
+from ..limits import clean_text
 from ..store.models import ContractIndicator, IndicatorValue, Project
 from ..views import View
 from ..workflow.definition import IDENTIFIER
@@ -334,17 +335,16 @@ def record_value(
     value: object,
     note: str | None = None,
     evidence: Iterable[str | Path] = (),
+    expected_version: int | None = None,
 ) -> IndicatorView:
     """Record the value achieved in a contract year, with its evidence; audited."""
     m = mission(mission_id)
     number = parse_decimal(value, "Valeur atteinte", "850")
     if number < 0:
         raise BadInput(f"Valeur « {value} » invalide : un indicateur ne peut pas être négatif.")
-    note = (note or "").strip() or None
-    if note and len(note) > 5000:
-        raise BadInput("La note dépasse 5 000 caractères.")
+    note = clean_text(note, "La note justificative")
     files = _evidence(evidence)
-    with ws.changing(ref, "contract") as (session, project):
+    with ws.changing(ref, "contract", expected_version) as (session, project):
         contract = contract_row(session, project)
         check_year(year, contract.years)
         if session.get(ContractIndicator, (project.id, m.id, code.strip())) is None:

@@ -31,7 +31,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import french
-from ..errors import BadInput, NotFound
+from ..errors import BadInput, NotFound, Refused
+from ..limits import clean_text
 from ..store.models import AciContract, ContractPayment, Project
 from ..views import View
 from .amounts import amounts_by_key
@@ -382,6 +383,27 @@ def payment_schedule(ws: Workspace, ref: str | int, *, grace: int = GRACE_DAYS) 
         return schedule_in(ws, session, project, contract_row(session, project), grace=grace)
 
 
+def refuse_duplicate(session: Session, project: Project, key: str, day: date, cents: int) -> None:
+    """`Refused` when this very payment (expected payment, day, amount) is already recorded."""
+    found = session.scalar(
+        select(ContractPayment.recorded_by).where(
+            ContractPayment.project_id == project.id,
+            ContractPayment.line_key == key,
+            ContractPayment.received_on == day,
+            ContractPayment.amount_cents == cents,
+        ).limit(1)
+    )
+    if found is not None:
+        raise Refused(
+            f"Ce versement est déjà enregistré : {french.cents(cents)} reçus le "
+            f"{french.short_date(day)} pour « {key} » (saisi par {found}).",
+            "S'il s'agit bien d'un second versement identique, confirmez-le ; "
+            "sinon, rien n'est à refaire.",
+            topic="duplicate_payment",
+            details={"key": key, "amount_cents": cents, "received_on": day.isoformat()},
+        )
+
+
 def record_payment(
     ws: Workspace,
     ref: str | int,
@@ -390,14 +412,21 @@ def record_payment(
     amount: object,
     received_on: date | str,
     note: str | None = None,
+    allow_duplicate: bool = False,
+    expected_version: int | None = None,
 ) -> PaymentLine:
-    """Record money received against one expected payment (by its key); audited."""
+    """Record money received against one expected payment (by its key); audited.
+
+    The same payment twice (same expected payment, same day, same amount) is refused
+    unless `allow_duplicate`: a form sent twice or a statement typed in again would
+    otherwise add the amounts silently.
+    """
     cents = parse_cents(amount, "Montant reçu")
     if cents == 0:
         raise BadInput("Un versement reçu a un montant positif.")
     day = french.parse_date(received_on)
-    note = (note or "").strip()[:5000] or None
-    with ws.changing(ref, "contract") as (session, project):
+    note = clean_text(note, "La note du versement")
+    with ws.changing(ref, "contract", expected_version) as (session, project):
         contract = contract_row(session, project)
         keys = [d.key for d in dues_of(ws, session, project, contract)]
         key = key.strip()
@@ -413,6 +442,8 @@ def record_payment(
                 f"Versement reçu le {french.short_date(day)}, avant la signature du contrat "
                 f"({french.short_date(contract.signed_on)})."
             )
+        if not allow_duplicate:
+            refuse_duplicate(session, project, key, day, cents)
         session.add(
             ContractPayment(
                 project_id=project.id,
@@ -430,7 +461,12 @@ def record_payment(
             project,
             "payment_received",
             comment=f"{key} : {french.cents(cents)} reçus le {french.short_date(day)}",
-            payload={"key": key, "amount_cents": cents, "received_on": day.isoformat()},
+            payload={
+                "key": key,
+                "amount_cents": cents,
+                "received_on": day.isoformat(),
+                **({"duplicate": True} if allow_duplicate else {}),
+            },
         )
         return next(line for line in schedule_in(ws, session, project, contract).lines if line.key == key)
 

@@ -304,6 +304,48 @@ def annex_rows(pack: ReviewPack) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class ReviewDocument(View):
+    """The review pack as one file handed over whole (to a browser)."""
+
+    file_name: str
+    data: bytes
+    year: int
+
+
+def _document(ws: Workspace, ref: str | int, year: int, fmt: str) -> tuple[ReviewPack, str, bytes]:
+    """The pack of `year`, its file stem and its document in `fmt` (nothing recorded)."""
+    from ..documents.convert import convert
+
+    if fmt not in FORMATS:
+        raise BadInput(f"Format « {fmt} » non pris en charge.", f"Formats : {', '.join(FORMATS)}.")
+    pack = review_pack(ws, ref, year)
+    title = f"Dialogue de gestion — {pack.contract.project_name} — année {year}"
+    stem = safe_stem(f"revue-aci-{pack.contract.project_slug}-annee-{year}")
+    return pack, stem, convert(review_markdown(pack), fmt, title)
+
+
+def _audit(ws: Workspace, ref: str | int, year: int, fmt: str, file: str, annex: str | None) -> None:
+    with ws.changing(ref, "contract") as (session, project):
+        ws.record_event(
+            session,
+            project,
+            "contract_review_generated",
+            comment=f"année {year} : {file}",
+            payload={"year": year, "format": fmt, "file": file, "annex": annex},
+        )
+
+
+def review_document(ws: Workspace, ref: str | int, year: int, *, fmt: str = "docx") -> ReviewDocument:
+    """The review pack of `year` as one document (no annex, no file written); audited."""
+    with ws.session() as session:  # refused before the conversion's cost, not after
+        ws.get_project(session, ref, "contract")
+    _, stem, data = _document(ws, ref, year, fmt)
+    name = f"{stem}.{fmt}"
+    _audit(ws, ref, year, fmt, name, None)
+    return ReviewDocument(name, data, year)
+
+
 def write_review(
     ws: Workspace,
     ref: str | int,
@@ -314,17 +356,11 @@ def write_review(
     annex: str | None = "xlsx",
 ) -> ReviewFiles:
     """Write the review pack (and its annex) into `out_dir`; audited."""
-    from ..documents.convert import convert
-
-    if fmt not in FORMATS:
-        raise BadInput(f"Format « {fmt} » non pris en charge.", f"Formats : {', '.join(FORMATS)}.")
     if annex is not None and annex not in ANNEX_FORMATS:
         raise BadInput(f"Format d'annexe « {annex} » non pris en charge.", "Formats : xlsx, csv.")
-    pack = review_pack(ws, ref, year)
-    title = f"Dialogue de gestion — {pack.contract.project_name} — année {year}"
-    stem = safe_stem(f"revue-aci-{pack.contract.project_slug}-annee-{year}")
+    pack, stem, data = _document(ws, ref, year, fmt)
     folder = Path(out_dir)
-    document = write_private(folder / f"{stem}.{fmt}", convert(review_markdown(pack), fmt, title))
+    document = write_private(folder / f"{stem}.{fmt}", data)
     annex_path = None
     if annex == "xlsx":
         payments = [{**p.to_dict(), "due_on": p.due_on} for p in pack.payments]
@@ -337,13 +373,5 @@ def write_review(
         annex_path = write_private(folder / f"{stem}-annexe.xlsx", data)
     elif annex == "csv":
         annex_path = write_private(folder / f"{stem}-annexe.csv", csv_bytes(ANNEX_COLUMNS, annex_rows(pack)))
-    with ws.changing(ref, "contract") as (session, project):
-        ws.record_event(
-            session,
-            project,
-            "contract_review_generated",
-            comment=f"année {year} : {document.name}",
-            payload={"year": year, "format": fmt, "file": document.name, "annex": annex_path and annex_path.name},
-        )
+    _audit(ws, ref, year, fmt, document.name, annex_path.name if annex_path else None)
     return ReviewFiles(str(document), str(annex_path) if annex_path else None, year)
-

@@ -122,3 +122,13 @@ def test_bad_input_is_a_french_sentence_never_a_traceback(cpts, tmp_path) -> Non
     assert r.exit_code == 2 and "Année de contrat « 9 » invalide" in r.stderr
     for r in (cpts(f"contract payments {P} --receive x"), cpts(f"contract indicators {P} --define a")):
         assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_the_same_payment_twice_needs_duplicate(cpts) -> None:
+    _signed(cpts)
+    once = f"contract payments {P} --receive fonctionnement-1 --amount '1 000' --on 20/04/2026"
+    assert cpts(once).exit_code == 0
+    r = cpts(once)  # the same payment again: refused, and the CLI names its option
+    assert r.exit_code == 1 and "Ce versement est déjà enregistré" in r.stderr and "--duplicate" in r.stderr
+    r = cpts(once + " --duplicate")
+    assert r.exit_code == 0 and "2 000,00 € reçus" in r.stdout, r.output

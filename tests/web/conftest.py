@@ -146,3 +146,21 @@ def people(web_url, clock) -> str:
 def _written(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def sign_contract(url: str, clock, slug: str) -> None:
+    """T3 contract signed 15/04/2026: fonctionnement 131 250 €; accès aux soins started
+    01/06/2026 (90 000 + 35 000 €) with one indicator."""
+    from cpts_workflow.aci.amounts import set_amounts
+    from cpts_workflow.aci.calendar import record_mission
+    from cpts_workflow.aci.contract import set_contract
+    from cpts_workflow.aci.indicators import define_indicator
+
+    ws = Workspace(url, actor="Claire Martin", now=clock)
+    ws.check(slug, "aci_signed", value="15/04/2026")
+    set_contract(ws, slug, taille_=3, operating="131 250")
+    set_amounts(ws, slug, "acces", fixed="90 000", variable="35 000")
+    record_mission(ws, slug, "acces", started="01/06/2026")
+    define_indicator(ws, slug, "acces", "patients_mt", label="Patients sans médecin traitant accompagnés",
+                     target=1000, unit="patients", weight=100)
+    ws.db.dispose()

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from cpts_workflow.workspace import Workspace
 
-from .conftest import AIX, EYG, PASSWORD, make_app
+from .conftest import AIX, EYG, PASSWORD, make_app, sign_contract
 
 
 def signed_in(url, clock, login: str, app=None) -> TestClient:
@@ -230,6 +230,22 @@ MATRIX = [
      {"admin": 200, "claire": 200, "lea": 403, "paul": 200}),
     ("POST", f"/projets/{EYG}/entretiens/bulletin_adhesion/telecharger", {"format": "odt"},
      {"admin": 200, "claire": 200, "lea": 403, "paul": 404}),
+    # the ACI contract (Aix: none yet, recorded by the row below; the other: signed)
+    ("GET", f"/projets/{AIX}/contrat", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 200}),
+    ("GET", f"/projets/{EYG}/contrat", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("POST", f"/projets/{AIX}/contrat", {"signed": "2026-10-05", "taille": "2"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("POST", f"/projets/{AIX}/contrat/versements",
+     {"key": "fonctionnement-1", "amount": "1 000", "received_on": "2026-10-10"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 303}),
+    ("POST", f"/projets/{EYG}/contrat/versements",
+     {"key": "fonctionnement-1", "amount": "131 250", "received_on": "2026-05-02"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    ("POST", f"/projets/{EYG}/contrat/indicateurs", {"indicator": "acces/patients_mt", "year": "1", "value": "850"},
+     {"admin": 303, "claire": 303, "lea": 403, "paul": 404}),
+    ("GET", f"/projets/{EYG}/contrat/versements.ics", {}, {"admin": 200, "claire": 200, "lea": 200, "paul": 404}),
+    ("POST", f"/projets/{EYG}/contrat/revue", {"year": "1", "format": "docx"},
+     {"admin": 200, "claire": 200, "lea": 403, "paul": 404}),
     # Last: an abandoned project can no longer be changed by the rows after it.
     ("POST", f"/projets/{AIX}/etape/abandon", {"comment": "test"},
      {"admin": 303, "claire": 303, "lea": 403, "paul": 403}),
@@ -255,6 +271,7 @@ def test_access_control_matrix(people, clock, login):
     from cpts_workflow.partners import add_partner
     from cpts_workflow.territory.changes import add_communes
 
+    sign_contract(people, clock, EYG)  # for the contract rows
     ws = Workspace(people, now=clock)
     add_communes(ws, EYG, ["13034"])  # for the overlap rows
     add_member(ws, AIX, "Marie Curie")  # member n° 1
