@@ -5,9 +5,9 @@ between two changes. Every change to a project writes its event in the same tran
 (the audit), so the newest event, with the number of projects (a deletion takes its events
 along), the newest reference vintage, the newest account event (officers, porteurs) and
 the newest event of the base's journal (reference data) say whether anything a report
-reads has changed: one cheap query instead of the report. The account's view of the base and the day (days in
-stage, late items) are part of the key, so nobody ever sees what their role does not
-show or yesterday's delays.
+reads has changed: one cheap query instead of the report. The account's view of the base
+and the day (days in stage, late items) are part of the key, so nobody ever sees what
+their role does not show or yesterday's delays.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def create_app(
     )
 
     for module in (health, accounts, portfolio, documents, project, follow_up, deadlines, region,
-                   exports, calendar, porteurs, evidence, members, territory, interview, contract):
+                   exports, calendar, porteurs, evidence, members, territory, interview, contract,
+                   contacts_partners):
         app.include_router(module.router)
-    app.include_router(contacts_partners.router)
     return app

@@ -320,19 +320,25 @@ class LoginThrottle(Base):
     blocked_until: Mapped[datetime | None]
 
 
-class AccountEvent(Base):
-    """Audit trail of the accounts: who created, changed, disabled which account."""
-
-    __tablename__ = "account_events"
-    __table_args__ = {"info": _NOT_BACKED_UP}
+class _TrailColumns:
+    """What every audit trail outside a project's history records: when, who (name and
+    login), what kind of change, and its details."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(120))
     actor_login: Mapped[str | None] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(40))
-    login: Mapped[str] = mapped_column(String(80), index=True)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AccountEvent(_TrailColumns, Base):
+    """Audit trail of the accounts: who created, changed, disabled which account."""
+
+    __tablename__ = "account_events"
+    __table_args__ = {"info": _NOT_BACKED_UP}
+
+    login: Mapped[str] = mapped_column(String(80), index=True)
 
 
 # --- the ACI contract after signature --------------------------------------------------
@@ -614,17 +620,11 @@ class DeletedProject(Base):
 # --- the base's own audit trail -----------------------------------------------------------
 
 
-class BaseEvent(Base):
+class BaseEvent(_TrailColumns, Base):
     """What was done to the base as a whole (reference data: communes, funding grids), by
     whom and when; a project's changes are its `events`, an account's `account_events`."""
 
     __tablename__ = "base_events"
     __table_args__ = {"info": _NOT_BACKED_UP}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(120))
-    actor_login: Mapped[str | None] = mapped_column(String(80))
-    kind: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)

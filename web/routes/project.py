@@ -89,13 +89,13 @@ def checklist_context(ws: Workspace, ref: str) -> dict[str, Any]:
 
 
 def _project_data(ws: Workspace, ref: str) -> dict[str, Any]:
-    context = checklist_context(ws, ref)
-    slug = context["summary"].slug
     from cpts_workflow.invitations import project_porteurs
     from cpts_workflow.officers import officer_names
     from cpts_workflow.permissions import allowed
 
+    context = checklist_context(ws, ref)
     summary = context["summary"]
+    slug = summary.slug
     return {**context, "report": project_report(ws, slug), "deadlines": next_deadlines(ws, slug, 5),
             "late_missions": mission_flags(ws, slug), **follow_up_context(ws, slug),
             "porteurs": project_porteurs(ws, slug) if allowed(ws.account, "porteurs", summary.id) else [],
