@@ -360,6 +360,7 @@ def test_admin_creates_an_account(people, clock):
     # The base's journal, at the bottom of the page, names who created it.
     journal = page.text[page.text.index("Journal de la base"):]
     assert "Compte créé</td><td>compte « hugo »" in journal and "<td>Admin</td>" in journal
+    assert "Les 6 derniers changements" in journal  # `people`: four accounts and an attachment; Hugo
 
 
 def test_serve_refuses_a_public_address_without_admin(cpts):
